@@ -315,6 +315,18 @@ impl StoredTile {
         Some(hashes.iter().flat_map(|hash| hash.0).collect())
     }
 
+    /// Reads one node straight from bytes written by [`StoredTile::encode`]
+    /// for a tile of `width`, without decoding the rest: proofs read a few
+    /// hashes from each of a few tiles.
+    pub fn node_from_encoded(width: u64, bytes: &[u8], slot: NodeSlot) -> Option<Hash> {
+        if slot.position >= width >> slot.sublevel {
+            return None;
+        }
+        let before: u64 = (0..slot.sublevel).map(|sublevel| width >> sublevel).sum();
+        let start = usize::try_from(before + slot.position).ok()? * HASH_BYTES;
+        Hash::from_slice(bytes.get(start..start + HASH_BYTES)?).ok()
+    }
+
     pub fn encode(&self) -> Vec<u8> {
         self.sublevels
             .iter()
@@ -464,6 +476,39 @@ mod tests {
                 entry: 0,
                 offset: 0
             })
+        );
+    }
+
+    #[test]
+    fn stored_tiles_round_trip_and_nodes_read_from_the_encoding() {
+        let mut tile = StoredTile::default();
+        let mut edge = crate::tree::RightEdge::new();
+        let mut nodes = Vec::new();
+        for i in 0u64..200 {
+            edge.append(crate::hash::leaf_hash(&i.to_be_bytes()), |node, hash| {
+                if node.level < TILE_HEIGHT {
+                    tile.record(NodeSlot::of(node), hash);
+                    nodes.push((node, hash));
+                }
+            });
+        }
+        let bytes = tile.encode();
+        assert_eq!(StoredTile::decode(200, &bytes), Some(tile.clone()));
+        assert_eq!(StoredTile::decode(201, &bytes), None);
+        for (node, hash) in nodes {
+            assert_eq!(
+                StoredTile::node_from_encoded(200, &bytes, NodeSlot::of(node)),
+                Some(hash)
+            );
+        }
+        // Node (7, 1) would cover leaves 128..256, beyond the tile's 200.
+        assert_eq!(
+            StoredTile::node_from_encoded(200, &bytes, NodeSlot::of(NodeId::new(7, 1))),
+            None
+        );
+        assert_eq!(
+            tile.served_bytes(TileWidth::new(3).unwrap()).unwrap().len(),
+            96
         );
     }
 

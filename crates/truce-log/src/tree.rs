@@ -142,10 +142,15 @@ impl RightEdge {
         self.size += 1;
     }
 
+    /// The hashes of the perfect subtrees that make up the tree, largest
+    /// first: the input of [`RightEdge::from_subtree_hashes`].
+    pub fn subtree_hashes(&self) -> Vec<Hash> {
+        self.subtrees.iter().map(|(_, hash)| *hash).collect()
+    }
+
     /// The tree head of the leaves appended so far.
     pub fn root(&self) -> Hash {
-        let hashes: Vec<Hash> = self.subtrees.iter().map(|(_, hash)| *hash).collect();
-        fold_subtrees(&hashes).unwrap_or_else(Hash::empty_tree_root)
+        fold_subtrees(&self.subtree_hashes()).unwrap_or_else(Hash::empty_tree_root)
     }
 }
 

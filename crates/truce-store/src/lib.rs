@@ -1,1 +1,26 @@
+//! `truce-store`: truce's durable storage. Today it holds the log: entries,
+//! tiles and checkpoints in one SQLite file (WAL), written by a single
+//! [`LogWriter`] behind a group-committing [`Sequencer`] and read by any
+//! number of [`LogReader`]s.
+//!
+//! The contract, which every test holds it to:
+//! - an append is acknowledged only after its batch and the checkpoint that
+//!   covers it are durable (one transaction, fully synced);
+//! - the tree size never decreases and a stored checkpoint always matches the
+//!   stored tiles: opening the log recomputes the root from them and refuses
+//!   a mismatch;
+//! - readers see whole batches or nothing, and are safe to use concurrently.
 
+mod entry;
+mod error;
+mod reader;
+mod schema;
+mod sequencer;
+mod tiles;
+mod writer;
+
+pub use entry::{EntryTooLarge, LogEntry};
+pub use error::StoreError;
+pub use reader::{LogReader, ReadError, StoredCheckpoint};
+pub use sequencer::{Appended, Sequencer, SequencerConfig, SequencerHandle};
+pub use writer::{AppendedBatch, LogWriter};

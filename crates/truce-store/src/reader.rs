@@ -1,0 +1,286 @@
+//! Reading the log: checkpoints, tiles, entry bundles, entries and proofs,
+//! from a small pool of SQLite connections, each read inside one snapshot.
+
+use crate::error::StoreError;
+use crate::schema;
+use crate::tiles::{read_nodes, read_tile};
+use crate::writer::latest_checkpoint;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use truce_log::hash::HASH_BYTES;
+use truce_log::tile::{TILE_WIDTH, decode_entry_bundle, encode_entry_bundle};
+use truce_log::{Hash, ProofError, TileId, TileKind, consistency_plan, inclusion_plan};
+
+/// A checkpoint as stored: its tree size and root, and the signed note text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    pub root: Hash,
+    pub note: String,
+}
+
+/// Why a read found nothing or was refused. `NotFound` and `Proof` are the
+/// reader's mistakes (404, 400); `Store` is ours.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the tree has {tree_size} entries; {requested} is beyond it")]
+    BeyondTree { requested: u64, tree_size: u64 },
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for ReadError {
+    fn from(error: rusqlite::Error) -> ReadError {
+        ReadError::Store(StoreError::Database(error))
+    }
+}
+
+/// Reads the log. Cheap to share: it holds a pool of connections, and every
+/// method runs in one read snapshot, so what it returns is consistent with a
+/// single checkpoint.
+pub struct LogReader {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// Connections kept open while idle; more may be opened under load.
+const IDLE_CONNECTIONS_MAX: usize = 16;
+
+impl LogReader {
+    pub fn open(path: &Path) -> Result<LogReader, StoreError> {
+        let reader = LogReader {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        };
+        let connection = reader.connect()?;
+        reader.release(connection);
+        Ok(reader)
+    }
+
+    fn connect(&self) -> Result<Connection, StoreError> {
+        if let Some(connection) = self.idle.lock().expect("pool lock").pop() {
+            return Ok(connection);
+        }
+        let connection = Connection::open(&self.path)?;
+        schema::configure(&connection)?;
+        connection.pragma_update(None, "query_only", true)?;
+        Ok(connection)
+    }
+
+    fn release(&self, connection: Connection) {
+        let mut idle = self.idle.lock().expect("pool lock");
+        if idle.len() < IDLE_CONNECTIONS_MAX {
+            idle.push(connection);
+        }
+    }
+
+    /// Runs `read` inside one read transaction (one consistent snapshot).
+    fn snapshot<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, ReadError>,
+    ) -> Result<T, ReadError> {
+        let mut connection = self.connect()?;
+        let result = {
+            let transaction = connection.transaction()?;
+            let result = read(&transaction);
+            transaction.finish()?;
+            result
+        };
+        self.release(connection);
+        result
+    }
+
+    pub fn latest_checkpoint(&self) -> Result<StoredCheckpoint, ReadError> {
+        self.snapshot(current_checkpoint)
+    }
+
+    /// The checkpoint signed at exactly `size`, if the log signed one there.
+    pub fn checkpoint_at(&self, size: u64) -> Result<StoredCheckpoint, ReadError> {
+        self.snapshot(|connection| {
+            let row = connection
+                .prepare_cached("SELECT root, note FROM log_checkpoints WHERE size = ?1")?
+                .query_row([size as i64], |row| {
+                    Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?))
+                })
+                .optional()?;
+            let (root, note) = row.ok_or_else(|| {
+                ReadError::NotFound(format!("no checkpoint was signed at size {size}"))
+            })?;
+            let root = Hash::from_slice(&root)
+                .map_err(|e| StoreError::Corrupt(format!("checkpoint root: {e}")))?;
+            Ok(StoredCheckpoint { size, root, note })
+        })
+    }
+
+    /// The bytes of a tile or entry bundle, exactly as C2SP tlog-tiles serves them.
+    pub fn tile(&self, tile: TileId) -> Result<Vec<u8>, ReadError> {
+        self.snapshot(|connection| match tile.kind {
+            TileKind::Hashes { level } => hash_tile(connection, level, tile),
+            TileKind::Entries => entry_bundle(connection, tile),
+        })
+    }
+
+    /// Entry `index`, if the log holds it.
+    pub fn entry(&self, index: u64) -> Result<Vec<u8>, ReadError> {
+        self.snapshot(|connection| {
+            let tree_size = current_checkpoint(connection)?.size;
+            if index >= tree_size {
+                return Err(ReadError::BeyondTree {
+                    requested: index,
+                    tree_size,
+                });
+            }
+            let bundle_index = index / TILE_WIDTH;
+            let width = truce_log::TileWidth::new(index % TILE_WIDTH + 1).expect("1 to 256");
+            let bundle = entry_bundle(
+                connection,
+                TileId {
+                    kind: TileKind::Entries,
+                    index: bundle_index,
+                    width,
+                },
+            )?;
+            let entries =
+                decode_entry_bundle(&bundle).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
+        })
+    }
+
+    /// The inclusion proof of entry `index` in the tree of `size` entries.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, ReadError> {
+        self.snapshot(|connection| {
+            check_size(connection, size)?;
+            let plan = inclusion_plan(index, size)?;
+            let hashes = read_nodes(connection, &plan.nodes())?;
+            Ok(plan
+                .assemble(&hashes)
+                .map_err(|node| StoreError::Corrupt(format!("node {node:?} missing")))?)
+        })
+    }
+
+    /// The consistency proof from the tree of `old_size` entries to that of `new_size`.
+    pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>, ReadError> {
+        self.snapshot(|connection| {
+            check_size(connection, new_size)?;
+            let plan = consistency_plan(old_size, new_size)?;
+            let hashes = read_nodes(connection, &plan.nodes())?;
+            Ok(plan
+                .assemble(&hashes)
+                .map_err(|node| StoreError::Corrupt(format!("node {node:?} missing")))?)
+        })
+    }
+
+    /// Calls `visit` with each full entry bundle in order, then with the
+    /// entries of the unfinished one, all within one snapshot at the
+    /// checkpoint it returns. The audit uses this to rehash the whole log.
+    pub fn scan_entries(
+        &self,
+        mut visit_bundle: impl FnMut(u64, Vec<u8>) -> Result<(), StoreError>,
+        mut visit_pending: impl FnMut(u64, Vec<u8>) -> Result<(), StoreError>,
+    ) -> Result<StoredCheckpoint, ReadError> {
+        self.snapshot(|connection| {
+            let checkpoint = current_checkpoint(connection)?;
+            let mut statement =
+                connection.prepare("SELECT idx, data FROM log_bundles ORDER BY idx")?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                visit_bundle(row.get::<_, i64>(0)? as u64, row.get(1)?)?;
+            }
+            let mut statement =
+                connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                visit_pending(row.get::<_, i64>(0)? as u64, row.get(1)?)?;
+            }
+            Ok(checkpoint)
+        })
+    }
+
+    /// The stored hashes of tree level 8 (one per full entry bundle), in order.
+    pub fn bundle_roots(&self, bundles: u64) -> Result<Vec<Hash>, ReadError> {
+        self.snapshot(|connection| {
+            let mut roots = Vec::with_capacity(bundles as usize);
+            for tile in TileId::tiles_for_size(TileKind::Hashes { level: 1 }, bundles * TILE_WIDTH)
+            {
+                let bytes = hash_tile(connection, 1, tile)?;
+                roots.extend(
+                    bytes
+                        .chunks(32)
+                        .map(|chunk| Hash::from_slice(chunk).expect("32 bytes")),
+                );
+            }
+            Ok(roots)
+        })
+    }
+}
+
+fn current_checkpoint(connection: &Connection) -> Result<StoredCheckpoint, ReadError> {
+    latest_checkpoint(connection)?
+        .ok_or_else(|| ReadError::Store(StoreError::Corrupt("the log has no checkpoint".into())))
+}
+
+fn check_size(connection: &Connection, size: u64) -> Result<(), ReadError> {
+    let tree_size = current_checkpoint(connection)?.size;
+    if size > tree_size {
+        return Err(ReadError::BeyondTree {
+            requested: size,
+            tree_size,
+        });
+    }
+    Ok(())
+}
+
+fn hash_tile(connection: &Connection, level: u8, tile: TileId) -> Result<Vec<u8>, ReadError> {
+    let not_found = || ReadError::NotFound(format!("the log has no tile {}", tile.path()));
+    if level >= 8 {
+        return Err(not_found());
+    }
+    let (width, bytes) = read_tile(connection, level, tile.index)?.ok_or_else(not_found)?;
+    if width < tile.width.get() {
+        return Err(not_found());
+    }
+    // A stored tile starts with its served hashes; a narrower tile is a prefix.
+    let served = bytes
+        .get(..tile.width.get() as usize * HASH_BYTES)
+        .ok_or_else(|| StoreError::Corrupt(format!("tile {level}/{} is truncated", tile.index)))?;
+    Ok(served.to_vec())
+}
+
+fn entry_bundle(connection: &Connection, tile: TileId) -> Result<Vec<u8>, ReadError> {
+    let not_found = || ReadError::NotFound(format!("the log has no entry bundle {}", tile.path()));
+    let full: Option<Vec<u8>> = connection
+        .prepare_cached("SELECT data FROM log_bundles WHERE idx = ?1")?
+        .query_row([tile.index as i64], |row| row.get(0))
+        .optional()?;
+    if let Some(bundle) = full {
+        if tile.width.is_full() {
+            return Ok(bundle);
+        }
+        let entries =
+            decode_entry_bundle(&bundle).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        return Ok(encode_entry_bundle(
+            entries[..tile.width.get() as usize].iter().copied(),
+        ));
+    }
+    if tile.width.is_full() {
+        return Err(not_found());
+    }
+    let first = tile.index * TILE_WIDTH;
+    let mut statement = connection
+        .prepare_cached("SELECT data FROM log_pending WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?;
+    let entries: Vec<Vec<u8>> = statement
+        .query_map(
+            params![first as i64, (first + tile.width.get()) as i64],
+            |row| row.get(0),
+        )?
+        .collect::<Result<_, _>>()?;
+    if entries.len() as u64 != tile.width.get() {
+        return Err(not_found());
+    }
+    Ok(encode_entry_bundle(entries.iter().map(Vec::as_slice)))
+}
