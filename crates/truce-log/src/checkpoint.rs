@@ -89,7 +89,9 @@ impl Checkpoint {
     }
 }
 
-fn parse_canonical_u64(text: &str) -> Option<u64> {
+/// Parses canonical ASCII decimal: digits only, no sign, no leading zero
+/// (except `0` itself), within u64. Tree sizes and indexes are written so.
+pub fn parse_canonical_u64(text: &str) -> Option<u64> {
     let canonical = !text.is_empty()
         && text.bytes().all(|b| b.is_ascii_digit())
         && (text == "0" || !text.starts_with('0'));

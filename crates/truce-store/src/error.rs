@@ -14,6 +14,8 @@ pub enum StoreError {
         found: String,
         expected: String,
     },
+    #[error("the log is locked: {0}")]
+    Locked(String),
     #[error("signing the checkpoint failed: {0}")]
     Signing(String),
     #[error("the batch holding this entry was not stored: {0}")]

@@ -11,6 +11,7 @@
 //!   a mismatch;
 //! - readers see whole batches or nothing, and are safe to use concurrently.
 
+mod audit;
 mod entry;
 mod error;
 mod reader;
@@ -19,6 +20,7 @@ mod sequencer;
 mod tiles;
 mod writer;
 
+pub use audit::{AuditError, AuditReport, audit_log};
 pub use entry::{EntryTooLarge, LogEntry};
 pub use error::StoreError;
 pub use reader::{LogReader, ReadError, StoredCheckpoint};

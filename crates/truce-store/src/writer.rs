@@ -43,6 +43,9 @@ struct WriterState {
 /// The only writer of a log file. Not `Sync`: the [`crate::Sequencer`] owns
 /// it on a thread of its own and feeds it batches.
 pub struct LogWriter {
+    /// Held for the writer's lifetime: a second writer on the same file,
+    /// with its own right edge, would corrupt the log.
+    _lock: std::fs::File,
     connection: Connection,
     path: PathBuf,
     signer: SignerKey,
@@ -54,6 +57,7 @@ impl LogWriter {
     /// the log's origin. Recomputes the root from the stored tiles and refuses
     /// a log whose latest checkpoint does not match them.
     pub fn open(path: &Path, signer: SignerKey) -> Result<LogWriter, StoreError> {
+        let lock = lock_exclusively(path)?;
         let connection = Connection::open(path)?;
         schema::configure(&connection)?;
         schema::create(&connection)?;
@@ -65,6 +69,7 @@ impl LogWriter {
         }
         let state = load_state(&connection)?;
         Ok(LogWriter {
+            _lock: lock,
             connection,
             path: path.to_path_buf(),
             signer,
@@ -112,6 +117,23 @@ impl LogWriter {
             }
         }
     }
+}
+
+fn lock_exclusively(path: &Path) -> Result<std::fs::File, StoreError> {
+    let lock_path = path.with_extension("writer-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| StoreError::Locked(format!("{}: {e}", lock_path.display())))?;
+    file.try_lock().map_err(|_| {
+        StoreError::Locked(format!(
+            "{} is held by another writer (is truce serve running?)",
+            lock_path.display()
+        ))
+    })?;
+    Ok(file)
 }
 
 fn check_origin(connection: &Connection, path: &Path, origin: &str) -> Result<(), StoreError> {

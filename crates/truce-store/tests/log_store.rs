@@ -299,3 +299,63 @@ fn concurrent_appends_are_batched_and_each_gets_its_own_index() {
         appends
     );
 }
+
+#[test]
+fn the_audit_recomputes_the_root_and_names_a_changed_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.db");
+    let entries = append_in_batches(&path, &[1000, 37]);
+    let reader = LogReader::open(&path).unwrap();
+    let report = truce_store::audit_log(&reader).unwrap();
+    assert_eq!(report.checkpoint.size, entries.len() as u64);
+    let bytes: u64 = entries.iter().map(|e| e.as_bytes().len() as u64).sum();
+    assert_eq!(report.entry_bytes, bytes);
+
+    // Change one byte of one entry in bundle 2, behind the writer's back.
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let mut bundle: Vec<u8> = connection
+        .query_row("SELECT data FROM log_bundles WHERE idx = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    bundle[10] ^= 1;
+    connection
+        .execute("UPDATE log_bundles SET data = ?1 WHERE idx = 2", [bundle])
+        .unwrap();
+    match truce_store::audit_log(&reader) {
+        Err(truce_store::AuditError::Bundle {
+            bundle: 2,
+            first: 512,
+            end: 768,
+            ..
+        }) => {}
+        other => panic!("expected bundle 2 to be named, got {other:?}"),
+    }
+
+    // A changed pending entry changes the root.
+    let dir2 = tempfile::tempdir().unwrap();
+    let path2 = dir2.path().join("log.db");
+    append_in_batches(&path2, &[300]);
+    let connection2 = rusqlite::Connection::open(&path2).unwrap();
+    connection2
+        .execute("UPDATE log_pending SET data = x'00' WHERE idx = 299", [])
+        .unwrap();
+    let reader2 = LogReader::open(&path2).unwrap();
+    assert!(matches!(
+        truce_store::audit_log(&reader2),
+        Err(truce_store::AuditError::RootMismatch { size: 300, .. })
+    ));
+}
+
+#[test]
+fn a_second_writer_on_the_same_log_is_refused_until_the_first_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.db");
+    let first = LogWriter::open(&path, signer()).unwrap();
+    assert!(matches!(
+        LogWriter::open(&path, signer()),
+        Err(StoreError::Locked(_))
+    ));
+    drop(first);
+    LogWriter::open(&path, signer()).unwrap();
+}

@@ -1,0 +1,65 @@
+//! RFC 9457 problem details: the one error type of the HTTP API.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// A problem document: `type`, `title`, `status`, `detail`, and the field
+/// (query parameter or path segment) at fault, when there is one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    pub fn bad_request(field: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: "https://truce.example/problems/bad-request",
+            title: "The request is malformed",
+            status: 400,
+            detail: detail.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: "https://truce.example/problems/not-found",
+            title: "Not found",
+            status: 404,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    /// A failure of ours. The cause is logged; the reader gets no internals.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Problem {
+        tracing::error!(%cause, "request failed");
+        Problem {
+            type_uri: "https://truce.example/problems/internal",
+            title: "Internal error",
+            status: 500,
+            detail: "the server could not answer; the cause is in its log".into(),
+            field: None,
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).expect("a problem serializes");
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
