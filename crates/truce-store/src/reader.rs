@@ -236,7 +236,7 @@ fn check_size(connection: &Connection, size: u64) -> Result<(), ReadError> {
 }
 
 fn hash_tile(connection: &Connection, level: u8, tile: TileId) -> Result<Vec<u8>, ReadError> {
-    let not_found = || ReadError::NotFound(format!("the log has no tile {}", tile.path()));
+    let not_found = || ReadError::NotFound(format!("the log has no {}", tile.path()));
     if level >= 8 {
         return Err(not_found());
     }
@@ -252,7 +252,7 @@ fn hash_tile(connection: &Connection, level: u8, tile: TileId) -> Result<Vec<u8>
 }
 
 fn entry_bundle(connection: &Connection, tile: TileId) -> Result<Vec<u8>, ReadError> {
-    let not_found = || ReadError::NotFound(format!("the log has no entry bundle {}", tile.path()));
+    let not_found = || ReadError::NotFound(format!("the log has no {}", tile.path()));
     let full: Option<Vec<u8>> = connection
         .prepare_cached("SELECT data FROM log_bundles WHERE idx = ?1")?
         .query_row([tile.index as i64], |row| row.get(0))

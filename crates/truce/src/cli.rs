@@ -1,0 +1,106 @@
+//! Flags as they are typed. Commands turn them into validated values.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// truce: the monitoring and verification mechanism of a mediated ceasefire,
+/// with a tamper-evident public log every party can check for itself.
+#[derive(Parser)]
+#[command(name = "truce", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the seeded demo on localhost, in a fresh data directory.
+    Demo {
+        /// The demo's data directory; an earlier demo there is replaced.
+        #[arg(long, default_value = "truce-demo")]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Create a data directory with a new log key.
+    Init {
+        #[arg(long)]
+        data: PathBuf,
+        /// The log's origin (its checkpoint's first line and key name), e.g. truce.example/doha-ceasefire.
+        #[arg(long)]
+        origin: String,
+    },
+    /// Serve a data directory.
+    Serve {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Recompute the log's root from every stored entry and check every stored tile.
+    Audit {
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Work with the log: verify, mirror, append.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Measure truce's speed.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+pub enum LogCommand {
+    /// Verify a log as a party would: signature, every entry and tile, and consistency with the last run.
+    Verify(VerifyArgs),
+    /// Copy a log's checkpoint, tiles and entry bundles into a directory (a mirror `verify --dir` reads).
+    Mirror {
+        /// The log's URL: the server (http://host:port) or its tile prefix (.../log).
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Append the lines of standard input as entries, printing each acknowledged index.
+    Append {
+        #[arg(long)]
+        data: PathBuf,
+    },
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The log's URL: the server (http://host:port) or its tile prefix (.../log).
+    #[arg(long, conflicts_with = "dir", required_unless_present = "dir")]
+    pub url: Option<String>,
+    /// A mirrored copy of the log's files.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// The verifier key you trust (name+keyid+key), or a file holding it.
+    #[arg(long)]
+    pub vkey: String,
+    /// The checkpoint saved by your last run; checked for consistency, then replaced.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// The log: durable appends, proofs, audit, memory.
+    Log(BenchLogArgs),
+}
+
+#[derive(Args)]
+pub struct BenchLogArgs {
+    /// One JSON object a line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Entries in the large log that proofs, the audit and the memory figure use.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub entries: u64,
+    /// Where to build the benchmark logs (default: a temporary directory).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}

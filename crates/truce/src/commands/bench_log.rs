@@ -1,0 +1,1 @@
+pub fn run(_args: crate::cli::BenchLogArgs) -> anyhow::Result<std::process::ExitCode> { todo!() }

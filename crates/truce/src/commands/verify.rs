@@ -1,0 +1,61 @@
+//! `truce log verify`: what a party runs, on its own machine, against the
+//! log's server or a mirror, trusting only its verifier key and its saved state.
+
+use crate::cli::VerifyArgs;
+use crate::http_source::HttpSource;
+use anyhow::Context;
+use std::process::ExitCode;
+use truce_log::VerifierKey;
+use truce_log::client::{DirectorySource, TileSource, verify_log};
+
+pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let vkey = read_vkey(&args.vkey)?;
+    let source: Box<dyn TileSource> = match (&args.url, &args.dir) {
+        (Some(url), _) => Box::new(HttpSource::discover(url)?),
+        (None, Some(dir)) => Box::new(DirectorySource(dir.clone())),
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let saved = match &args.state {
+        Some(path) if path.exists() => Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?),
+        _ => None,
+    };
+    match verify_log(source.as_ref(), &vkey, saved.as_deref()) {
+        Ok(report) => {
+            let checkpoint = &report.checkpoint;
+            println!(
+                "ok: {} at size {} with root {} ({} entries, {} tiles checked)",
+                checkpoint.origin, checkpoint.size, checkpoint.root, report.entries, report.tiles_checked
+            );
+            if let Some(previous) = &report.previous {
+                println!("ok: consistent with the saved checkpoint at size {}", previous.size);
+            }
+            if let Some(path) = &args.state {
+                save_state(path, &report.checkpoint_note)?;
+                println!("saved the checkpoint to {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("VERIFICATION FAILED: {error}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// The key itself, or a file holding it.
+fn read_vkey(argument: &str) -> anyhow::Result<VerifierKey> {
+    let text = match argument.parse::<VerifierKey>() {
+        Ok(key) => return Ok(key),
+        Err(_) if std::path::Path::new(argument).is_file() => std::fs::read_to_string(argument)?,
+        Err(error) => return Err(error).context("--vkey is neither a verifier key nor a file holding one"),
+    };
+    text.trim().parse().context("the --vkey file does not hold a verifier key")
+}
+
+/// Replaces the state file atomically, so a crash never leaves half a checkpoint.
+fn save_state(path: &std::path::Path, note: &str) -> anyhow::Result<()> {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, note)?;
+    std::fs::rename(&temporary, path)?;
+    Ok(())
+}
