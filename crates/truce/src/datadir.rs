@@ -19,16 +19,26 @@ impl DataDir {
         }
         std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
         let signer = SignerKey::generate(name);
-        write_secret(&path.join("log.key"), &format!("{}\n", signer.to_secret_string()))?;
+        write_secret(
+            &path.join("log.key"),
+            &format!("{}\n", signer.to_secret_string()),
+        )?;
         std::fs::write(path.join("log.vkey"), format!("{}\n", signer.verifier()))?;
-        Ok(DataDir { path: path.to_path_buf() })
+        Ok(DataDir {
+            path: path.to_path_buf(),
+        })
     }
 
     pub fn open(path: &Path) -> Result<DataDir> {
         if !path.join("log.key").is_file() {
-            bail!("{} is not a truce data directory (no log.key); create one with `truce init`", path.display());
+            bail!(
+                "{} is not a truce data directory (no log.key); create one with `truce init`",
+                path.display()
+            );
         }
-        Ok(DataDir { path: path.to_path_buf() })
+        Ok(DataDir {
+            path: path.to_path_buf(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -41,7 +51,9 @@ impl DataDir {
 
     pub fn signer(&self) -> Result<SignerKey> {
         let text = std::fs::read_to_string(self.path.join("log.key")).context("reading log.key")?;
-        text.trim_end().parse().context("log.key is not a signer key")
+        text.trim_end()
+            .parse()
+            .context("log.key is not a signer key")
     }
 
     pub fn verifier(&self) -> Result<VerifierKey> {

@@ -19,8 +19,15 @@ impl HttpSource {
             .build()
             .into();
         for prefix in [url.to_string(), format!("{url}/log")] {
-            let source = HttpSource { prefix, agent: agent.clone() };
-            if source.fetch("checkpoint").map_err(anyhow::Error::msg)?.is_some() {
+            let source = HttpSource {
+                prefix,
+                agent: agent.clone(),
+            };
+            if source
+                .fetch("checkpoint")
+                .map_err(anyhow::Error::msg)?
+                .is_some()
+            {
                 return Ok(source);
             }
         }
@@ -38,7 +45,12 @@ impl TileSource for HttpSource {
         let mut response = self.agent.get(&url).call().map_err(|e| e.to_string())?;
         match response.status().as_u16() {
             200 => {
-                let body = response.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(|e| e.to_string())?;
+                let body = response
+                    .body_mut()
+                    .with_config()
+                    .limit(64 << 20)
+                    .read_to_vec()
+                    .map_err(|e| e.to_string())?;
                 Ok(Some(body))
             }
             404 => Ok(None),

@@ -1,1 +1,3 @@
-pub fn run(_args: crate::cli::BenchLogArgs) -> anyhow::Result<std::process::ExitCode> { todo!() }
+pub fn run(_args: crate::cli::BenchLogArgs) -> anyhow::Result<std::process::ExitCode> {
+    todo!()
+}

@@ -29,9 +29,13 @@ pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
 fn fresh_demo_dir(data: &Path) -> anyhow::Result<DataDir> {
     if data.exists() {
         if !data.join("demo-credentials.json").exists() && data.read_dir()?.next().is_some() {
-            bail!("{} exists and is not an earlier demo; choose another --data", data.display());
+            bail!(
+                "{} exists and is not an earlier demo; choose another --data",
+                data.display()
+            );
         }
-        std::fs::remove_dir_all(data).with_context(|| format!("removing the earlier demo at {}", data.display()))?;
+        std::fs::remove_dir_all(data)
+            .with_context(|| format!("removing the earlier demo at {}", data.display()))?;
     }
     DataDir::create(data, DEMO_ORIGIN)
 }
@@ -45,7 +49,12 @@ fn seed(dir: &DataDir) -> anyhow::Result<()> {
 }
 
 fn sample_entry(sequence: u64) -> LogEntry {
-    let kinds = ["report.filed", "claim.recorded", "evidence.registered", "incident.opened"];
+    let kinds = [
+        "report.filed",
+        "claim.recorded",
+        "evidence.registered",
+        "incident.opened",
+    ];
     let body = serde_json::json!({
         "sample": true,
         "sequence": sequence,
@@ -69,7 +78,9 @@ fn announce(dir: &DataDir, bound: SocketAddr) -> anyhow::Result<()> {
     println!("truce demo is serving {base_url}");
     println!("  checkpoint:  {base_url}/log/checkpoint");
     println!("  credentials: {}", path.display());
-    println!("  verify it:   truce log verify --url {base_url} --vkey '{vkey}' --state my-checkpoint");
+    println!(
+        "  verify it:   truce log verify --url {base_url} --vkey '{vkey}' --state my-checkpoint"
+    );
     println!("Stop with Ctrl-C.");
     Ok(())
 }

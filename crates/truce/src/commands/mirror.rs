@@ -12,7 +12,10 @@ use truce_log::{Checkpoint, Note, TileId, TileKind};
 
 pub fn run(url: &str, dir: &Path) -> anyhow::Result<ExitCode> {
     let source = HttpSource::discover(url)?;
-    let note_bytes = source.fetch("checkpoint").map_err(anyhow::Error::msg)?.context("no checkpoint")?;
+    let note_bytes = source
+        .fetch("checkpoint")
+        .map_err(anyhow::Error::msg)?
+        .context("no checkpoint")?;
     let note = Note::parse(&note_bytes)?;
     let checkpoint = Checkpoint::parse(note.text())?;
     let mut files = 0;
@@ -28,8 +31,17 @@ pub fn run(url: &str, dir: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     write(&dir.join("checkpoint"), &note_bytes)?;
-    println!("mirrored {} at size {} ({files} tiles and bundles) from {} into {}", checkpoint.origin, checkpoint.size, source.prefix(), dir.display());
-    println!("the signature is not checked here: run `truce log verify --dir {}`", dir.display());
+    println!(
+        "mirrored {} at size {} ({files} tiles and bundles) from {} into {}",
+        checkpoint.origin,
+        checkpoint.size,
+        source.prefix(),
+        dir.display()
+    );
+    println!(
+        "the signature is not checked here: run `truce log verify --dir {}`",
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

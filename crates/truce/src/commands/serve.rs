@@ -17,10 +17,17 @@ pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
 }
 
 /// Binds `listen`, tells `on_bound` the address, and serves until Ctrl-C.
-pub async fn serve(dir: &DataDir, listen: SocketAddr, on_bound: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+pub async fn serve(
+    dir: &DataDir,
+    listen: SocketAddr,
+    on_bound: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
     let writer = LogWriter::open(&dir.database(), dir.signer()?)?;
     let sequencer = Sequencer::start(writer, SequencerConfig::default());
-    let state = AppState { log: Arc::new(LogReader::open(&dir.database())?), log_vkey: dir.verifier()?.to_string() };
+    let state = AppState {
+        log: Arc::new(LogReader::open(&dir.database())?),
+        log_vkey: dir.verifier()?.to_string(),
+    };
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let bound = listener.local_addr()?;
     tracing::info!(%bound, data = %dir.path().display(), "serving");

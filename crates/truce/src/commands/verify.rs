@@ -16,7 +16,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         (None, None) => unreachable!("clap requires one"),
     };
     let saved = match &args.state {
-        Some(path) if path.exists() => Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?),
+        Some(path) if path.exists() => {
+            Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+        }
         _ => None,
     };
     match verify_log(source.as_ref(), &vkey, saved.as_deref()) {
@@ -24,10 +26,17 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             let checkpoint = &report.checkpoint;
             println!(
                 "ok: {} at size {} with root {} ({} entries, {} tiles checked)",
-                checkpoint.origin, checkpoint.size, checkpoint.root, report.entries, report.tiles_checked
+                checkpoint.origin,
+                checkpoint.size,
+                checkpoint.root,
+                report.entries,
+                report.tiles_checked
             );
             if let Some(previous) = &report.previous {
-                println!("ok: consistent with the saved checkpoint at size {}", previous.size);
+                println!(
+                    "ok: consistent with the saved checkpoint at size {}",
+                    previous.size
+                );
             }
             if let Some(path) = &args.state {
                 save_state(path, &report.checkpoint_note)?;
@@ -47,9 +56,13 @@ fn read_vkey(argument: &str) -> anyhow::Result<VerifierKey> {
     let text = match argument.parse::<VerifierKey>() {
         Ok(key) => return Ok(key),
         Err(_) if std::path::Path::new(argument).is_file() => std::fs::read_to_string(argument)?,
-        Err(error) => return Err(error).context("--vkey is neither a verifier key nor a file holding one"),
+        Err(error) => {
+            return Err(error).context("--vkey is neither a verifier key nor a file holding one");
+        }
     };
-    text.trim().parse().context("the --vkey file does not hold a verifier key")
+    text.trim()
+        .parse()
+        .context("the --vkey file does not hold a verifier key")
 }
 
 /// Replaces the state file atomically, so a crash never leaves half a checkpoint.
