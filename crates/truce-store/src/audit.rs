@@ -7,7 +7,7 @@ use crate::error::StoreError;
 use crate::reader::{LogReader, ReadError, StoredCheckpoint};
 use rayon::prelude::*;
 use std::sync::mpsc;
-use truce_log::tile::{TILE_WIDTH, decode_entry_bundle};
+use truce_log::tile::TILE_WIDTH;
 use truce_log::{Hash, RightEdge, leaf_hash, node_hash};
 
 /// What the audit found when everything matched.
@@ -111,21 +111,38 @@ fn bundle_error(bundle: u64, why: String) -> AuditError {
     }
 }
 
-/// The root of the perfect subtree over one full bundle's 256 entries.
+/// The root of the perfect subtree over one full bundle's 256 entries,
+/// hashing the entries where they lie in the bundle.
 fn bundle_root(index: u64, bundle: &[u8]) -> Result<Hash, AuditError> {
-    let entries = decode_entry_bundle(bundle).map_err(|e| bundle_error(index, e.to_string()))?;
-    if entries.len() as u64 != TILE_WIDTH {
+    let mut level = [Hash::default(); TILE_WIDTH as usize];
+    let mut offset = 0usize;
+    for (position, slot) in level.iter_mut().enumerate() {
+        let truncated = || {
+            bundle_error(
+                index,
+                format!("ends inside entry {position} (at byte {offset})"),
+            )
+        };
+        let prefix = bundle.get(offset..offset + 2).ok_or_else(truncated)?;
+        let end = offset + 2 + usize::from(u16::from_be_bytes([prefix[0], prefix[1]]));
+        *slot = leaf_hash(bundle.get(offset + 2..end).ok_or_else(truncated)?);
+        offset = end;
+    }
+    if offset != bundle.len() {
         return Err(bundle_error(
             index,
-            format!("holds {} entries, not 256", entries.len()),
+            format!(
+                "holds more than 256 entries ({} bytes left over)",
+                bundle.len() - offset
+            ),
         ));
     }
-    let mut level: Vec<Hash> = entries.iter().map(|entry| leaf_hash(entry)).collect();
-    while level.len() > 1 {
-        level = level
-            .chunks_exact(2)
-            .map(|pair| node_hash(&pair[0], &pair[1]))
-            .collect();
+    let mut width = level.len();
+    while width > 1 {
+        for pair in 0..width / 2 {
+            level[pair] = node_hash(&level[2 * pair], &level[2 * pair + 1]);
+        }
+        width /= 2;
     }
     Ok(level[0])
 }

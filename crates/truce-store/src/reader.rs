@@ -3,7 +3,7 @@
 
 use crate::error::StoreError;
 use crate::schema;
-use crate::tiles::{read_nodes, read_tile};
+use crate::tiles::{UpperTileCache, read_nodes, read_tile};
 use crate::writer::latest_checkpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -46,6 +46,7 @@ impl From<rusqlite::Error> for ReadError {
 pub struct LogReader {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    upper_tiles: UpperTileCache,
 }
 
 /// Connections kept open while idle; more may be opened under load.
@@ -56,6 +57,7 @@ impl LogReader {
         let reader = LogReader {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
+            upper_tiles: UpperTileCache::default(),
         };
         let connection = reader.connect()?;
         reader.release(connection);
@@ -156,7 +158,7 @@ impl LogReader {
         self.snapshot(|connection| {
             check_size(connection, size)?;
             let plan = inclusion_plan(index, size)?;
-            let hashes = read_nodes(connection, &plan.nodes())?;
+            let hashes = read_nodes(connection, &plan.nodes(), Some(&self.upper_tiles))?;
             Ok(plan
                 .assemble(&hashes)
                 .map_err(|node| StoreError::Corrupt(format!("node {node:?} missing")))?)
@@ -168,7 +170,7 @@ impl LogReader {
         self.snapshot(|connection| {
             check_size(connection, new_size)?;
             let plan = consistency_plan(old_size, new_size)?;
-            let hashes = read_nodes(connection, &plan.nodes())?;
+            let hashes = read_nodes(connection, &plan.nodes(), Some(&self.upper_tiles))?;
             Ok(plan
                 .assemble(&hashes)
                 .map_err(|node| StoreError::Corrupt(format!("node {node:?} missing")))?)

@@ -323,7 +323,7 @@ fn load_state(connection: &Connection) -> Result<WriterState, StoreError> {
         .ok_or_else(|| StoreError::Corrupt("the log has no checkpoint".into()))?;
     let size = checkpoint.size;
     let nodes = RightEdge::nodes_for_size(size);
-    let hashes = read_nodes(connection, &nodes)?;
+    let hashes = read_nodes(connection, &nodes, None)?;
     let ordered: Vec<Hash> = nodes.iter().map(|node| hashes[node]).collect();
     let edge = RightEdge::from_subtree_hashes(size, &ordered).expect("one hash per node");
     if edge.root() != checkpoint.root {
