@@ -339,7 +339,7 @@ impl StoredTile {
     pub fn decode(width: u64, bytes: &[u8]) -> Option<StoredTile> {
         let mut tile = StoredTile::default();
         let mut chunks = bytes.chunks_exact(HASH_BYTES);
-        if bytes.len() % HASH_BYTES != 0 || width > TILE_WIDTH {
+        if !bytes.len().is_multiple_of(HASH_BYTES) || width > TILE_WIDTH {
             return None;
         }
         for (sublevel, hashes) in tile.sublevels.iter_mut().enumerate() {

@@ -3,7 +3,7 @@
 
 use crate::error::StoreError;
 use crate::schema;
-use crate::tiles::{UpperTileCache, read_nodes, read_tile};
+use crate::tiles::{TileCache, read_nodes, read_tile};
 use crate::writer::latest_checkpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -46,7 +46,7 @@ impl From<rusqlite::Error> for ReadError {
 pub struct LogReader {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-    upper_tiles: UpperTileCache,
+    tiles_cached: TileCache,
 }
 
 /// Connections kept open while idle; more may be opened under load.
@@ -57,7 +57,7 @@ impl LogReader {
         let reader = LogReader {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
-            upper_tiles: UpperTileCache::default(),
+            tiles_cached: TileCache::default(),
         };
         let connection = reader.connect()?;
         reader.release(connection);
@@ -158,7 +158,7 @@ impl LogReader {
         self.snapshot(|connection| {
             check_size(connection, size)?;
             let plan = inclusion_plan(index, size)?;
-            let hashes = read_nodes(connection, &plan.nodes(), Some(&self.upper_tiles))?;
+            let hashes = read_nodes(connection, &plan.nodes(), Some(&self.tiles_cached))?;
             Ok(plan
                 .assemble(&hashes)
                 .map_err(|node| StoreError::Corrupt(format!("node {node:?} missing")))?)
@@ -170,7 +170,7 @@ impl LogReader {
         self.snapshot(|connection| {
             check_size(connection, new_size)?;
             let plan = consistency_plan(old_size, new_size)?;
-            let hashes = read_nodes(connection, &plan.nodes(), Some(&self.upper_tiles))?;
+            let hashes = read_nodes(connection, &plan.nodes(), Some(&self.tiles_cached))?;
             Ok(plan
                 .assemble(&hashes)
                 .map_err(|node| StoreError::Corrupt(format!("node {node:?} missing")))?)
@@ -227,7 +227,11 @@ fn current_checkpoint(connection: &Connection) -> Result<StoredCheckpoint, ReadE
 }
 
 fn check_size(connection: &Connection, size: u64) -> Result<(), ReadError> {
-    let tree_size = current_checkpoint(connection)?.size;
+    let tree_size: i64 = connection
+        .prepare_cached("SELECT max(size) FROM log_checkpoints")?
+        .query_row([], |row| row.get::<_, Option<i64>>(0))?
+        .unwrap_or(0);
+    let tree_size = tree_size as u64;
     if size > tree_size {
         return Err(ReadError::BeyondTree {
             requested: size,

@@ -41,19 +41,24 @@ pub fn write_tile(
     Ok(())
 }
 
-/// Full tiles above level 0, kept in memory by readers. A full tile never
-/// changes, and there are few of them (one per 65,536 entries at level 1),
-/// so proofs read at most the leaf's own level-0 tile from the database.
+/// Tiles kept in memory by readers: every tile above level 0 (one per
+/// 65,536 entries at level 1) and the partial tiles of the right edge. A
+/// stored tile only ever grows, and a node once stored never changes, so a
+/// cached tile answers for every node within its width. Proofs then read at
+/// most the leaf's own level-0 tile from the database.
 #[derive(Default)]
-pub struct UpperTileCache {
-    tiles: std::sync::Mutex<HashMap<(u8, u64), std::sync::Arc<Vec<u8>>>>,
+pub struct TileCache {
+    tiles: std::sync::Mutex<HashMap<(u8, u64), CachedTile>>,
 }
 
-/// Tiles the cache holds at most (16 KiB each): those of 268 million entries.
-const UPPER_TILES_CACHED_MAX: usize = 4096;
+/// A tile's stored width and its encoded nodes.
+type CachedTile = (u64, std::sync::Arc<Vec<u8>>);
 
-impl UpperTileCache {
-    fn get(&self, level: u8, index: u64) -> Option<std::sync::Arc<Vec<u8>>> {
+/// Tiles the cache holds at most (16 KiB each).
+const TILES_CACHED_MAX: usize = 4096;
+
+impl TileCache {
+    fn get(&self, level: u8, index: u64) -> Option<CachedTile> {
         self.tiles
             .lock()
             .expect("tile cache lock")
@@ -62,14 +67,14 @@ impl UpperTileCache {
     }
 
     fn offer(&self, level: u8, index: u64, width: u64, bytes: &[u8]) {
-        if level == 0 || width != truce_log::tile::TILE_WIDTH {
+        if level == 0 && width == truce_log::tile::TILE_WIDTH {
             return;
         }
         let mut tiles = self.tiles.lock().expect("tile cache lock");
-        if tiles.len() >= UPPER_TILES_CACHED_MAX {
+        if tiles.len() >= TILES_CACHED_MAX {
             tiles.clear();
         }
-        tiles.insert((level, index), std::sync::Arc::new(bytes.to_vec()));
+        tiles.insert((level, index), (width, std::sync::Arc::new(bytes.to_vec())));
     }
 }
 
@@ -78,7 +83,7 @@ impl UpperTileCache {
 pub fn read_nodes(
     connection: &Connection,
     nodes: &[NodeId],
-    cache: Option<&UpperTileCache>,
+    cache: Option<&TileCache>,
 ) -> Result<HashMap<NodeId, Hash>, StoreError> {
     let mut by_tile: HashMap<(u8, u64), Vec<(NodeId, NodeSlot)>> = HashMap::new();
     for node in nodes {
@@ -97,16 +102,16 @@ pub fn read_nodes(
                 "node {node:?} is missing from tile {level}/{index}"
             ))
         };
-        let mut pick = |width: u64, bytes: &[u8]| -> Result<(), StoreError> {
-            for (node, slot) in &wanted {
-                let hash = StoredTile::node_from_encoded(width, bytes, *slot)
-                    .ok_or_else(|| missing(*node))?;
-                hashes.insert(*node, hash);
-            }
-            Ok(())
+        // Every wanted node, if the tile (of this width) holds them all.
+        let pick = |width: u64, bytes: &[u8]| -> Option<Vec<(NodeId, Hash)>> {
+            let found = wanted.iter().map(|(node, slot)| {
+                Some((*node, StoredTile::node_from_encoded(width, bytes, *slot)?))
+            });
+            found.collect()
         };
-        if let Some(bytes) = cache.and_then(|cache| cache.get(level, index)) {
-            pick(truce_log::tile::TILE_WIDTH, &bytes)?;
+        let cached = cache.and_then(|cache| cache.get(level, index));
+        if let Some(found) = cached.and_then(|(width, bytes)| pick(width, &bytes)) {
+            hashes.extend(found);
             continue;
         }
         let mut rows = statement.query([tile_row_id(level, index)])?;
@@ -118,7 +123,7 @@ pub fn read_nodes(
             .get_ref(1)?
             .as_blob()
             .map_err(|e| StoreError::Corrupt(format!("tile {level}/{index}: {e}")))?;
-        pick(width, bytes)?;
+        hashes.extend(pick(width, bytes).ok_or_else(|| missing(wanted[0].0))?);
         if let Some(cache) = cache {
             cache.offer(level, index, width, bytes);
         }

@@ -18,10 +18,10 @@ impl Drop for Killed {
 fn wait_for_credentials(path: &std::path::Path) -> serde_json::Value {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(30) {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            if let Ok(json) = serde_json::from_str(&text) {
-                return json;
-            }
+        if let Ok(text) = std::fs::read_to_string(path)
+            && let Ok(json) = serde_json::from_str(&text)
+        {
+            return json;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
