@@ -50,7 +50,8 @@ impl Figure {
             let mut object =
                 serde_json::json!({"name": self.name, "value": self.value, "unit": self.unit});
             if let (Some((name, baseline)), Some(ratio)) = (&self.baseline, ratio) {
-                object["baseline"] = serde_json::json!({"name": name, "value": baseline});
+                object["baseline"] = serde_json::json!(baseline);
+                object["baseline_name"] = serde_json::json!(name);
                 object["ratio"] = serde_json::json!(ratio);
             }
             println!("{object}");
