@@ -3,9 +3,17 @@
 //!
 //! - [`agreement`]: the agreement the parties signed, parsed from TOML with
 //!   every error named by its field path and line.
+//! - [`casualties`]: an incident's casualty estimate from its claims, by a written rule.
 //! - [`codes`]: the short codes that name parties, mediators, acts and zones.
+//! - [`correlate`]: which incident a report belongs to, incrementally.
+//! - [`report`]: reports and the claims they carry, checked field by field.
+//! - [`synthetic`]: reports with ground truth, to measure correlation.
 //!
 //! This crate does no I/O and knows nothing of SQL, HTTP or the log's format.
 
 pub mod agreement;
+pub mod casualties;
 pub mod codes;
+pub mod correlate;
+pub mod report;
+pub mod synthetic;

@@ -1,0 +1,317 @@
+//! Correlation: does a new report describe an incident already known, or a
+//! new one? The rule, applied incrementally:
+//!
+//! A report may join an incident when
+//! - their times overlap once each is widened by its precision's slack and
+//!   by [`CorrelationRules::window_hours`];
+//! - their places lie within [`CorrelationRules::distance_km`] plus both
+//!   precisions' radii;
+//! - their acts agree (the same agreement act, else the same ACLED event
+//!   type, when both name one);
+//! - their perpetrators agree (the same party, when both name one);
+//! - the incident has no report yet from the report's source: a source
+//!   reports an event once, so a second report from it is another event.
+//!
+//! Of the incidents that qualify, the report joins the nearest (distance and
+//! time, each as a share of what the rule allows); with none, it opens one.
+//! Reports known only to the country or to the month or year are too vague
+//! to place: they open an incident of their own, for a monitor to merge.
+//!
+//! Incidents are indexed in a grid of half-degree cells and days, so finding
+//! the candidates costs the few cells a report touches, not a scan.
+
+use crate::codes::Code;
+use crate::report::{Report, TimePrecision};
+use std::collections::{HashMap, HashSet};
+
+/// The thresholds of the rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CorrelationRules {
+    pub window_hours: i64,
+    pub distance_km: f64,
+    /// Reports less precise than this radius open their own incident.
+    pub radius_km_max: f64,
+}
+
+impl Default for CorrelationRules {
+    fn default() -> CorrelationRules {
+        CorrelationRules {
+            window_hours: 24,
+            distance_km: 15.0,
+            radius_km_max: 150.0,
+        }
+    }
+}
+
+/// What correlation knows of an incident: enough to compare a report with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncidentFootprint {
+    /// Seconds since the epoch, UTC, widened by precision.
+    pub start: i64,
+    pub end: i64,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub radius_km: f64,
+    pub act: Option<Code>,
+    pub acled_event_type: Option<String>,
+    pub perpetrator: Option<Code>,
+    /// The sources that reported it (outlet, team or party names).
+    pub sources: Vec<String>,
+}
+
+impl IncidentFootprint {
+    pub fn of(report: &Report) -> IncidentFootprint {
+        let slack = report.time.precision.slack_hours() * 3600;
+        IncidentFootprint {
+            start: report.time.start.timestamp() - slack,
+            end: report.time.end.timestamp() + slack,
+            latitude: report.location.latitude.degrees(),
+            longitude: report.location.longitude.degrees(),
+            radius_km: report.location.precision.radius_km(),
+            act: report.act.clone(),
+            acled_event_type: report.acled_event_type.clone(),
+            perpetrator: report.perpetrator_party().cloned(),
+            sources: vec![report.source.name.clone()],
+        }
+    }
+
+    /// The footprint after `other` (a report's or incident's) joins it: the
+    /// union of times, the more precise place, names filled where missing.
+    pub fn absorb(&mut self, other: &IncidentFootprint) {
+        self.start = self.start.min(other.start);
+        self.end = self.end.max(other.end);
+        if other.radius_km < self.radius_km {
+            (self.latitude, self.longitude, self.radius_km) =
+                (other.latitude, other.longitude, other.radius_km);
+        }
+        if self.act.is_none() {
+            self.act = other.act.clone();
+        }
+        if self.acled_event_type.is_none() {
+            self.acled_event_type = other.acled_event_type.clone();
+        }
+        if self.perpetrator.is_none() {
+            self.perpetrator = other.perpetrator.clone();
+        }
+        for source in &other.sources {
+            if !self.sources.contains(source) {
+                self.sources.push(source.clone());
+            }
+        }
+    }
+}
+
+/// Both are named, and differently.
+fn disagree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+    matches!((a, b), (Some(x), Some(y)) if x != y)
+}
+
+/// Great-circle distance in kilometres (haversine, mean Earth radius).
+pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (phi1, phi2) = (lat1.to_radians(), lat2.to_radians());
+    let d_phi = (lat2 - lat1).to_radians();
+    let d_lambda = (lon2 - lon1).to_radians();
+    let a = (d_phi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (d_lambda / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * a.sqrt().asin()
+}
+
+const CELL_DEGREES: f64 = 0.5;
+const BUCKET_SECONDS: i64 = 86_400;
+
+type Cell = (i32, i32, i64);
+
+/// The incremental correlator: incident footprints and their grid index.
+#[derive(Clone, Debug, Default)]
+pub struct Correlator {
+    rules: CorrelationRules,
+    footprints: HashMap<u64, IncidentFootprint>,
+    grid: HashMap<Cell, Vec<u64>>,
+    /// The cells each incident is indexed under, to unindex it.
+    cells_of: HashMap<u64, Vec<Cell>>,
+}
+
+impl Correlator {
+    pub fn new(rules: CorrelationRules) -> Correlator {
+        Correlator {
+            rules,
+            ..Correlator::default()
+        }
+    }
+
+    pub fn rules(&self) -> CorrelationRules {
+        self.rules
+    }
+
+    pub fn footprint(&self, incident: u64) -> Option<&IncidentFootprint> {
+        self.footprints.get(&incident)
+    }
+
+    fn placeable(&self, report: &Report) -> bool {
+        report.location.precision.radius_km() <= self.rules.radius_km_max
+            && !matches!(
+                report.time.precision,
+                TimePrecision::Month | TimePrecision::Year
+            )
+    }
+
+    /// The incident `report` should join, or `None` to open a new one.
+    pub fn best_match(&self, report: &Report) -> Option<u64> {
+        if !self.placeable(report) {
+            return None;
+        }
+        let footprint = IncidentFootprint::of(report);
+        let mut seen = HashSet::new();
+        let mut best: Option<(f64, u64)> = None;
+        let reach_km = footprint.radius_km + self.rules.distance_km / 2.0;
+        for cell in cells(&footprint, reach_km, self.rules.window_hours * 3600 / 2) {
+            for &incident in self.grid.get(&cell).into_iter().flatten() {
+                if !seen.insert(incident) {
+                    continue;
+                }
+                if let Some(score) = self.score(&footprint, &self.footprints[&incident]) {
+                    let better = best.is_none_or(|(best_score, best_id)| {
+                        (score, incident) < (best_score, best_id)
+                    });
+                    if better {
+                        best = Some((score, incident));
+                    }
+                }
+            }
+        }
+        best.map(|(_, incident)| incident)
+    }
+
+    /// How far apart, as a share of what the rule allows; `None` if they may not join.
+    fn score(&self, report: &IncidentFootprint, incident: &IncidentFootprint) -> Option<f64> {
+        let window = self.rules.window_hours * 3600;
+        let gap = (report.start - incident.end)
+            .max(incident.start - report.end)
+            .max(0);
+        if gap > window {
+            return None;
+        }
+        let allowed_km = self.rules.distance_km + report.radius_km + incident.radius_km;
+        let km = distance_km(
+            report.latitude,
+            report.longitude,
+            incident.latitude,
+            incident.longitude,
+        );
+        if km > allowed_km {
+            return None;
+        }
+        if disagree(&report.act, &incident.act)
+            || disagree(&report.perpetrator, &incident.perpetrator)
+        {
+            return None;
+        }
+        if report
+            .sources
+            .iter()
+            .any(|source| incident.sources.contains(source))
+        {
+            return None;
+        }
+        let acts_named = report.act.is_some() && incident.act.is_some();
+        if !acts_named && disagree(&report.acled_event_type, &incident.acled_event_type) {
+            return None;
+        }
+        Some(km / allowed_km + gap as f64 / window.max(1) as f64)
+    }
+
+    /// Records a new incident opened by `report`.
+    pub fn open(&mut self, incident: u64, report: &Report) {
+        let footprint = IncidentFootprint::of(report);
+        if self.placeable(report) {
+            self.index(incident, &footprint);
+        }
+        self.footprints.insert(incident, footprint);
+    }
+
+    /// Records that `report` joined `incident`.
+    pub fn join(&mut self, incident: u64, report: &Report) {
+        let addition = IncidentFootprint::of(report);
+        self.replace(incident, |footprint| footprint.absorb(&addition));
+    }
+
+    /// Folds incident `from` into `into` (a monitor's merge).
+    pub fn merge(&mut self, into: u64, from: u64) {
+        self.unindex(from);
+        if let Some(absorbed) = self.footprints.remove(&from) {
+            self.replace(into, |footprint| footprint.absorb(&absorbed));
+        }
+    }
+
+    /// Replaces an incident's footprint (after a split, from its remaining reports).
+    pub fn reset(&mut self, incident: u64, reports: &[&Report]) {
+        self.unindex(incident);
+        self.footprints.remove(&incident);
+        let Some((first, rest)) = reports.split_first() else {
+            return;
+        };
+        self.open(incident, first);
+        for report in rest {
+            self.join(incident, report);
+        }
+    }
+
+    fn replace(&mut self, incident: u64, change: impl FnOnce(&mut IncidentFootprint)) {
+        let Some(mut footprint) = self.footprints.remove(&incident) else {
+            return;
+        };
+        let was_indexed = self.cells_of.contains_key(&incident);
+        self.unindex(incident);
+        change(&mut footprint);
+        if was_indexed {
+            self.index(incident, &footprint);
+        }
+        self.footprints.insert(incident, footprint);
+    }
+
+    fn index(&mut self, incident: u64, footprint: &IncidentFootprint) {
+        // A report and an incident may join only if their discs, each widened
+        // by half the distance rule, meet, and likewise their times: so each
+        // is indexed under, and looks in, the cells of its own widened disc.
+        let reach_km = footprint.radius_km + self.rules.distance_km / 2.0;
+        let cells = cells(footprint, reach_km, self.rules.window_hours * 3600 / 2);
+        for cell in &cells {
+            self.grid.entry(*cell).or_default().push(incident);
+        }
+        self.cells_of.insert(incident, cells);
+    }
+
+    fn unindex(&mut self, incident: u64) {
+        for cell in self.cells_of.remove(&incident).unwrap_or_default() {
+            if let Some(list) = self.grid.get_mut(&cell) {
+                list.retain(|&other| other != incident);
+                if list.is_empty() {
+                    self.grid.remove(&cell);
+                }
+            }
+        }
+    }
+}
+
+/// The grid cells within `reach_km` of the footprint's place and `reach_seconds` of its times.
+fn cells(footprint: &IncidentFootprint, reach_km: f64, reach_seconds: i64) -> Vec<Cell> {
+    let lat_reach = reach_km / 111.0;
+    let lon_reach = reach_km / (111.0 * footprint.latitude.to_radians().cos().max(0.05));
+    let lat_cells = cell_range(footprint.latitude, lat_reach);
+    let lon_cells = cell_range(footprint.longitude, lon_reach);
+    let first_bucket = (footprint.start - reach_seconds).div_euclid(BUCKET_SECONDS);
+    let last_bucket = (footprint.end + reach_seconds).div_euclid(BUCKET_SECONDS);
+    let mut out = Vec::new();
+    for lat in lat_cells.clone() {
+        for lon in lon_cells.clone() {
+            for bucket in first_bucket..=last_bucket {
+                out.push((lat, lon, bucket));
+            }
+        }
+    }
+    out
+}
+
+fn cell_range(degrees: f64, reach: f64) -> std::ops::RangeInclusive<i32> {
+    ((degrees - reach) / CELL_DEGREES).floor() as i32
+        ..=((degrees + reach) / CELL_DEGREES).floor() as i32
+}

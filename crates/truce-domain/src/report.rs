@@ -1,0 +1,525 @@
+//! Reports and claims: one submission from one source, and the assertions
+//! it carries. Input arrives as [`ReportInput`] (JSON, field names after
+//! ACLED and UCDP GED where they exist) and becomes a [`Report`] only if
+//! every field is valid; each error names its field. Oddities real data has
+//! (low > best) are kept as warnings, not refused.
+
+use crate::codes::Code;
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+/// Latitude in degrees, -90 to 90.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize)]
+pub struct Latitude(f64);
+
+/// Longitude in degrees, -180 to 180.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize)]
+pub struct Longitude(f64);
+
+impl Latitude {
+    pub fn new(degrees: f64) -> Option<Latitude> {
+        (degrees.is_finite() && (-90.0..=90.0).contains(&degrees)).then_some(Latitude(degrees))
+    }
+    pub fn degrees(self) -> f64 {
+        self.0
+    }
+}
+
+impl Longitude {
+    pub fn new(degrees: f64) -> Option<Longitude> {
+        (degrees.is_finite() && (-180.0..=180.0).contains(&degrees)).then_some(Longitude(degrees))
+    }
+    pub fn degrees(self) -> f64 {
+        self.0
+    }
+}
+
+/// How precisely a place is known (UCDP GED `where_prec` 1 to 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationPrecision {
+    Exact,
+    Within25Km,
+    District,
+    Province,
+    LinearFeature,
+    Country,
+    InternationalWaters,
+}
+
+impl LocationPrecision {
+    pub fn from_ucdp(where_prec: i64) -> Option<LocationPrecision> {
+        use LocationPrecision::*;
+        [
+            Exact,
+            Within25Km,
+            District,
+            Province,
+            LinearFeature,
+            Country,
+            InternationalWaters,
+        ]
+        .get(usize::try_from(where_prec).ok()?.checked_sub(1)?)
+        .copied()
+    }
+
+    pub fn ucdp_code(self) -> u8 {
+        self as u8 + 1
+    }
+
+    /// How far the true place may lie from the given point.
+    pub fn radius_km(self) -> f64 {
+        match self {
+            LocationPrecision::Exact => 2.0,
+            LocationPrecision::Within25Km => 25.0,
+            LocationPrecision::District => 50.0,
+            LocationPrecision::Province => 150.0,
+            LocationPrecision::LinearFeature => 100.0,
+            LocationPrecision::Country | LocationPrecision::InternationalWaters => 500.0,
+        }
+    }
+}
+
+/// How precisely a time is known (UCDP GED `date_prec` 1 to 5, plus the hour).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimePrecision {
+    Hour,
+    Day,
+    Days,
+    Week,
+    Month,
+    Year,
+}
+
+impl TimePrecision {
+    pub fn from_ucdp(date_prec: i64) -> Option<TimePrecision> {
+        use TimePrecision::*;
+        [Day, Days, Week, Month, Year]
+            .get(usize::try_from(date_prec).ok()?.checked_sub(1)?)
+            .copied()
+    }
+
+    pub fn ucdp_code(self) -> u8 {
+        match self {
+            TimePrecision::Hour | TimePrecision::Day => 1,
+            TimePrecision::Days => 2,
+            TimePrecision::Week => 3,
+            TimePrecision::Month => 4,
+            TimePrecision::Year => 5,
+        }
+    }
+
+    /// How far the true time may lie outside the given span, in hours.
+    pub fn slack_hours(self) -> i64 {
+        match self {
+            TimePrecision::Hour => 1,
+            TimePrecision::Day => 12,
+            TimePrecision::Days => 72,
+            TimePrecision::Week => 84,
+            TimePrecision::Month => 15 * 24,
+            TimePrecision::Year => 183 * 24,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceType {
+    /// A party to the agreement: an interested source.
+    Party,
+    Monitor,
+    Media,
+    Sensor,
+    Public,
+}
+
+/// Admiralty grading: source reliability A (reliable) to F (cannot be judged),
+/// information credibility 1 (confirmed) to 6 (cannot be judged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Grading {
+    pub reliability: char,
+    pub credibility: u8,
+}
+
+impl Grading {
+    pub fn parse(text: &str) -> Option<Grading> {
+        let mut chars = text.chars();
+        let (Some(reliability), Some(credibility), None) =
+            (chars.next(), chars.next(), chars.next())
+        else {
+            return None;
+        };
+        let credibility = credibility.to_digit(10)? as u8;
+        (('A'..='F').contains(&reliability) && (1..=6).contains(&credibility)).then_some(Grading {
+            reliability,
+            credibility,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Location {
+    pub latitude: Latitude,
+    pub longitude: Longitude,
+    pub precision: LocationPrecision,
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventTime {
+    /// As given, with the offset it was given in.
+    pub start: DateTime<FixedOffset>,
+    pub end: DateTime<FixedOffset>,
+    pub precision: TimePrecision,
+}
+
+/// An actor of an event; `party` when it is (or acts for) a party to the agreement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActorRef {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<Code>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stance {
+    Assert,
+    Deny,
+    Dispute,
+}
+
+/// Who died, as UCDP GED counts them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeathCategory {
+    SideA,
+    SideB,
+    Civilians,
+    Unknown,
+}
+
+/// A casualty figure: low, best and high. Low ≤ best ≤ high is expected but
+/// not required (real data breaks it); see [`Report::warnings`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figure {
+    pub low: u32,
+    pub best: u32,
+    pub high: u32,
+}
+
+/// One assertion by one claimant: "58 soldiers killed", asserted by AFG.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Claim {
+    pub claimant: String,
+    /// The claimant's party, when it is one (an interested claim).
+    pub claimant_party: Option<Code>,
+    pub stance: Stance,
+    pub category: DeathCategory,
+    pub deaths: Figure,
+}
+
+/// Where a report came from, as the public may see it; the submitter's
+/// identity is sealed apart (see [`crate::sealed`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Source {
+    pub source_type: SourceType,
+    /// The outlet, team or party that reported ("Dawn", "Team 3", "PAK").
+    pub name: String,
+    /// Who owns the outlet: two outlets of one owner are one source.
+    pub owner: Option<String>,
+    pub channel: String,
+    pub grading: Grading,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// The source's own identifier, which makes a second import of the same report a no-op.
+    pub external_id: String,
+    pub source: Source,
+    pub time: EventTime,
+    pub location: Location,
+    pub actor1: Option<ActorRef>,
+    pub actor2: Option<ActorRef>,
+    pub act: Option<Code>,
+    pub acled_event_type: Option<String>,
+    pub acled_sub_event_type: Option<String>,
+    pub narrative: String,
+    pub language: String,
+    pub claims: Vec<Claim>,
+}
+
+/// One invalid field of an input, named by its path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+fn field_error(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        message: message.into(),
+    }
+}
+
+/// A report as submitted (JSON). Unknown fields are refused.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportInput {
+    pub external_id: String,
+    pub source: SourceInput,
+    pub time: TimeInput,
+    pub location: LocationInput,
+    #[serde(default)]
+    pub actor1: Option<ActorRef>,
+    #[serde(default)]
+    pub actor2: Option<ActorRef>,
+    #[serde(default)]
+    pub act: Option<String>,
+    #[serde(default)]
+    pub acled_event_type: Option<String>,
+    #[serde(default)]
+    pub acled_sub_event_type: Option<String>,
+    #[serde(default)]
+    pub narrative: String,
+    #[serde(default = "english")]
+    pub language: String,
+    #[serde(default)]
+    pub claims: Vec<ClaimInput>,
+    /// Sealed: who submitted it. Never in the public log.
+    #[serde(default)]
+    pub submitter_identity: Option<String>,
+    /// Sealed: a protected source behind the report.
+    #[serde(default)]
+    pub protected_source: Option<String>,
+}
+
+fn english() -> String {
+    "en".into()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceInput {
+    #[serde(rename = "type")]
+    pub source_type: SourceType,
+    pub name: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default = "web")]
+    pub channel: String,
+    /// Admiralty grade such as "B2".
+    pub grading: String,
+}
+
+fn web() -> String {
+    "web".into()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeInput {
+    pub start: String,
+    #[serde(default)]
+    pub end: Option<String>,
+    pub precision: TimePrecision,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub precision: LocationPrecision,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimInput {
+    pub claimant: String,
+    #[serde(default)]
+    pub claimant_party: Option<String>,
+    pub stance: Stance,
+    pub category: DeathCategory,
+    pub low: i64,
+    pub best: i64,
+    pub high: i64,
+}
+
+impl ReportInput {
+    /// Checks every field; returns the report or every error found.
+    pub fn parse(&self) -> Result<Report, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut keep = |result: Result<(), FieldError>| {
+            if let Err(error) = result {
+                errors.push(error);
+            }
+        };
+        if self.external_id.trim().is_empty() {
+            keep(Err(field_error("external_id", "must not be empty")));
+        }
+        let grading = Grading::parse(&self.source.grading);
+        if grading.is_none() {
+            keep(Err(field_error(
+                "source.grading",
+                format!(
+                    "{:?} is not an Admiralty grade A1 to F6",
+                    self.source.grading
+                ),
+            )));
+        }
+        if self.source.name.trim().is_empty() {
+            keep(Err(field_error("source.name", "must not be empty")));
+        }
+        let time = self.parse_time().map_err(|e| keep(Err(e))).ok();
+        let latitude = Latitude::new(self.location.latitude);
+        if latitude.is_none() {
+            keep(Err(field_error(
+                "location.latitude",
+                format!("{} is not from -90 to 90", self.location.latitude),
+            )));
+        }
+        let longitude = Longitude::new(self.location.longitude);
+        if longitude.is_none() {
+            keep(Err(field_error(
+                "location.longitude",
+                format!("{} is not from -180 to 180", self.location.longitude),
+            )));
+        }
+        let act = self.act.as_ref().and_then(|act| {
+            Code::parse(act)
+                .map_err(|e| keep(Err(field_error("act", e.to_string()))))
+                .ok()
+        });
+        let mut claims = Vec::new();
+        for (i, claim) in self.claims.iter().enumerate() {
+            match claim.parse(i) {
+                Ok(claim) => claims.push(claim),
+                Err(error) => keep(Err(error)),
+            }
+        }
+        match (grading, time, latitude, longitude) {
+            (Some(grading), Some(time), Some(latitude), Some(longitude)) if errors.is_empty() => {
+                Ok(Report {
+                    external_id: self.external_id.trim().to_string(),
+                    source: Source {
+                        source_type: self.source.source_type,
+                        name: self.source.name.trim().to_string(),
+                        owner: self.source.owner.clone(),
+                        channel: self.source.channel.clone(),
+                        grading,
+                    },
+                    time,
+                    location: Location {
+                        latitude,
+                        longitude,
+                        precision: self.location.precision,
+                        name: self.location.name.clone(),
+                    },
+                    actor1: self.actor1.clone(),
+                    actor2: self.actor2.clone(),
+                    act,
+                    acled_event_type: self.acled_event_type.clone(),
+                    acled_sub_event_type: self.acled_sub_event_type.clone(),
+                    narrative: self.narrative.clone(),
+                    language: self.language.clone(),
+                    claims,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    fn parse_time(&self) -> Result<EventTime, FieldError> {
+        let parse = |field: &str, text: &str| {
+            DateTime::parse_from_rfc3339(text).map_err(|_| {
+                field_error(
+                    field,
+                    format!("{text:?} is not an RFC 3339 time with its offset"),
+                )
+            })
+        };
+        let start = parse("time.start", &self.time.start)?;
+        let end = match &self.time.end {
+            Some(end) => parse("time.end", end)?,
+            None => start,
+        };
+        if end < start {
+            return Err(field_error(
+                "time.end",
+                "the event must not end before it starts",
+            ));
+        }
+        Ok(EventTime {
+            start,
+            end,
+            precision: self.time.precision,
+        })
+    }
+}
+
+impl ClaimInput {
+    fn parse(&self, index: usize) -> Result<Claim, FieldError> {
+        let field = |name: &str| format!("claims[{index}].{name}");
+        if self.claimant.trim().is_empty() {
+            return Err(field_error(&field("claimant"), "must not be empty"));
+        }
+        let count = |name: &str, value: i64| {
+            u32::try_from(value).map_err(|_| {
+                field_error(
+                    &field(name),
+                    format!("{value} is not a count of people (0 or more)"),
+                )
+            })
+        };
+        let deaths = Figure {
+            low: count("low", self.low)?,
+            best: count("best", self.best)?,
+            high: count("high", self.high)?,
+        };
+        let claimant_party = match &self.claimant_party {
+            Some(party) => Some(
+                Code::parse(party)
+                    .map_err(|e| field_error(&field("claimant_party"), e.to_string()))?,
+            ),
+            None => None,
+        };
+        Ok(Claim {
+            claimant: self.claimant.trim().to_string(),
+            claimant_party,
+            stance: self.stance,
+            category: self.category,
+            deaths,
+        })
+    }
+}
+
+impl Report {
+    /// What is odd but allowed, such as low > best (UCDP data has it).
+    pub fn warnings(&self) -> Vec<String> {
+        self.claims
+            .iter()
+            .enumerate()
+            .filter(|(_, claim)| {
+                !(claim.deaths.low <= claim.deaths.best && claim.deaths.best <= claim.deaths.high)
+            })
+            .map(|(i, claim)| {
+                let d = claim.deaths;
+                format!(
+                    "claims[{i}]: low {} ≤ best {} ≤ high {} does not hold",
+                    d.low, d.best, d.high
+                )
+            })
+            .collect()
+    }
+
+    /// The party a report names as perpetrator (actor 1), if any.
+    pub fn perpetrator_party(&self) -> Option<&Code> {
+        self.actor1.as_ref().and_then(|actor| actor.party.as_ref())
+    }
+}
