@@ -57,10 +57,12 @@ pub struct IncidentFootprint {
     pub perpetrator: Option<Code>,
     /// The sources that reported it (outlet, team or party names).
     pub sources: Vec<String>,
+    /// Whether it is precise enough to be placed (see the module's rule).
+    pub placeable: bool,
 }
 
 impl IncidentFootprint {
-    pub fn of(report: &Report) -> IncidentFootprint {
+    pub fn of(report: &Report, rules: &CorrelationRules) -> IncidentFootprint {
         let slack = report.time.precision.slack_hours() * 3600;
         IncidentFootprint {
             start: report.time.start.timestamp() - slack,
@@ -72,12 +74,18 @@ impl IncidentFootprint {
             acled_event_type: report.acled_event_type.clone(),
             perpetrator: report.perpetrator_party().cloned(),
             sources: vec![report.source.name.clone()],
+            placeable: report.location.precision.radius_km() <= rules.radius_km_max
+                && !matches!(
+                    report.time.precision,
+                    TimePrecision::Month | TimePrecision::Year
+                ),
         }
     }
 
     /// The footprint after `other` (a report's or incident's) joins it: the
     /// union of times, the more precise place, names filled where missing.
     pub fn absorb(&mut self, other: &IncidentFootprint) {
+        self.placeable &= other.placeable;
         self.start = self.start.min(other.start);
         self.end = self.end.max(other.end);
         if other.radius_km < self.radius_km {
@@ -146,29 +154,25 @@ impl Correlator {
         self.footprints.get(&incident)
     }
 
-    fn placeable(&self, report: &Report) -> bool {
-        report.location.precision.radius_km() <= self.rules.radius_km_max
-            && !matches!(
-                report.time.precision,
-                TimePrecision::Month | TimePrecision::Year
-            )
-    }
-
     /// The incident `report` should join, or `None` to open a new one.
     pub fn best_match(&self, report: &Report) -> Option<u64> {
-        if !self.placeable(report) {
+        self.best_match_footprint(&IncidentFootprint::of(report, &self.rules))
+    }
+
+    /// The incident a report with this footprint should join.
+    pub fn best_match_footprint(&self, footprint: &IncidentFootprint) -> Option<u64> {
+        if !footprint.placeable {
             return None;
         }
-        let footprint = IncidentFootprint::of(report);
         let mut seen = HashSet::new();
         let mut best: Option<(f64, u64)> = None;
         let reach_km = footprint.radius_km + self.rules.distance_km / 2.0;
-        for cell in cells(&footprint, reach_km, self.rules.window_hours * 3600 / 2) {
+        for cell in cells(footprint, reach_km, self.rules.window_hours * 3600 / 2) {
             for &incident in self.grid.get(&cell).into_iter().flatten() {
                 if !seen.insert(incident) {
                     continue;
                 }
-                if let Some(score) = self.score(&footprint, &self.footprints[&incident]) {
+                if let Some(score) = self.score(footprint, &self.footprints[&incident]) {
                     let better = best.is_none_or(|(best_score, best_id)| {
                         (score, incident) < (best_score, best_id)
                     });
@@ -221,8 +225,11 @@ impl Correlator {
 
     /// Records a new incident opened by `report`.
     pub fn open(&mut self, incident: u64, report: &Report) {
-        let footprint = IncidentFootprint::of(report);
-        if self.placeable(report) {
+        self.open_footprint(incident, IncidentFootprint::of(report, &self.rules));
+    }
+
+    pub fn open_footprint(&mut self, incident: u64, footprint: IncidentFootprint) {
+        if footprint.placeable {
             self.index(incident, &footprint);
         }
         self.footprints.insert(incident, footprint);
@@ -230,8 +237,11 @@ impl Correlator {
 
     /// Records that `report` joined `incident`.
     pub fn join(&mut self, incident: u64, report: &Report) {
-        let addition = IncidentFootprint::of(report);
-        self.replace(incident, |footprint| footprint.absorb(&addition));
+        self.join_footprint(incident, &IncidentFootprint::of(report, &self.rules));
+    }
+
+    pub fn join_footprint(&mut self, incident: u64, addition: &IncidentFootprint) {
+        self.replace(incident, |footprint| footprint.absorb(addition));
     }
 
     /// Folds incident `from` into `into` (a monitor's merge).
@@ -242,27 +252,28 @@ impl Correlator {
         }
     }
 
-    /// Replaces an incident's footprint (after a split, from its remaining reports).
-    pub fn reset(&mut self, incident: u64, reports: &[&Report]) {
+    /// Replaces an incident's footprint (after a split) with the union of
+    /// its remaining reports' footprints; with none, forgets the incident.
+    pub fn reset(&mut self, incident: u64, reports: &[&IncidentFootprint]) {
         self.unindex(incident);
         self.footprints.remove(&incident);
         let Some((first, rest)) = reports.split_first() else {
             return;
         };
-        self.open(incident, first);
-        for report in rest {
-            self.join(incident, report);
+        let mut footprint = (*first).clone();
+        for other in rest {
+            footprint.absorb(other);
         }
+        self.open_footprint(incident, footprint);
     }
 
     fn replace(&mut self, incident: u64, change: impl FnOnce(&mut IncidentFootprint)) {
         let Some(mut footprint) = self.footprints.remove(&incident) else {
             return;
         };
-        let was_indexed = self.cells_of.contains_key(&incident);
         self.unindex(incident);
         change(&mut footprint);
-        if was_indexed {
+        if footprint.placeable {
             self.index(incident, &footprint);
         }
         self.footprints.insert(incident, footprint);

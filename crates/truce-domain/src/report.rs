@@ -9,12 +9,29 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 /// Latitude in degrees, -90 to 90.
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
 pub struct Latitude(f64);
 
 /// Longitude in degrees, -180 to 180.
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
 pub struct Longitude(f64);
+
+impl TryFrom<f64> for Latitude {
+    type Error = String;
+    fn try_from(degrees: f64) -> Result<Latitude, String> {
+        Latitude::new(degrees).ok_or_else(|| format!("{degrees} is not a latitude from -90 to 90"))
+    }
+}
+
+impl TryFrom<f64> for Longitude {
+    type Error = String;
+    fn try_from(degrees: f64) -> Result<Longitude, String> {
+        Longitude::new(degrees)
+            .ok_or_else(|| format!("{degrees} is not a longitude from -180 to 180"))
+    }
+}
 
 impl Latitude {
     pub fn new(degrees: f64) -> Option<Latitude> {
@@ -135,11 +152,25 @@ pub enum SourceType {
 }
 
 /// Admiralty grading: source reliability A (reliable) to F (cannot be judged),
-/// information credibility 1 (confirmed) to 6 (cannot be judged).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// information credibility 1 (confirmed) to 6 (cannot be judged). Written "B2".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Grading {
     pub reliability: char,
     pub credibility: u8,
+}
+
+impl TryFrom<String> for Grading {
+    type Error = String;
+    fn try_from(text: String) -> Result<Grading, String> {
+        Grading::parse(&text).ok_or_else(|| format!("{text:?} is not an Admiralty grade A1 to F6"))
+    }
+}
+
+impl From<Grading> for String {
+    fn from(grading: Grading) -> String {
+        format!("{}{}", grading.reliability, grading.credibility)
+    }
 }
 
 impl Grading {
@@ -158,7 +189,7 @@ impl Grading {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     pub latitude: Latitude,
     pub longitude: Longitude,
@@ -166,7 +197,7 @@ pub struct Location {
     pub name: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventTime {
     /// As given, with the offset it was given in.
     pub start: DateTime<FixedOffset>,
@@ -210,7 +241,7 @@ pub struct Figure {
 }
 
 /// One assertion by one claimant: "58 soldiers killed", asserted by AFG.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
     pub claimant: String,
     /// The claimant's party, when it is one (an interested claim).
@@ -222,7 +253,7 @@ pub struct Claim {
 
 /// Where a report came from, as the public may see it; the submitter's
 /// identity is sealed apart (see [`crate::sealed`]).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Source {
     pub source_type: SourceType,
     /// The outlet, team or party that reported ("Dawn", "Team 3", "PAK").
@@ -233,7 +264,7 @@ pub struct Source {
     pub grading: Grading,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// The source's own identifier, which makes a second import of the same report a no-op.
     pub external_id: String,

@@ -124,7 +124,8 @@ fn merge_and_reset_keep_the_index_right() {
     correlator.merge(1, 2);
     assert!(correlator.footprint(2).is_none());
     assert_eq!(correlator.best_match(&near_a), Some(1));
-    correlator.reset(1, &[&far]);
+    let far_footprint = truce_domain::correlate::IncidentFootprint::of(&far, &correlator.rules());
+    correlator.reset(1, &[&far_footprint]);
     assert_eq!(correlator.best_match(&near_a), None);
     assert_eq!(correlator.best_match(&near_far), Some(1));
 }
