@@ -6,7 +6,10 @@
 //! - [`casualties`]: an incident's casualty estimate from its claims, by a written rule.
 //! - [`codes`]: the short codes that name parties, mediators, acts and zones.
 //! - [`correlate`]: which incident a report belongs to, incrementally.
+//! - [`event`]: the events appended to the log, in their envelope.
 //! - [`report`]: reports and the claims they carry, checked field by field.
+//! - [`sealed`]: commitments to what must not be public.
+//! - [`state`]: `decide` and `evolve`, the pure heart of event sourcing.
 //! - [`synthetic`]: reports with ground truth, to measure correlation.
 //!
 //! This crate does no I/O and knows nothing of SQL, HTTP or the log's format.
@@ -15,5 +18,8 @@ pub mod agreement;
 pub mod casualties;
 pub mod codes;
 pub mod correlate;
+pub mod event;
 pub mod report;
+pub mod sealed;
+pub mod state;
 pub mod synthetic;

@@ -1,0 +1,85 @@
+//! Events: every change of the record, as appended to the log. An event's
+//! JSON is a compatibility boundary: replaying the log must read every event
+//! ever written, so fields are only ever added, with defaults.
+
+use crate::codes::Code;
+use crate::report::Report;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    AgreementRegistered {
+        agreement_id: Code,
+        version: u32,
+        title: String,
+        /// SHA-256 of the TOML document, which is kept in the blob store.
+        document_sha256: String,
+    },
+    ReportFiled {
+        report_id: u64,
+        report: Report,
+        /// The salted commitment to the sealed fields, if the report has any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sealed_commitment: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<String>,
+    },
+    IncidentOpened {
+        incident_id: u64,
+        report_id: u64,
+    },
+    ReportJoinedIncident {
+        incident_id: u64,
+        report_id: u64,
+    },
+    IncidentsMerged {
+        into: u64,
+        from: u64,
+        reason: String,
+    },
+    IncidentSplit {
+        from: u64,
+        into: u64,
+        report_ids: Vec<u64>,
+        reason: String,
+    },
+}
+
+/// An event with when and by whom it was recorded: one log entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The envelope format's version.
+    pub v: u8,
+    pub at: DateTime<Utc>,
+    /// The user or process that caused it.
+    pub by: String,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("log entry is not a truce event: {0}")]
+pub struct NotAnEvent(String);
+
+impl Envelope {
+    pub const VERSION: u8 = 1;
+
+    pub fn new(at: DateTime<Utc>, by: &str, event: Event) -> Envelope {
+        Envelope {
+            v: Envelope::VERSION,
+            at,
+            by: by.to_string(),
+            event,
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("events serialize")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Envelope, NotAnEvent> {
+        serde_json::from_slice(bytes).map_err(|e| NotAnEvent(e.to_string()))
+    }
+}

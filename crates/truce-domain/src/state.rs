@@ -1,0 +1,265 @@
+//! The record's state as far as deciding needs it, and the two pure
+//! functions of event sourcing: [`decide`] turns a command into events
+//! (or refuses it), [`State::evolve`] applies an event. Replaying every event
+//! of the log through `evolve` rebuilds the state exactly.
+
+use crate::correlate::{CorrelationRules, Correlator, IncidentFootprint};
+use crate::event::Event;
+use crate::report::Report;
+use std::collections::HashMap;
+
+/// What a caller asks for.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// File a report. `correlate: false` gives it an incident of its own
+    /// (curated datasets such as UCDP GED, one incident a row).
+    FileReport {
+        report: Report,
+        sealed_commitment: Option<String>,
+        correlate: bool,
+    },
+    MergeIncidents {
+        into: u64,
+        from: u64,
+        reason: String,
+    },
+    SplitIncident {
+        from: u64,
+        report_ids: Vec<u64>,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("incident {0} does not exist")]
+    NoSuchIncident(u64),
+    #[error("an incident cannot be merged into itself")]
+    MergeIntoItself,
+    #[error("report {report} is not in incident {incident}")]
+    NotInIncident { report: u64, incident: u64 },
+    #[error("a split must move some but not all of the incident's reports")]
+    SplitMovesNothingOrAll,
+    #[error("a reason is required")]
+    ReasonRequired,
+}
+
+#[derive(Clone, Debug)]
+pub struct State {
+    correlator: Correlator,
+    /// (source name, external id) of every report, to make filing idempotent.
+    filed: HashMap<(String, String), u64>,
+    footprints: HashMap<u64, IncidentFootprint>,
+    incident_of: HashMap<u64, u64>,
+    members: HashMap<u64, Vec<u64>>,
+    next_report: u64,
+    next_incident: u64,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State::new(CorrelationRules::default())
+    }
+}
+
+impl State {
+    pub fn new(rules: CorrelationRules) -> State {
+        State {
+            correlator: Correlator::new(rules),
+            filed: HashMap::new(),
+            footprints: HashMap::new(),
+            incident_of: HashMap::new(),
+            members: HashMap::new(),
+            next_report: 1,
+            next_incident: 1,
+        }
+    }
+
+    pub fn incident_of(&self, report: u64) -> Option<u64> {
+        self.incident_of.get(&report).copied()
+    }
+
+    pub fn members(&self, incident: u64) -> &[u64] {
+        self.members
+            .get(&incident)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    pub fn incident_count(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Applies one event. Events come from `decide` or from the log, so they
+    /// are trusted to be consistent with the state.
+    pub fn evolve(&mut self, event: &Event) {
+        match event {
+            Event::AgreementRegistered { .. } => {}
+            Event::ReportFiled {
+                report_id, report, ..
+            } => {
+                self.filed.insert(
+                    (report.source.name.clone(), report.external_id.clone()),
+                    *report_id,
+                );
+                self.footprints.insert(
+                    *report_id,
+                    IncidentFootprint::of(report, &self.correlator.rules()),
+                );
+                self.next_report = self.next_report.max(report_id + 1);
+            }
+            Event::IncidentOpened {
+                incident_id,
+                report_id,
+            } => {
+                self.correlator
+                    .open_footprint(*incident_id, self.footprints[report_id].clone());
+                self.incident_of.insert(*report_id, *incident_id);
+                self.members
+                    .entry(*incident_id)
+                    .or_default()
+                    .push(*report_id);
+                self.next_incident = self.next_incident.max(incident_id + 1);
+            }
+            Event::ReportJoinedIncident {
+                incident_id,
+                report_id,
+            } => {
+                self.correlator
+                    .join_footprint(*incident_id, &self.footprints[report_id]);
+                self.incident_of.insert(*report_id, *incident_id);
+                self.members
+                    .entry(*incident_id)
+                    .or_default()
+                    .push(*report_id);
+            }
+            Event::IncidentsMerged { into, from, .. } => {
+                self.correlator.merge(*into, *from);
+                let moved = self.members.remove(from).unwrap_or_default();
+                for report in &moved {
+                    self.incident_of.insert(*report, *into);
+                }
+                self.members.entry(*into).or_default().extend(moved);
+            }
+            Event::IncidentSplit {
+                from,
+                into,
+                report_ids,
+                ..
+            } => {
+                let remaining: Vec<u64> = self
+                    .members(*from)
+                    .iter()
+                    .copied()
+                    .filter(|r| !report_ids.contains(r))
+                    .collect();
+                for report in report_ids {
+                    self.incident_of.insert(*report, *into);
+                }
+                self.reset_incident(*from, remaining);
+                self.reset_incident(*into, report_ids.clone());
+                self.next_incident = self.next_incident.max(into + 1);
+            }
+        }
+    }
+
+    fn reset_incident(&mut self, incident: u64, reports: Vec<u64>) {
+        let footprints: Vec<&IncidentFootprint> =
+            reports.iter().map(|r| &self.footprints[r]).collect();
+        self.correlator.reset(incident, &footprints);
+        self.members.insert(incident, reports);
+    }
+}
+
+/// The events `command` causes in `state`, or why it is refused. Filing a
+/// report already filed (same source, same external id) causes nothing.
+pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainError> {
+    match command {
+        Command::FileReport {
+            report,
+            sealed_commitment,
+            correlate,
+        } => {
+            if state
+                .filed
+                .contains_key(&(report.source.name.clone(), report.external_id.clone()))
+            {
+                return Ok(Vec::new());
+            }
+            let report_id = state.next_report;
+            let filed = Event::ReportFiled {
+                report_id,
+                report: report.clone(),
+                sealed_commitment: sealed_commitment.clone(),
+                warnings: report.warnings(),
+            };
+            let joined = if *correlate {
+                state.correlator.best_match(report)
+            } else {
+                None
+            };
+            let placed = match joined {
+                Some(incident_id) => Event::ReportJoinedIncident {
+                    incident_id,
+                    report_id,
+                },
+                None => Event::IncidentOpened {
+                    incident_id: state.next_incident,
+                    report_id,
+                },
+            };
+            Ok(vec![filed, placed])
+        }
+        Command::MergeIncidents { into, from, reason } => {
+            require_reason(reason)?;
+            if into == from {
+                return Err(DomainError::MergeIntoItself);
+            }
+            for incident in [into, from] {
+                if !state.members.contains_key(incident) {
+                    return Err(DomainError::NoSuchIncident(*incident));
+                }
+            }
+            Ok(vec![Event::IncidentsMerged {
+                into: *into,
+                from: *from,
+                reason: reason.clone(),
+            }])
+        }
+        Command::SplitIncident {
+            from,
+            report_ids,
+            reason,
+        } => {
+            require_reason(reason)?;
+            let members = state
+                .members
+                .get(from)
+                .ok_or(DomainError::NoSuchIncident(*from))?;
+            if let Some(report) = report_ids.iter().find(|r| !members.contains(r)) {
+                return Err(DomainError::NotInIncident {
+                    report: *report,
+                    incident: *from,
+                });
+            }
+            if report_ids.is_empty() || report_ids.len() >= members.len() {
+                return Err(DomainError::SplitMovesNothingOrAll);
+            }
+            let into = state.next_incident;
+            Ok(vec![Event::IncidentSplit {
+                from: *from,
+                into,
+                report_ids: report_ids.clone(),
+                reason: reason.clone(),
+            }])
+        }
+    }
+}
+
+fn require_reason(reason: &str) -> Result<(), DomainError> {
+    if reason.trim().is_empty() {
+        Err(DomainError::ReasonRequired)
+    } else {
+        Ok(())
+    }
+}
