@@ -12,17 +12,22 @@
 //! - readers see whole batches or nothing, and are safe to use concurrently.
 
 mod audit;
+mod engine;
 mod entry;
 mod error;
+pub mod projections;
 mod reader;
+mod rebuild;
 mod schema;
 mod sequencer;
 mod tiles;
 mod writer;
 
 pub use audit::{AuditError, AuditReport, audit_log};
+pub use engine::{Engine, Outcome, Submission, envelope_at, replay_state};
 pub use entry::{EntryTooLarge, LogEntry};
 pub use error::StoreError;
 pub use reader::{LogReader, ReadError, StoredCheckpoint};
+pub use rebuild::{ProjectionAudit, audit_projections, rebuild_in_memory};
 pub use sequencer::{Appended, Sequencer, SequencerConfig, SequencerHandle};
 pub use writer::{AppendedBatch, LogWriter};

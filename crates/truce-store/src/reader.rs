@@ -203,6 +203,44 @@ impl LogReader {
         })
     }
 
+    /// Calls `visit` with every entry in index order, within one snapshot
+    /// at the checkpoint it returns.
+    pub fn for_each_entry(
+        &self,
+        mut visit: impl FnMut(u64, &[u8]) -> Result<(), StoreError>,
+    ) -> Result<StoredCheckpoint, ReadError> {
+        self.snapshot(|connection| {
+            let checkpoint = current_checkpoint(connection)?;
+            let mut statement =
+                connection.prepare("SELECT idx, data FROM log_bundles ORDER BY idx")?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                let bundle_index = row.get::<_, i64>(0)? as u64;
+                let bundle = row
+                    .get_ref(1)?
+                    .as_blob()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let entries = decode_entry_bundle(bundle).map_err(|e| {
+                    StoreError::Corrupt(format!("entry bundle {bundle_index}: {e}"))
+                })?;
+                for (offset, entry) in entries.iter().enumerate() {
+                    visit(bundle_index * TILE_WIDTH + offset as u64, entry)?;
+                }
+            }
+            let mut statement =
+                connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                let bytes = row
+                    .get_ref(1)?
+                    .as_blob()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                visit(row.get::<_, i64>(0)? as u64, bytes)?;
+            }
+            Ok(checkpoint)
+        })
+    }
+
     /// The stored hashes of tree level 8 (one per full entry bundle), in order.
     pub fn bundle_roots(&self, bundles: u64) -> Result<Vec<Hash>, ReadError> {
         self.snapshot(|connection| {

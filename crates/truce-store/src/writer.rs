@@ -77,6 +77,11 @@ impl LogWriter {
         })
     }
 
+    /// The writer's connection, for schema changes outside a batch.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -93,6 +98,18 @@ impl LogWriter {
     /// returns once both are durable. On any error nothing of the batch is
     /// stored and the writer reloads its state from the database.
     pub fn append_batch(&mut self, entries: &[LogEntry]) -> Result<AppendedBatch, StoreError> {
+        self.append_batch_with(entries, |_, _| Ok(()))
+    }
+
+    /// Like [`LogWriter::append_batch`], and runs `also` in the same
+    /// transaction (with the index of the batch's first entry): the domain
+    /// updates its projections there, so the log and the projections commit
+    /// together or not at all.
+    pub fn append_batch_with(
+        &mut self,
+        entries: &[LogEntry],
+        also: impl FnOnce(&Transaction, u64) -> Result<(), StoreError>,
+    ) -> Result<AppendedBatch, StoreError> {
         let first_index = self.size();
         if entries.is_empty() {
             return Ok(AppendedBatch {
@@ -101,7 +118,13 @@ impl LogWriter {
                 checkpoint: self.state.checkpoint.clone(),
             });
         }
-        let result = write_batch(&mut self.connection, &self.signer, &mut self.state, entries);
+        let result = write_batch(
+            &mut self.connection,
+            &self.signer,
+            &mut self.state,
+            entries,
+            also,
+        );
         match result {
             Ok(checkpoint) => {
                 self.state.checkpoint = checkpoint.clone();
@@ -218,9 +241,11 @@ fn write_batch(
     signer: &SignerKey,
     state: &mut WriterState,
     entries: &[LogEntry],
+    also: impl FnOnce(&Transaction, u64) -> Result<(), StoreError>,
 ) -> Result<StoredCheckpoint, StoreError> {
     let transaction =
         connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    also(&transaction, state.edge.size())?;
     for entry in entries {
         append_entry(&transaction, state, entry.as_bytes())?;
     }

@@ -1,0 +1,248 @@
+//! The projections: SQL tables derived from the log's events, updated in the
+//! transaction that appends the events. They are a cache: `rebuild` replays
+//! the log into fresh tables and must find them identical, row for row.
+//!
+//! Sealed plaintexts are not a projection (they are never in the log): the
+//! `sealed` table is kept apart, and checked against the commitments the log
+//! holds instead.
+
+use crate::error::StoreError;
+use rusqlite::{Connection, params};
+use sha2::{Digest, Sha256};
+use truce_domain::event::{Envelope, Event};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS reports (
+    id INTEGER PRIMARY KEY,
+    log_index INTEGER NOT NULL,
+    incident_id INTEGER,
+    source_name TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    source_type TEXT NOT NULL,
+    event_start TEXT NOT NULL,
+    event_end TEXT NOT NULL,
+    latitude REAL NOT NULL,
+    longitude REAL NOT NULL,
+    act TEXT,
+    perpetrator TEXT,
+    sealed_commitment TEXT,
+    report_json TEXT NOT NULL,
+    UNIQUE (source_name, external_id)
+);
+CREATE INDEX IF NOT EXISTS reports_by_incident ON reports (incident_id);
+CREATE TABLE IF NOT EXISTS claims (
+    report_id INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    claimant TEXT NOT NULL,
+    claimant_party TEXT,
+    stance TEXT NOT NULL,
+    category TEXT NOT NULL,
+    low INTEGER NOT NULL,
+    best INTEGER NOT NULL,
+    high INTEGER NOT NULL,
+    PRIMARY KEY (report_id, position)
+);
+CREATE TABLE IF NOT EXISTS incidents (
+    id INTEGER PRIMARY KEY,
+    opened_by_report INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    merged_into INTEGER,
+    log_index INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sealed (
+    report_id INTEGER PRIMARY KEY,
+    salt BLOB NOT NULL,
+    plaintext TEXT NOT NULL
+);
+";
+
+/// The projected tables, with their key columns, in digest order.
+pub const TABLES: [(&str, &str); 3] = [
+    ("reports", "id"),
+    ("claims", "report_id, position"),
+    ("incidents", "id"),
+];
+
+pub fn create(connection: &Connection) -> Result<(), StoreError> {
+    connection.execute_batch(SCHEMA)?;
+    Ok(())
+}
+
+fn label<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Applies one event, logged at `log_index`, to the tables.
+pub fn apply(
+    connection: &Connection,
+    log_index: u64,
+    envelope: &Envelope,
+) -> Result<(), StoreError> {
+    match &envelope.event {
+        Event::AgreementRegistered { .. } => {}
+        Event::ReportFiled {
+            report_id,
+            report,
+            sealed_commitment,
+            ..
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO reports (id, log_index, source_name, external_id, source_type, event_start, event_end,
+                     latitude, longitude, act, perpetrator, sealed_commitment, report_json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )?
+                .execute(params![
+                    *report_id as i64,
+                    log_index as i64,
+                    report.source.name,
+                    report.external_id,
+                    label(&report.source.source_type),
+                    report.time.start.to_rfc3339(),
+                    report.time.end.to_rfc3339(),
+                    report.location.latitude.degrees(),
+                    report.location.longitude.degrees(),
+                    report.act.as_ref().map(|c| c.to_string()),
+                    report.perpetrator_party().map(|c| c.to_string()),
+                    sealed_commitment,
+                    serde_json::to_string(report).expect("reports serialize"),
+                ])?;
+            let mut insert = connection.prepare_cached(
+                "INSERT INTO claims (report_id, position, claimant, claimant_party, stance, category, low, best, high)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for (position, claim) in report.claims.iter().enumerate() {
+                insert.execute(params![
+                    *report_id as i64,
+                    position as i64,
+                    claim.claimant,
+                    claim.claimant_party.as_ref().map(|c| c.to_string()),
+                    label(&claim.stance),
+                    label(&claim.category),
+                    claim.deaths.low,
+                    claim.deaths.best,
+                    claim.deaths.high,
+                ])?;
+            }
+        }
+        Event::IncidentOpened {
+            incident_id,
+            report_id,
+        } => {
+            connection
+                .prepare_cached("INSERT INTO incidents (id, opened_by_report, status, log_index) VALUES (?1, ?2, 'reported', ?3)")?
+                .execute(params![*incident_id as i64, *report_id as i64, log_index as i64])?;
+            place_report(connection, *report_id, *incident_id)?;
+        }
+        Event::ReportJoinedIncident {
+            incident_id,
+            report_id,
+        } => place_report(connection, *report_id, *incident_id)?,
+        Event::IncidentsMerged { into, from, .. } => {
+            connection
+                .prepare_cached("UPDATE reports SET incident_id = ?1 WHERE incident_id = ?2")?
+                .execute(params![*into as i64, *from as i64])?;
+            connection
+                .prepare_cached("UPDATE incidents SET status = 'closed_duplicate', merged_into = ?1 WHERE id = ?2")?
+                .execute(params![*into as i64, *from as i64])?;
+        }
+        Event::IncidentSplit {
+            into, report_ids, ..
+        } => {
+            let first = report_ids.first().copied().unwrap_or_default();
+            connection
+                .prepare_cached("INSERT INTO incidents (id, opened_by_report, status, log_index) VALUES (?1, ?2, 'reported', ?3)")?
+                .execute(params![*into as i64, first as i64, log_index as i64])?;
+            for report in report_ids {
+                place_report(connection, *report, *into)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn place_report(connection: &Connection, report: u64, incident: u64) -> Result<(), StoreError> {
+    connection
+        .prepare_cached("UPDATE reports SET incident_id = ?1 WHERE id = ?2")?
+        .execute(params![incident as i64, report as i64])?;
+    Ok(())
+}
+
+/// One projected row, as text, keyed by table and primary key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub table: &'static str,
+    pub key: String,
+    pub values: String,
+}
+
+/// Every projected row, in table and key order.
+pub fn rows(connection: &Connection) -> Result<Vec<Row>, StoreError> {
+    let mut rows = Vec::new();
+    for (table, key) in TABLES {
+        let mut statement = connection.prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
+        let key_columns = key.split(", ").count();
+        let columns = statement.column_count();
+        let mut result = statement.query([])?;
+        while let Some(row) = result.next()? {
+            let mut values = Vec::with_capacity(columns);
+            for column in 0..columns {
+                let value: rusqlite::types::Value = row.get(column)?;
+                values.push(match value {
+                    rusqlite::types::Value::Null => "null".to_string(),
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    rusqlite::types::Value::Real(f) => format!("{f:?}"),
+                    rusqlite::types::Value::Text(t) => serde_json::to_string(&t).expect("text"),
+                    rusqlite::types::Value::Blob(b) => hex::encode(b),
+                });
+            }
+            rows.push(Row {
+                table,
+                key: values[..key_columns].join(","),
+                values: values.join("|"),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The SHA-256 of every projected row: equal digests, equal projections.
+pub fn digest(connection: &Connection) -> Result<String, StoreError> {
+    let mut hasher = Sha256::new();
+    for row in rows(connection)? {
+        hasher.update(row.table.as_bytes());
+        hasher.update([0]);
+        hasher.update(row.values.as_bytes());
+        hasher.update([b'\n']);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// The rows that differ between two projections: (table, key, live, rebuilt).
+pub fn differences(live: &[Row], rebuilt: &[Row]) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let index = |rows: &[Row]| -> BTreeMap<(&'static str, String), String> {
+        rows.iter()
+            .map(|row| ((row.table, row.key.clone()), row.values.clone()))
+            .collect()
+    };
+    let (live, rebuilt) = (index(live), index(rebuilt));
+    let mut out = Vec::new();
+    for (key, values) in &live {
+        match rebuilt.get(key) {
+            Some(expected) if expected == values => {}
+            Some(expected) => out.push(format!(
+                "{} row {} differs: holds {values}, the log gives {expected}",
+                key.0, key.1
+            )),
+            None => out.push(format!("{} row {} is not in the log", key.0, key.1)),
+        }
+    }
+    for key in rebuilt.keys().filter(|key| !live.contains_key(*key)) {
+        out.push(format!("{} row {} is missing", key.0, key.1));
+    }
+    out
+}

@@ -1,0 +1,168 @@
+//! The engine: commands become events in the log and rows in the
+//! projections in one transaction; a rebuild from the log gives the same
+//! rows; a row or a sealed plaintext edited behind truce's back is named.
+
+use truce_domain::report::ReportInput;
+use truce_domain::sealed::{SealedFields, commitment};
+use truce_domain::state::Command;
+use truce_log::{KeyName, SignerKey};
+use truce_store::{
+    Engine, LogReader, LogWriter, Outcome, Submission, audit_projections, projections,
+};
+
+fn signer() -> SignerKey {
+    SignerKey::from_seed(KeyName::parse("truce.test/engine").unwrap(), [4; 32])
+}
+
+fn submission(source: &str, latitude: f64, sealed: Option<&str>) -> Submission {
+    let input: ReportInput = serde_json::from_value(serde_json::json!({
+        "external_id": format!("{source}-1"),
+        "source": {"type": "media", "name": source, "grading": "B2"},
+        "time": {"start": "2025-10-12T02:00:00+05:00", "precision": "hour"},
+        "location": {"latitude": latitude, "longitude": 71.1, "precision": "exact"},
+        "claims": [{"claimant": source, "stance": "assert", "category": "civilians", "low": 3, "best": 4, "high": 5}],
+    }))
+    .unwrap();
+    let report = input.parse().unwrap();
+    let sealed = sealed.map(|identity| {
+        let fields = SealedFields {
+            submitter_identity: Some(identity.into()),
+            protected_source: None,
+        };
+        ([9u8; 32], fields.plaintext())
+    });
+    let sealed_commitment = sealed
+        .as_ref()
+        .map(|(salt, plaintext)| commitment(salt, plaintext));
+    Submission {
+        command: Command::FileReport {
+            report,
+            sealed_commitment,
+            correlate: true,
+        },
+        by: "tester".into(),
+        sealed,
+    }
+}
+
+#[test]
+fn events_and_projections_commit_together_and_rebuild_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("truce.db");
+    let mut engine = Engine::open(LogWriter::open(&path, signer()).unwrap()).unwrap();
+    let outcomes = engine
+        .submit(vec![
+            submission("Dawn", 34.10, Some("reporter 7")),
+            submission("Tolo", 34.11, None),
+            submission("Geo", 35.5, None),
+        ])
+        .unwrap();
+    assert!(
+        matches!(&outcomes[0], Outcome::Recorded { first_index: 0, events } if events.len() == 2)
+    );
+    assert!(matches!(
+        &outcomes[2],
+        Outcome::Recorded { first_index: 4, .. }
+    ));
+    assert_eq!(engine.writer().size(), 6);
+    let again = engine
+        .submit(vec![submission("Dawn", 34.10, None)])
+        .unwrap();
+    assert_eq!(again, [Outcome::Unchanged]);
+    drop(engine);
+
+    // The log holds the commitment, never the identity.
+    let reader = LogReader::open(&path).unwrap();
+    let mut log_text = String::new();
+    reader
+        .for_each_entry(|_, bytes| {
+            log_text.push_str(&String::from_utf8_lossy(bytes));
+            Ok(())
+        })
+        .unwrap();
+    assert!(!log_text.contains("reporter 7"));
+    assert!(log_text.contains("sealed_commitment"));
+
+    let live = rusqlite::Connection::open(&path).unwrap();
+    let incidents: Vec<i64> = live
+        .prepare("SELECT incident_id FROM reports ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(incidents, [1, 1, 2]);
+    let audit = audit_projections(&live, &reader).unwrap();
+    assert_eq!(audit.live_digest, audit.rebuilt_digest);
+    assert!(audit.differences.is_empty() && audit.broken_seals.is_empty());
+
+    // Reopening replays the log: the duplicate is still recognised.
+    let mut engine = Engine::open(LogWriter::open(&path, signer()).unwrap()).unwrap();
+    assert_eq!(
+        engine
+            .submit(vec![submission("Tolo", 34.11, None)])
+            .unwrap(),
+        [Outcome::Unchanged]
+    );
+    drop(engine);
+
+    // Rows edited behind truce's back are named.
+    live.execute("UPDATE claims SET best = 40 WHERE report_id = 2", [])
+        .unwrap();
+    live.execute("DELETE FROM incidents WHERE id = 2", [])
+        .unwrap();
+    live.execute(
+        "UPDATE sealed SET plaintext = '{\"submitter_identity\":\"someone else\"}'",
+        [],
+    )
+    .unwrap();
+    let audit = audit_projections(&live, &reader).unwrap();
+    assert_ne!(audit.live_digest, audit.rebuilt_digest);
+    assert_eq!(audit.differences.len(), 2, "{:?}", audit.differences);
+    assert!(
+        audit
+            .differences
+            .iter()
+            .any(|d| d.starts_with("claims row 2,0 differs")),
+        "{:?}",
+        audit.differences
+    );
+    assert!(
+        audit
+            .differences
+            .iter()
+            .any(|d| d.starts_with("incidents row 2 is missing")),
+        "{:?}",
+        audit.differences
+    );
+    assert_eq!(
+        audit.broken_seals,
+        ["sealed fields of report 1 do not match the commitment in the log"]
+    );
+    assert_eq!(
+        projections::digest(&truce_store::rebuild_in_memory(&reader).unwrap()).unwrap(),
+        audit.rebuilt_digest
+    );
+}
+
+#[test]
+fn refused_commands_store_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("truce.db");
+    let mut engine = Engine::open(LogWriter::open(&path, signer()).unwrap()).unwrap();
+    let merge = Submission {
+        command: Command::MergeIncidents {
+            into: 1,
+            from: 2,
+            reason: "x".into(),
+        },
+        by: "t".into(),
+        sealed: None,
+    };
+    let outcomes = engine.submit(vec![merge]).unwrap();
+    assert_eq!(
+        outcomes,
+        [Outcome::Refused("incident 1 does not exist".into())]
+    );
+    assert_eq!(engine.writer().size(), 0);
+}
