@@ -38,11 +38,7 @@ pub const ACLED_EVENT_TYPES: &[(&str, &[&str])] = &[
     ),
     (
         "Violence against civilians",
-        &[
-            "Sexual violence",
-            "Attack",
-            "Abduction/forced disappearance",
-        ],
+        &["Sexual violence", "Attack", "Abduction/forced disappearance"],
     ),
     (
         "Protests",
@@ -256,12 +252,7 @@ pub struct AgreementErrors(pub Vec<AgreementError>);
 impl fmt::Display for AgreementErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
-        write!(
-            f,
-            "{} error(s) in the agreement:\n{}",
-            self.0.len(),
-            lines.join("\n")
-        )
+        write!(f, "{} error(s) in the agreement:\n{}", self.0.len(), lines.join("\n"))
     }
 }
 
@@ -269,10 +260,7 @@ impl Agreement {
     /// Parses and checks an agreement document.
     pub fn from_toml(text: &str) -> Result<Agreement, AgreementErrors> {
         let raw: raw::RawAgreement = toml::from_str(text).map_err(|error| {
-            let line = error
-                .span()
-                .map(|span| line_of(text, span.start))
-                .unwrap_or(1);
+            let line = error.span().map(|span| line_of(text, span.start)).unwrap_or(1);
             let message = error.message().trim().to_string();
             AgreementErrors(vec![AgreementError {
                 path: String::new(),

@@ -10,6 +10,9 @@
 //!   middle one for an even count), **low** the smallest low, **high** the
 //!   largest high, so that low ≤ best ≤ high always holds for the estimate
 //!   even where a claim breaks it.
+//!
+//! The incident's total is the same rule over claims of a total (UCDP's
+//! low, best and high) when there are any, else the sum of the categories.
 
 use crate::report::{Claim, DeathCategory, Figure, Stance};
 use serde::Serialize;
@@ -24,37 +27,24 @@ pub struct WeighedClaim<'a> {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CasualtyEstimate {
-    /// By category, in category order.
+    /// By category, in category order (without the total).
     pub by_category: BTreeMap<DeathCategory, Figure>,
-    /// The sum over categories.
+    /// The estimate of claims of a total, if any; else the sum over categories.
     pub total: Figure,
 }
 
 pub fn estimate(claims: &[WeighedClaim]) -> CasualtyEstimate {
-    let mut by_category = BTreeMap::new();
     let categories = [
         DeathCategory::SideA,
         DeathCategory::SideB,
         DeathCategory::Civilians,
         DeathCategory::Unknown,
     ];
-    for category in categories {
-        let asserted: Vec<&WeighedClaim> = claims
-            .iter()
-            .filter(|c| c.claim.category == category && c.claim.stance == Stance::Assert)
-            .collect();
-        let disinterested: Vec<&WeighedClaim> =
-            asserted.iter().copied().filter(|c| !c.interested).collect();
-        let counted = if disinterested.is_empty() {
-            asserted
-        } else {
-            disinterested
-        };
-        if let Some(figure) = combine(&counted) {
-            by_category.insert(category, figure);
-        }
-    }
-    let total = by_category.values().fold(
+    let by_category: BTreeMap<DeathCategory, Figure> = categories
+        .into_iter()
+        .filter_map(|category| Some((category, estimate_category(claims, category)?)))
+        .collect();
+    let sum = by_category.values().fold(
         Figure {
             low: 0,
             best: 0,
@@ -66,7 +56,21 @@ pub fn estimate(claims: &[WeighedClaim]) -> CasualtyEstimate {
             high: sum.high.saturating_add(f.high),
         },
     );
+    let total = estimate_category(claims, DeathCategory::Total).unwrap_or(sum);
     CasualtyEstimate { by_category, total }
+}
+
+fn estimate_category(claims: &[WeighedClaim], category: DeathCategory) -> Option<Figure> {
+    let asserted: Vec<&WeighedClaim> = claims
+        .iter()
+        .filter(|c| c.claim.category == category && c.claim.stance == Stance::Assert)
+        .collect();
+    let disinterested: Vec<&WeighedClaim> = asserted.iter().copied().filter(|c| !c.interested).collect();
+    combine(if disinterested.is_empty() {
+        &asserted
+    } else {
+        &disinterested
+    })
 }
 
 fn combine(claims: &[&WeighedClaim]) -> Option<Figure> {
@@ -96,14 +100,7 @@ mod tests {
     use super::*;
     use crate::codes::Code;
 
-    fn claim(
-        claimant: &str,
-        party: Option<&str>,
-        category: DeathCategory,
-        low: u32,
-        best: u32,
-        high: u32,
-    ) -> Claim {
+    fn claim(claimant: &str, party: Option<&str>, category: DeathCategory, low: u32, best: u32, high: u32) -> Claim {
         Claim {
             claimant: claimant.into(),
             claimant_party: party.map(|p| Code::parse(p).unwrap()),

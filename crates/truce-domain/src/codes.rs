@@ -10,9 +10,7 @@ use std::fmt;
 pub struct Code(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{0:?} is not a code: 2 to 32 upper-case letters, digits or hyphens, starting with a letter"
-)]
+#[error("{0:?} is not a code: 2 to 32 upper-case letters, digits or hyphens, starting with a letter")]
 pub struct BadCode(pub String);
 
 impl Code {

@@ -75,10 +75,7 @@ impl IncidentFootprint {
             perpetrator: report.perpetrator_party().cloned(),
             sources: vec![report.source.name.clone()],
             placeable: report.location.precision.radius_km() <= rules.radius_km_max
-                && !matches!(
-                    report.time.precision,
-                    TimePrecision::Month | TimePrecision::Year
-                ),
+                && !matches!(report.time.precision, TimePrecision::Month | TimePrecision::Year),
         }
     }
 
@@ -89,8 +86,7 @@ impl IncidentFootprint {
         self.start = self.start.min(other.start);
         self.end = self.end.max(other.end);
         if other.radius_km < self.radius_km {
-            (self.latitude, self.longitude, self.radius_km) =
-                (other.latitude, other.longitude, other.radius_km);
+            (self.latitude, self.longitude, self.radius_km) = (other.latitude, other.longitude, other.radius_km);
         }
         if self.act.is_none() {
             self.act = other.act.clone();
@@ -173,9 +169,7 @@ impl Correlator {
                     continue;
                 }
                 if let Some(score) = self.score(footprint, &self.footprints[&incident]) {
-                    let better = best.is_none_or(|(best_score, best_id)| {
-                        (score, incident) < (best_score, best_id)
-                    });
+                    let better = best.is_none_or(|(best_score, best_id)| (score, incident) < (best_score, best_id));
                     if better {
                         best = Some((score, incident));
                     }
@@ -188,32 +182,19 @@ impl Correlator {
     /// How far apart, as a share of what the rule allows; `None` if they may not join.
     fn score(&self, report: &IncidentFootprint, incident: &IncidentFootprint) -> Option<f64> {
         let window = self.rules.window_hours * 3600;
-        let gap = (report.start - incident.end)
-            .max(incident.start - report.end)
-            .max(0);
+        let gap = (report.start - incident.end).max(incident.start - report.end).max(0);
         if gap > window {
             return None;
         }
         let allowed_km = self.rules.distance_km + report.radius_km + incident.radius_km;
-        let km = distance_km(
-            report.latitude,
-            report.longitude,
-            incident.latitude,
-            incident.longitude,
-        );
+        let km = distance_km(report.latitude, report.longitude, incident.latitude, incident.longitude);
         if km > allowed_km {
             return None;
         }
-        if disagree(&report.act, &incident.act)
-            || disagree(&report.perpetrator, &incident.perpetrator)
-        {
+        if disagree(&report.act, &incident.act) || disagree(&report.perpetrator, &incident.perpetrator) {
             return None;
         }
-        if report
-            .sources
-            .iter()
-            .any(|source| incident.sources.contains(source))
-        {
+        if report.sources.iter().any(|source| incident.sources.contains(source)) {
             return None;
         }
         let acts_named = report.act.is_some() && incident.act.is_some();
@@ -323,6 +304,5 @@ fn cells(footprint: &IncidentFootprint, reach_km: f64, reach_seconds: i64) -> Ve
 }
 
 fn cell_range(degrees: f64, reach: f64) -> std::ops::RangeInclusive<i32> {
-    ((degrees - reach) / CELL_DEGREES).floor() as i32
-        ..=((degrees + reach) / CELL_DEGREES).floor() as i32
+    ((degrees - reach) / CELL_DEGREES).floor() as i32..=((degrees + reach) / CELL_DEGREES).floor() as i32
 }

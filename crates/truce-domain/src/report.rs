@@ -28,8 +28,7 @@ impl TryFrom<f64> for Latitude {
 impl TryFrom<f64> for Longitude {
     type Error = String;
     fn try_from(degrees: f64) -> Result<Longitude, String> {
-        Longitude::new(degrees)
-            .ok_or_else(|| format!("{degrees} is not a longitude from -180 to 180"))
+        Longitude::new(degrees).ok_or_else(|| format!("{degrees} is not a longitude from -180 to 180"))
     }
 }
 
@@ -176,9 +175,7 @@ impl From<Grading> for String {
 impl Grading {
     pub fn parse(text: &str) -> Option<Grading> {
         let mut chars = text.chars();
-        let (Some(reliability), Some(credibility), None) =
-            (chars.next(), chars.next(), chars.next())
-        else {
+        let (Some(reliability), Some(credibility), None) = (chars.next(), chars.next(), chars.next()) else {
             return None;
         };
         let credibility = credibility.to_digit(10)? as u8;
@@ -221,7 +218,7 @@ pub enum Stance {
     Dispute,
 }
 
-/// Who died, as UCDP GED counts them.
+/// Who died, as UCDP GED counts them, or all deaths without a breakdown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeathCategory {
@@ -229,6 +226,8 @@ pub enum DeathCategory {
     SideB,
     Civilians,
     Unknown,
+    /// All deaths, when a source gives a total (UCDP's low, best and high).
+    Total,
 }
 
 /// A casualty figure: low, best and high. Low ≤ best ≤ high is expected but
@@ -398,10 +397,7 @@ impl ReportInput {
         if grading.is_none() {
             keep(Err(field_error(
                 "source.grading",
-                format!(
-                    "{:?} is not an Admiralty grade A1 to F6",
-                    self.source.grading
-                ),
+                format!("{:?} is not an Admiralty grade A1 to F6", self.source.grading),
             )));
         }
         if self.source.name.trim().is_empty() {
@@ -435,45 +431,39 @@ impl ReportInput {
             }
         }
         match (grading, time, latitude, longitude) {
-            (Some(grading), Some(time), Some(latitude), Some(longitude)) if errors.is_empty() => {
-                Ok(Report {
-                    external_id: self.external_id.trim().to_string(),
-                    source: Source {
-                        source_type: self.source.source_type,
-                        name: self.source.name.trim().to_string(),
-                        owner: self.source.owner.clone(),
-                        channel: self.source.channel.clone(),
-                        grading,
-                    },
-                    time,
-                    location: Location {
-                        latitude,
-                        longitude,
-                        precision: self.location.precision,
-                        name: self.location.name.clone(),
-                    },
-                    actor1: self.actor1.clone(),
-                    actor2: self.actor2.clone(),
-                    act,
-                    acled_event_type: self.acled_event_type.clone(),
-                    acled_sub_event_type: self.acled_sub_event_type.clone(),
-                    narrative: self.narrative.clone(),
-                    language: self.language.clone(),
-                    claims,
-                })
-            }
+            (Some(grading), Some(time), Some(latitude), Some(longitude)) if errors.is_empty() => Ok(Report {
+                external_id: self.external_id.trim().to_string(),
+                source: Source {
+                    source_type: self.source.source_type,
+                    name: self.source.name.trim().to_string(),
+                    owner: self.source.owner.clone(),
+                    channel: self.source.channel.clone(),
+                    grading,
+                },
+                time,
+                location: Location {
+                    latitude,
+                    longitude,
+                    precision: self.location.precision,
+                    name: self.location.name.clone(),
+                },
+                actor1: self.actor1.clone(),
+                actor2: self.actor2.clone(),
+                act,
+                acled_event_type: self.acled_event_type.clone(),
+                acled_sub_event_type: self.acled_sub_event_type.clone(),
+                narrative: self.narrative.clone(),
+                language: self.language.clone(),
+                claims,
+            }),
             _ => Err(errors),
         }
     }
 
     fn parse_time(&self) -> Result<EventTime, FieldError> {
         let parse = |field: &str, text: &str| {
-            DateTime::parse_from_rfc3339(text).map_err(|_| {
-                field_error(
-                    field,
-                    format!("{text:?} is not an RFC 3339 time with its offset"),
-                )
-            })
+            DateTime::parse_from_rfc3339(text)
+                .map_err(|_| field_error(field, format!("{text:?} is not an RFC 3339 time with its offset")))
         };
         let start = parse("time.start", &self.time.start)?;
         let end = match &self.time.end {
@@ -481,10 +471,7 @@ impl ReportInput {
             None => start,
         };
         if end < start {
-            return Err(field_error(
-                "time.end",
-                "the event must not end before it starts",
-            ));
+            return Err(field_error("time.end", "the event must not end before it starts"));
         }
         Ok(EventTime {
             start,
@@ -501,12 +488,8 @@ impl ClaimInput {
             return Err(field_error(&field("claimant"), "must not be empty"));
         }
         let count = |name: &str, value: i64| {
-            u32::try_from(value).map_err(|_| {
-                field_error(
-                    &field(name),
-                    format!("{value} is not a count of people (0 or more)"),
-                )
-            })
+            u32::try_from(value)
+                .map_err(|_| field_error(&field(name), format!("{value} is not a count of people (0 or more)")))
         };
         let deaths = Figure {
             low: count("low", self.low)?,
@@ -514,10 +497,7 @@ impl ClaimInput {
             high: count("high", self.high)?,
         };
         let claimant_party = match &self.claimant_party {
-            Some(party) => Some(
-                Code::parse(party)
-                    .map_err(|e| field_error(&field("claimant_party"), e.to_string()))?,
-            ),
+            Some(party) => Some(Code::parse(party).map_err(|e| field_error(&field("claimant_party"), e.to_string()))?),
             None => None,
         };
         Ok(Claim {
@@ -536,9 +516,7 @@ impl Report {
         self.claims
             .iter()
             .enumerate()
-            .filter(|(_, claim)| {
-                !(claim.deaths.low <= claim.deaths.best && claim.deaths.best <= claim.deaths.high)
-            })
+            .filter(|(_, claim)| !(claim.deaths.low <= claim.deaths.best && claim.deaths.best <= claim.deaths.high))
             .map(|(i, claim)| {
                 let d = claim.deaths;
                 format!(

@@ -53,10 +53,6 @@ mod tests {
         let sealed = commitment(&salt, &fields.plaintext());
         assert!(opens(&sealed, &salt, &fields.plaintext()));
         assert!(!opens(&sealed, &[8u8; 32], &fields.plaintext()));
-        assert!(!opens(
-            &sealed,
-            &salt,
-            r#"{"submitter_identity":"Maj. B. Khan"}"#
-        ));
+        assert!(!opens(&sealed, &salt, r#"{"submitter_identity":"Maj. B. Khan"}"#));
     }
 }

@@ -80,10 +80,7 @@ impl State {
     }
 
     pub fn members(&self, incident: u64) -> &[u64] {
-        self.members
-            .get(&incident)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        self.members.get(&incident).map(Vec::as_slice).unwrap_or_default()
     }
 
     pub fn incident_count(&self) -> usize {
@@ -95,43 +92,25 @@ impl State {
     pub fn evolve(&mut self, event: &Event) {
         match event {
             Event::AgreementRegistered { .. } => {}
-            Event::ReportFiled {
-                report_id, report, ..
-            } => {
-                self.filed.insert(
-                    (report.source.name.clone(), report.external_id.clone()),
-                    *report_id,
-                );
-                self.footprints.insert(
-                    *report_id,
-                    IncidentFootprint::of(report, &self.correlator.rules()),
-                );
+            Event::ReportFiled { report_id, report, .. } => {
+                self.filed
+                    .insert((report.source.name.clone(), report.external_id.clone()), *report_id);
+                self.footprints
+                    .insert(*report_id, IncidentFootprint::of(report, &self.correlator.rules()));
                 self.next_report = self.next_report.max(report_id + 1);
             }
-            Event::IncidentOpened {
-                incident_id,
-                report_id,
-            } => {
+            Event::IncidentOpened { incident_id, report_id } => {
                 self.correlator
                     .open_footprint(*incident_id, self.footprints[report_id].clone());
                 self.incident_of.insert(*report_id, *incident_id);
-                self.members
-                    .entry(*incident_id)
-                    .or_default()
-                    .push(*report_id);
+                self.members.entry(*incident_id).or_default().push(*report_id);
                 self.next_incident = self.next_incident.max(incident_id + 1);
             }
-            Event::ReportJoinedIncident {
-                incident_id,
-                report_id,
-            } => {
+            Event::ReportJoinedIncident { incident_id, report_id } => {
                 self.correlator
                     .join_footprint(*incident_id, &self.footprints[report_id]);
                 self.incident_of.insert(*report_id, *incident_id);
-                self.members
-                    .entry(*incident_id)
-                    .or_default()
-                    .push(*report_id);
+                self.members.entry(*incident_id).or_default().push(*report_id);
             }
             Event::IncidentsMerged { into, from, .. } => {
                 self.correlator.merge(*into, *from);
@@ -142,10 +121,7 @@ impl State {
                 self.members.entry(*into).or_default().extend(moved);
             }
             Event::IncidentSplit {
-                from,
-                into,
-                report_ids,
-                ..
+                from, into, report_ids, ..
             } => {
                 let remaining: Vec<u64> = self
                     .members(*from)
@@ -164,8 +140,7 @@ impl State {
     }
 
     fn reset_incident(&mut self, incident: u64, reports: Vec<u64>) {
-        let footprints: Vec<&IncidentFootprint> =
-            reports.iter().map(|r| &self.footprints[r]).collect();
+        let footprints: Vec<&IncidentFootprint> = reports.iter().map(|r| &self.footprints[r]).collect();
         self.correlator.reset(incident, &footprints);
         self.members.insert(incident, reports);
     }
@@ -199,10 +174,7 @@ pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainErro
                 None
             };
             let placed = match joined {
-                Some(incident_id) => Event::ReportJoinedIncident {
-                    incident_id,
-                    report_id,
-                },
+                Some(incident_id) => Event::ReportJoinedIncident { incident_id, report_id },
                 None => Event::IncidentOpened {
                     incident_id: state.next_incident,
                     report_id,
@@ -232,10 +204,7 @@ pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainErro
             reason,
         } => {
             require_reason(reason)?;
-            let members = state
-                .members
-                .get(from)
-                .ok_or(DomainError::NoSuchIncident(*from))?;
+            let members = state.members.get(from).ok_or(DomainError::NoSuchIncident(*from))?;
             if let Some(report) = report_ids.iter().find(|r| !members.contains(r)) {
                 return Err(DomainError::NotInIncident {
                     report: *report,

@@ -6,8 +6,8 @@
 
 use crate::codes::Code;
 use crate::report::{
-    ActorRef, ClaimInput, DeathCategory, LocationInput, LocationPrecision, ReportInput,
-    SourceInput, SourceType, Stance, TimeInput, TimePrecision,
+    ActorRef, ClaimInput, DeathCategory, LocationInput, LocationPrecision, ReportInput, SourceInput, SourceType,
+    Stance, TimeInput, TimePrecision,
 };
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use rand::rngs::StdRng;
@@ -60,8 +60,7 @@ pub fn generate(world: SyntheticWorld, reports: usize) -> Vec<LabelledReport> {
     let mut out = Vec::with_capacity(reports + 8);
     let mut incident = 0u64;
     while out.len() < reports {
-        let offset =
-            (incident as f64 * seconds_between + rng.gen_range(0.0..seconds_between)) as i64;
+        let offset = (incident as f64 * seconds_between + rng.gen_range(0.0..seconds_between)) as i64;
         let truth = Truth {
             time: start + Duration::seconds(offset),
             latitude: rng.gen_range(29.5..36.5),
@@ -93,24 +92,12 @@ struct Truth {
 
 fn report(rng: &mut StdRng, truth: &Truth, incident: u64, source: usize) -> ReportInput {
     let (source_type, name, owner) = match source {
-        0 => (
-            SourceType::Party,
-            truth.perpetrator_victim().to_string(),
-            None,
-        ),
+        0 => (SourceType::Party, truth.perpetrator_victim().to_string(), None),
         1 => (SourceType::Party, truth.perpetrator.to_string(), None),
-        2 => (
-            SourceType::Monitor,
-            format!("Team {}", rng.gen_range(1..9)),
-            None,
-        ),
+        2 => (SourceType::Monitor, format!("Team {}", rng.gen_range(1..9)), None),
         _ => {
             let (outlet, owner) = OUTLETS[(source - 3) % OUTLETS.len()];
-            (
-                SourceType::Media,
-                outlet.to_string(),
-                Some(owner.to_string()),
-            )
+            (SourceType::Media, outlet.to_string(), Some(owner.to_string()))
         }
     };
     let time_precision = [
@@ -124,12 +111,7 @@ fn report(rng: &mut StdRng, truth: &Truth, incident: u64, source: usize) -> Repo
         TimePrecision::Day => rng.gen_range(-10..=10),
         _ => rng.gen_range(-48..=48),
     };
-    let offset = FixedOffset::east_opt(if source.is_multiple_of(2) {
-        16_200
-    } else {
-        18_000
-    })
-    .expect("offset");
+    let offset = FixedOffset::east_opt(if source.is_multiple_of(2) { 16_200 } else { 18_000 }).expect("offset");
     let time = (truth.time + Duration::hours(jitter_hours)).with_timezone(&offset);
     let location_precision = [
         LocationPrecision::Exact,
@@ -139,8 +121,7 @@ fn report(rng: &mut StdRng, truth: &Truth, incident: u64, source: usize) -> Repo
     let jitter_km = location_precision.radius_km() * rng.gen_range(0.0..0.8);
     let bearing: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
     let latitude = truth.latitude + jitter_km / 111.0 * bearing.sin();
-    let longitude =
-        truth.longitude + jitter_km / (111.0 * truth.latitude.to_radians().cos()) * bearing.cos();
+    let longitude = truth.longitude + jitter_km / (111.0 * truth.latitude.to_radians().cos()) * bearing.cos();
     let perpetrator_known = source_type == SourceType::Party || rng.gen_bool(0.7);
     let (act, event_type) = ACTS[truth.act];
     let (claimed, stance) = match source {
@@ -153,10 +134,7 @@ fn report(rng: &mut StdRng, truth: &Truth, incident: u64, source: usize) -> Repo
                 Stance::Assert
             },
         ),
-        _ => (
-            (truth.deaths as f64 * rng.gen_range(0.8..1.2)) as u32,
-            Stance::Assert,
-        ),
+        _ => ((truth.deaths as f64 * rng.gen_range(0.8..1.2)) as u32, Stance::Assert),
     };
     let claim = ClaimInput {
         claimant: name.clone(),
@@ -205,11 +183,7 @@ fn report(rng: &mut StdRng, truth: &Truth, incident: u64, source: usize) -> Repo
 
 impl Truth {
     fn perpetrator_victim(&self) -> &'static str {
-        if self.perpetrator == "AFG" {
-            "PAK"
-        } else {
-            "AFG"
-        }
+        if self.perpetrator == "AFG" { "PAK" } else { "AFG" }
     }
 }
 
@@ -231,8 +205,5 @@ pub fn pairwise_scores(truth: &[u64], predicted: &[u64]) -> (f64, f64) {
     let predicted_pairs: u64 = by_prediction.values().map(|&n| pairs(n)).sum();
     let true_pairs: u64 = by_truth.values().map(|&n| pairs(n)).sum();
     let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
-    (
-        ratio(together, predicted_pairs),
-        ratio(together, true_pairs),
-    )
+    (ratio(together, predicted_pairs), ratio(together, true_pairs))
 }

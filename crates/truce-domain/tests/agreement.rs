@@ -15,23 +15,12 @@ fn the_doha_example_loads() {
     assert_eq!(agreement.process.approvals_required, 2);
     // 18:00 in Pakistan (UTC+5) is 13:00 UTC; the truce lasted 48 hours.
     let truce = &agreement.windows[0];
-    assert_eq!(
-        truce.starts,
-        Utc.with_ymd_and_hms(2025, 10, 15, 13, 0, 0).unwrap()
-    );
-    assert_eq!(
-        truce.ends,
-        Some(Utc.with_ymd_and_hms(2025, 10, 17, 13, 0, 0).unwrap())
-    );
-    assert_eq!(
-        agreement.windows[2].extends,
-        Some(Code::parse("EXTENSION-1").unwrap())
-    );
+    assert_eq!(truce.starts, Utc.with_ymd_and_hms(2025, 10, 15, 13, 0, 0).unwrap());
+    assert_eq!(truce.ends, Some(Utc.with_ymd_and_hms(2025, 10, 17, 13, 0, 0).unwrap()));
+    assert_eq!(agreement.windows[2].extends, Some(Code::parse("EXTENSION-1").unwrap()));
     assert!(agreement.in_effect_at(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()));
     assert!(!agreement.in_effect_at(Utc.with_ymd_and_hms(2025, 10, 15, 12, 59, 59).unwrap()));
-    assert!(
-        matches!(agreement.zones[0].shape, ZoneShape::BorderBuffer { distance_km } if distance_km == 25.0)
-    );
+    assert!(matches!(agreement.zones[0].shape, ZoneShape::BorderBuffer { distance_km } if distance_km == 25.0));
     assert!(
         agreement
             .obligations
@@ -51,20 +40,12 @@ fn errors_after(edits: &[(&str, &str)]) -> Vec<String> {
     }
     match Agreement::from_toml(&text) {
         Ok(_) => Vec::new(),
-        Err(errors) => errors
-            .0
-            .iter()
-            .map(|e| format!("{}: {}", e.line, e.path))
-            .collect(),
+        Err(errors) => errors.0.iter().map(|e| format!("{}: {}", e.line, e.path)).collect(),
     }
 }
 
 fn line_of(needle: &str) -> usize {
-    EXAMPLE
-        .lines()
-        .position(|line| line.contains(needle))
-        .unwrap()
-        + 1
+    EXAMPLE.lines().position(|line| line.contains(needle)).unwrap() + 1
 }
 
 #[test]
@@ -72,10 +53,7 @@ fn every_semantic_error_is_reported_with_its_path_and_line() {
     let errors = errors_after(&[
         ("code = \"PAK\"", "code = \"pak\""),
         ("time_zone = \"Asia/Kabul\"", "time_zone = \"Asia/Nowhere\""),
-        (
-            "ends = \"2025-10-17T18:00:00\"",
-            "ends = \"2025-10-14T18:00:00\"",
-        ),
+        ("ends = \"2025-10-17T18:00:00\"", "ends = \"2025-10-14T18:00:00\""),
         ("extends = \"EXTENSION-1\"", "extends = \"EXTENSION-9\""),
         (
             "acled_sub_event_type = \"Armed clash\"",
@@ -87,22 +65,13 @@ fn every_semantic_error_is_reported_with_its_path_and_line() {
     let expected = [
         format!("{}: parties[1].code", line_of("code = \"PAK\"")),
         format!("{}: parties[0].time_zone", line_of("Asia/Kabul")),
-        format!(
-            "{}: windows[0].ends",
-            line_of("ends = \"2025-10-17T18:00:00\"")
-        ),
-        format!(
-            "{}: windows[2].extends",
-            line_of("extends = \"EXTENSION-1\"")
-        ),
+        format!("{}: windows[0].ends", line_of("ends = \"2025-10-17T18:00:00\"")),
+        format!("{}: windows[2].extends", line_of("extends = \"EXTENSION-1\"")),
         format!(
             "{}: acts[2].acled_sub_event_type",
             line_of("acled_sub_event_type = \"Armed clash\"")
         ),
-        format!(
-            "{}: process.approvals_required",
-            line_of("approvals_required")
-        ),
+        format!("{}: process.approvals_required", line_of("approvals_required")),
         format!("{}: conditions[0].from", line_of("from = \"AFG\"")),
     ];
     for error in &expected {
@@ -128,26 +97,14 @@ fn syntax_and_unknown_fields_are_reported_with_their_line() {
 #[test]
 fn zone_and_penalty_rules_are_checked() {
     let errors = errors_after(&[("distance_km = 25", "distance_km = 0")]);
-    assert_eq!(
-        errors,
-        [format!("{}: zones[0].distance_km", line_of("distance_km"))]
-    );
+    assert_eq!(errors, [format!("{}: zones[0].distance_km", line_of("distance_km"))]);
     let errors = errors_after(&[("[69.8, 33.6]]]}", "[69.8, 33.7]]]}")]);
-    assert_eq!(
-        errors,
-        [format!("{}: zones[1].geojson", line_of("geojson"))]
-    );
+    assert_eq!(errors, [format!("{}: zones[1].geojson", line_of("geojson"))]);
     let errors = errors_after(&[("measure = \"Torkham trade facilitation\"\n", "")]);
     assert_eq!(
         errors,
-        [format!(
-            "{}: penalties[2].kind",
-            line_of("kind = \"suspend_measure\"")
-        )]
+        [format!("{}: penalties[2].kind", line_of("kind = \"suspend_measure\""))]
     );
     let errors = errors_after(&[("step = 3", "step = 1")]);
-    assert_eq!(
-        errors,
-        [format!("{}: penalties[2].step", line_of("step = 3"))]
-    );
+    assert_eq!(errors, [format!("{}: penalties[2].step", line_of("step = 3"))]);
 }

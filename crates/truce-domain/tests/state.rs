@@ -18,11 +18,7 @@ fn report(source: &str, latitude: f64) -> Report {
     input.parse().unwrap()
 }
 
-fn run(
-    state: &mut State,
-    log: &mut Vec<Event>,
-    command: Command,
-) -> Result<Vec<Event>, DomainError> {
+fn run(state: &mut State, log: &mut Vec<Event>, command: Command) -> Result<Vec<Event>, DomainError> {
     let events = decide(state, &command)?;
     for event in &events {
         state.evolve(event);
@@ -106,10 +102,7 @@ fn reports_correlate_merge_split_and_replay() {
     for report in 1..=3 {
         assert_eq!(replayed.incident_of(report), state.incident_of(report));
     }
-    assert_eq!(
-        decide(&replayed, &file(report("Tolo", 34.11))).unwrap(),
-        Vec::new()
-    );
+    assert_eq!(decide(&replayed, &file(report("Tolo", 34.11))).unwrap(), Vec::new());
 }
 
 #[test]
@@ -121,18 +114,9 @@ fn refusals_say_why() {
         from,
         reason: reason.into(),
     };
-    assert_eq!(
-        decide(&state, &merge(1, 1, "x")),
-        Err(DomainError::MergeIntoItself)
-    );
-    assert_eq!(
-        decide(&state, &merge(1, 9, "x")),
-        Err(DomainError::NoSuchIncident(9))
-    );
-    assert_eq!(
-        decide(&state, &merge(1, 2, " ")),
-        Err(DomainError::ReasonRequired)
-    );
+    assert_eq!(decide(&state, &merge(1, 1, "x")), Err(DomainError::MergeIntoItself));
+    assert_eq!(decide(&state, &merge(1, 9, "x")), Err(DomainError::NoSuchIncident(9)));
+    assert_eq!(decide(&state, &merge(1, 2, " ")), Err(DomainError::ReasonRequired));
     let split = |ids: Vec<u64>| Command::SplitIncident {
         from: 1,
         report_ids: ids,
@@ -144,9 +128,6 @@ fn refusals_say_why() {
     );
     assert_eq!(
         decide(&state, &split(vec![7])),
-        Err(DomainError::NotInIncident {
-            report: 7,
-            incident: 1
-        })
+        Err(DomainError::NotInIncident { report: 7, incident: 1 })
     );
 }

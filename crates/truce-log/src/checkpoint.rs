@@ -38,12 +38,7 @@ impl Checkpoint {
 
     /// The note text: origin, size and root on three lines, then the extensions.
     pub fn to_text(&self) -> String {
-        let mut text = format!(
-            "{}\n{}\n{}\n",
-            self.origin,
-            self.size,
-            self.root.to_base64()
-        );
+        let mut text = format!("{}\n{}\n{}\n", self.origin, self.size, self.root.to_base64());
         for line in &self.extensions {
             text.push_str(line);
             text.push('\n');
@@ -57,20 +52,18 @@ impl Checkpoint {
     /// not end in a newline.
     pub fn parse(text: &str) -> Result<Checkpoint, CheckpointError> {
         let malformed = CheckpointError::Malformed;
-        check_note_text(text).map_err(|_| {
-            malformed("the text must end in a newline and hold no control characters")
-        })?;
+        check_note_text(text)
+            .map_err(|_| malformed("the text must end in a newline and hold no control characters"))?;
         let mut lines = text[..text.len() - 1].split('\n');
         let origin = lines
             .next()
             .filter(|origin| !origin.is_empty())
             .ok_or(malformed("empty origin line"))?;
         let size_text = lines.next().ok_or(malformed("no tree size line"))?;
-        let size = parse_canonical_u64(size_text)
-            .ok_or(malformed("the tree size is not a canonical decimal number"))?;
+        let size =
+            parse_canonical_u64(size_text).ok_or(malformed("the tree size is not a canonical decimal number"))?;
         let root_text = lines.next().ok_or(malformed("no root hash line"))?;
-        let root = Hash::from_base64(root_text)
-            .map_err(|_| malformed("the root is not the base64 of 32 bytes"))?;
+        let root = Hash::from_base64(root_text).map_err(|_| malformed("the root is not the base64 of 32 bytes"))?;
         let extensions: Vec<String> = lines.map(str::to_string).collect();
         if extensions.iter().any(String::is_empty) {
             return Err(malformed("an extension line is empty"));
@@ -92,9 +85,8 @@ impl Checkpoint {
 /// Parses canonical ASCII decimal: digits only, no sign, no leading zero
 /// (except `0` itself), within u64. Tree sizes and indexes are written so.
 pub fn parse_canonical_u64(text: &str) -> Option<u64> {
-    let canonical = !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text == "0" || !text.starts_with('0'));
+    let canonical =
+        !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
     canonical.then(|| text.parse().ok()).flatten()
 }
 
@@ -108,10 +100,7 @@ pub struct SignedCheckpoint {
 impl SignedCheckpoint {
     /// Opens a signed checkpoint: the note must parse, carry a valid signature
     /// by `log_key`, and its origin must be the key's name.
-    pub fn open(
-        message: &[u8],
-        log_key: &VerifierKey,
-    ) -> Result<SignedCheckpoint, CheckpointError> {
+    pub fn open(message: &[u8], log_key: &VerifierKey) -> Result<SignedCheckpoint, CheckpointError> {
         let note = Note::parse(message)?;
         note.verify(std::slice::from_ref(log_key))?;
         let checkpoint = Checkpoint::parse(note.text())?;

@@ -65,26 +65,12 @@ pub enum VerifyError {
     #[error(
         "the entries hash to root {computed} at size {size}, but the signed checkpoint says {signed}: the entries were changed"
     )]
-    RootMismatch {
-        size: u64,
-        computed: Hash,
-        signed: Hash,
-    },
-    #[error(
-        "rollback: the log now shows {served} entries, fewer than the {saved} of the checkpoint saved last time"
-    )]
+    RootMismatch { size: u64, computed: Hash, signed: Hash },
+    #[error("rollback: the log now shows {served} entries, fewer than the {saved} of the checkpoint saved last time")]
     Rollback { saved: u64, served: u64 },
-    #[error(
-        "fork: at size {size} the saved checkpoint has root {saved} but the log now signs {served}"
-    )]
-    Fork {
-        size: u64,
-        saved: Hash,
-        served: Hash,
-    },
-    #[error(
-        "fork: the log at {new_size} entries is not an extension of the saved checkpoint at {old_size}: {reason}"
-    )]
+    #[error("fork: at size {size} the saved checkpoint has root {saved} but the log now signs {served}")]
+    Fork { size: u64, saved: Hash, served: Hash },
+    #[error("fork: the log at {new_size} entries is not an extension of the saved checkpoint at {old_size}: {reason}")]
     Inconsistent {
         old_size: u64,
         new_size: u64,
@@ -140,11 +126,7 @@ pub fn verify_log(
             why: e.to_string(),
         })?;
         if entries.len() as u64 != bundle.width.get() {
-            let why = format!(
-                "{} entries where {} were expected",
-                entries.len(),
-                bundle.width.get()
-            );
+            let why = format!("{} entries where {} were expected", entries.len(), bundle.width.get());
             return Err(VerifyError::MalformedBundle { path, why });
         }
         for entry in entries {
@@ -209,20 +191,13 @@ fn check_consistency(
         return Ok(());
     }
     let plan = consistency_plan(previous.size, current.size).expect("sizes checked");
-    let proof = plan
-        .assemble(captured)
-        .expect("every complete node was captured");
-    verify_consistency(
-        previous.size,
-        current.size,
-        &proof,
-        &previous.root,
-        &current.root,
-    )
-    .map_err(|reason| VerifyError::Inconsistent {
-        old_size: previous.size,
-        new_size: current.size,
-        reason,
+    let proof = plan.assemble(captured).expect("every complete node was captured");
+    verify_consistency(previous.size, current.size, &proof, &previous.root, &current.root).map_err(|reason| {
+        VerifyError::Inconsistent {
+            old_size: previous.size,
+            new_size: current.size,
+            reason,
+        }
     })
 }
 
@@ -311,9 +286,7 @@ fn check_tile(source: &dyn TileSource, level: u8, tile: &FillingTile) -> Result<
             expected: tile.hashes.len() * HASH_BYTES,
         });
     }
-    for (position, (served, computed)) in
-        bytes.chunks_exact(HASH_BYTES).zip(&tile.hashes).enumerate()
-    {
+    for (position, (served, computed)) in bytes.chunks_exact(HASH_BYTES).zip(&tile.hashes).enumerate() {
         if computed.0 != served {
             let node = tile.index * TILE_WIDTH + position as u64;
             return Err(VerifyError::TileMismatch {

@@ -48,11 +48,7 @@ impl Cosigner {
     }
 
     pub fn verifier(&self) -> VerifierKey {
-        VerifierKey::new(
-            self.name.clone(),
-            COSIGNATURE_V1_KEY_TYPE,
-            self.key.verifying_key(),
-        )
+        VerifierKey::new(self.name.clone(), COSIGNATURE_V1_KEY_TYPE, self.key.verifying_key())
     }
 
     /// Cosigns a checkpoint's note text at `timestamp` (POSIX seconds).
@@ -62,11 +58,7 @@ impl Cosigner {
         signature.extend_from_slice(&self.key.sign(message.as_bytes()).to_bytes());
         NoteSignature {
             name: self.name.to_string(),
-            key_id: key_id(
-                &self.name,
-                COSIGNATURE_V1_KEY_TYPE,
-                self.key.verifying_key().as_bytes(),
-            ),
+            key_id: key_id(&self.name, COSIGNATURE_V1_KEY_TYPE, self.key.verifying_key().as_bytes()),
             signature,
         }
     }

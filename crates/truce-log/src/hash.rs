@@ -108,10 +108,7 @@ mod tests {
 
     #[test]
     fn hashes_of_other_lengths_are_refused() {
-        assert_eq!(
-            Hash::from_slice(&[0; 31]),
-            Err(HashDecodeError::WrongLength(31))
-        );
+        assert_eq!(Hash::from_slice(&[0; 31]), Err(HashDecodeError::WrongLength(31)));
         assert_eq!(
             Hash::from_base64("ZG9uJ3QgY2FyZSAy"),
             Err(HashDecodeError::WrongLength(12))

@@ -27,8 +27,6 @@ pub mod tree;
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use hash::{Hash, leaf_hash, node_hash};
 pub use note::{KeyName, Note, SignerKey, VerifierKey};
-pub use proof::{
-    ProofError, consistency_plan, inclusion_plan, verify_consistency, verify_inclusion,
-};
+pub use proof::{ProofError, consistency_plan, inclusion_plan, verify_consistency, verify_inclusion};
 pub use tile::{StoredTile, TileId, TileKind, TileWidth};
 pub use tree::{NodeId, RightEdge};

@@ -140,11 +140,8 @@ impl FromStr for VerifierKey {
         if key_type != ED25519_KEY_TYPE && key_type != COSIGNATURE_V1_KEY_TYPE {
             return Err(bad("unknown key type"));
         }
-        let public_key: [u8; 32] = public_key
-            .try_into()
-            .map_err(|_| bad("an Ed25519 key is 32 bytes"))?;
-        let key =
-            VerifyingKey::from_bytes(&public_key).map_err(|_| bad("not an Ed25519 public key"))?;
+        let public_key: [u8; 32] = public_key.try_into().map_err(|_| bad("an Ed25519 key is 32 bytes"))?;
+        let key = VerifyingKey::from_bytes(&public_key).map_err(|_| bad("not an Ed25519 public key"))?;
         let verifier = VerifierKey::new(name, key_type, key);
         if verifier.id != id {
             return Err(bad("the key ID does not match the name and key"));
@@ -162,13 +159,8 @@ impl fmt::Display for VerifierKey {
 }
 
 fn parse_key_id(text: &str) -> Option<u32> {
-    let lower_hex = text.len() == 8
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    lower_hex
-        .then(|| u32::from_str_radix(text, 16).ok())
-        .flatten()
+    let lower_hex = text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    lower_hex.then(|| u32::from_str_radix(text, 16).ok()).flatten()
 }
 
 /// A private Ed25519 key that signs notes. Its text form, as in the Go
@@ -209,11 +201,7 @@ impl SignerKey {
     }
 
     pub fn verifier(&self) -> VerifierKey {
-        VerifierKey::new(
-            self.name.clone(),
-            ED25519_KEY_TYPE,
-            self.key.verifying_key(),
-        )
+        VerifierKey::new(self.name.clone(), ED25519_KEY_TYPE, self.key.verifying_key())
     }
 
     pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
@@ -224,12 +212,7 @@ impl SignerKey {
     pub fn to_secret_string(&self) -> String {
         let mut key = vec![ED25519_KEY_TYPE];
         key.extend_from_slice(self.key.as_bytes());
-        format!(
-            "PRIVATE+KEY+{}+{:08x}+{}",
-            self.name,
-            self.id,
-            BASE64.encode(key)
-        )
+        format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.id, BASE64.encode(key))
     }
 }
 
@@ -242,12 +225,8 @@ impl FromStr for SignerKey {
             .strip_prefix("PRIVATE+KEY+")
             .ok_or(bad("expected PRIVATE+KEY+name+keyid+key"))?;
         // The base64 key may itself hold '+': split at the first two only.
-        let (name, rest) = rest
-            .split_once('+')
-            .ok_or(bad("expected PRIVATE+KEY+name+keyid+key"))?;
-        let (id_hex, key_b64) = rest
-            .split_once('+')
-            .ok_or(bad("expected PRIVATE+KEY+name+keyid+key"))?;
+        let (name, rest) = rest.split_once('+').ok_or(bad("expected PRIVATE+KEY+name+keyid+key"))?;
+        let (id_hex, key_b64) = rest.split_once('+').ok_or(bad("expected PRIVATE+KEY+name+keyid+key"))?;
         let name = KeyName::parse(name)?;
         let id = parse_key_id(id_hex).ok_or(bad("the key ID is not 8 lowercase hex digits"))?;
         let key_bytes = BASE64
@@ -257,9 +236,7 @@ impl FromStr for SignerKey {
         if key_type != ED25519_KEY_TYPE {
             return Err(bad("unknown key type"));
         }
-        let seed: [u8; 32] = seed
-            .try_into()
-            .map_err(|_| bad("an Ed25519 seed is 32 bytes"))?;
+        let seed: [u8; 32] = seed.try_into().map_err(|_| bad("an Ed25519 seed is 32 bytes"))?;
         let signer = SignerKey::from_seed(name, seed);
         if signer.id != id {
             return Err(bad("the key ID does not match the name and key"));
@@ -282,11 +259,7 @@ impl NoteSignature {
     pub fn line(&self) -> String {
         let mut bytes = self.key_id.to_be_bytes().to_vec();
         bytes.extend_from_slice(&self.signature);
-        format!(
-            "{SIGNATURE_LINE_PREFIX}{} {}",
-            self.name,
-            BASE64.encode(bytes)
-        )
+        format!("{SIGNATURE_LINE_PREFIX}{} {}", self.name, BASE64.encode(bytes))
     }
 }
 
@@ -308,22 +281,16 @@ impl Note {
         let malformed = |why: &str| NoteError::MalformedNote(why.to_string());
         let message = std::str::from_utf8(message).map_err(|_| malformed("not valid UTF-8"))?;
         if message.chars().any(|c| c < ' ' && c != '\n') {
-            return Err(malformed(
-                "holds an ASCII control character other than newline",
-            ));
+            return Err(malformed("holds an ASCII control character other than newline"));
         }
         let split = message
             .rfind("\n\n")
             .ok_or(malformed("no blank line before the signatures"))?;
         let (text, signature_block) = (&message[..split + 1], &message[split + 2..]);
         if signature_block.is_empty() || !signature_block.ends_with('\n') {
-            return Err(malformed(
-                "the signature block is empty or does not end in a newline",
-            ));
+            return Err(malformed("the signature block is empty or does not end in a newline"));
         }
-        let lines: Vec<&str> = signature_block[..signature_block.len() - 1]
-            .split('\n')
-            .collect();
+        let lines: Vec<&str> = signature_block[..signature_block.len() - 1].split('\n').collect();
         if lines.len() > SIGNATURES_MAX {
             return Err(malformed("more than 100 signatures"));
         }
@@ -352,9 +319,7 @@ impl Note {
         let mut verified: Vec<VerifierKey> = Vec::new();
         for signature in &self.signatures {
             let key = keys.iter().find(|key| {
-                key.key_type == ED25519_KEY_TYPE
-                    && key.name.as_str() == signature.name
-                    && key.id == signature.key_id
+                key.key_type == ED25519_KEY_TYPE && key.name.as_str() == signature.name && key.id == signature.key_id
             });
             let Some(key) = key else { continue };
             if !key.verifies(self.text.as_bytes(), &signature.signature) {
@@ -430,9 +395,7 @@ fn parse_signature_line(line: &str) -> Result<NoteSignature, NoteError> {
         .decode(encoded)
         .map_err(|_| malformed("the signature is not standard base64"))?;
     if encoded.is_empty() || bytes.len() < 5 {
-        return Err(malformed(
-            "the signature is shorter than a key ID and one byte",
-        ));
+        return Err(malformed("the signature is shorter than a key ID and one byte"));
     }
     Ok(NoteSignature {
         name: name.to_string(),

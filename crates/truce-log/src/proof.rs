@@ -58,8 +58,7 @@ impl ProofPlan {
                     .iter()
                     .map(|node| hashes.get(node).copied().ok_or(*node))
                     .collect::<Result<Vec<Hash>, NodeId>>()?;
-                Ok(fold_subtrees(&subtree_hashes)
-                    .expect("a proof element covers at least one leaf"))
+                Ok(fold_subtrees(&subtree_hashes).expect("a proof element covers at least one leaf"))
             })
             .collect()
     }
@@ -129,13 +128,7 @@ fn check_consistency_sizes(old_size: u64, new_size: u64) -> Result<(), ProofErro
 
 /// Verifies that `leaf` is at `index` in the tree of `size` leaves whose head
 /// is `root`: RFC 9162, 2.1.3.2, step by step.
-pub fn verify_inclusion(
-    leaf: &Hash,
-    index: u64,
-    size: u64,
-    proof: &[Hash],
-    root: &Hash,
-) -> Result<(), ProofError> {
+pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root: &Hash) -> Result<(), ProofError> {
     if index >= size {
         return Err(ProofError::IndexBeyondSize { index, size });
     }
@@ -261,9 +254,7 @@ pub fn verify_consistency(
 }
 
 fn expected_inclusion_length(index: u64, size: u64) -> usize {
-    inclusion_plan(index, size)
-        .map(|plan| plan.len())
-        .unwrap_or(0)
+    inclusion_plan(index, size).map(|plan| plan.len()).unwrap_or(0)
 }
 
 /// Proofs built from an in-memory list of leaf hashes by the recursive

@@ -26,9 +26,7 @@ impl TileWidth {
     pub const FULL: TileWidth = TileWidth(TILE_WIDTH as u16);
 
     pub fn new(width: u64) -> Option<TileWidth> {
-        (1..=TILE_WIDTH)
-            .contains(&width)
-            .then_some(TileWidth(width as u16))
+        (1..=TILE_WIDTH).contains(&width).then_some(TileWidth(width as u16))
     }
 
     pub fn get(self) -> u64 {
@@ -115,9 +113,7 @@ impl TileId {
     /// Parses a path such as `tile/0/x001/234.p/7`, refusing every form that
     /// is not the canonical one.
     pub fn parse_path(path: &str) -> Result<TileId, TilePathError> {
-        let rest = path
-            .strip_prefix("tile/")
-            .ok_or(TilePathError::NotATilePath)?;
+        let rest = path.strip_prefix("tile/").ok_or(TilePathError::NotATilePath)?;
         let (level_text, rest) = rest.split_once('/').ok_or(TilePathError::NotATilePath)?;
         let kind = if level_text == "entries" {
             TileKind::Entries
@@ -140,10 +136,7 @@ impl TileId {
 
 fn parse_level(text: &str) -> Result<u8, TilePathError> {
     let bad = || TilePathError::BadLevel(text.to_string());
-    if text.is_empty()
-        || !text.bytes().all(|b| b.is_ascii_digit())
-        || (text.len() > 1 && text.starts_with('0'))
-    {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) || (text.len() > 1 && text.starts_with('0')) {
         return Err(bad());
     }
     let level: u8 = text.parse().map_err(|_| bad())?;
@@ -155,17 +148,11 @@ fn parse_level(text: &str) -> Result<u8, TilePathError> {
 
 fn parse_partial_width(text: &str) -> Result<TileWidth, TilePathError> {
     let bad = || TilePathError::BadWidth(text.to_string());
-    if text.is_empty()
-        || text.len() > 3
-        || !text.bytes().all(|b| b.is_ascii_digit())
-        || text.starts_with('0')
-    {
+    if text.is_empty() || text.len() > 3 || !text.bytes().all(|b| b.is_ascii_digit()) || text.starts_with('0') {
         return Err(bad());
     }
     let width: u64 = text.parse().map_err(|_| bad())?;
-    TileWidth::new(width)
-        .filter(|width| !width.is_full())
-        .ok_or_else(bad)
+    TileWidth::new(width).filter(|width| !width.is_full()).ok_or_else(bad)
 }
 
 /// Encodes a tile index as groups of three digits, all but the last
@@ -242,9 +229,7 @@ pub fn decode_entry_bundle(bundle: &[u8]) -> Result<Vec<&[u8]>, BundleError> {
         };
         let prefix = bundle.get(offset..offset + 2).ok_or(truncated.clone())?;
         let length = usize::from(u16::from_be_bytes([prefix[0], prefix[1]]));
-        let entry = bundle
-            .get(offset + 2..offset + 2 + length)
-            .ok_or(truncated)?;
+        let entry = bundle.get(offset + 2..offset + 2 + length).ok_or(truncated)?;
         entries.push(entry);
         offset += 2 + length;
     }
@@ -295,11 +280,7 @@ impl StoredTile {
     /// Records a node completed at `slot`. Nodes of one sublevel arrive in order.
     pub fn record(&mut self, slot: NodeSlot, hash: Hash) {
         let sublevel = &mut self.sublevels[usize::from(slot.sublevel)];
-        debug_assert_eq!(
-            sublevel.len() as u64,
-            slot.position,
-            "nodes arrive in order"
-        );
+        debug_assert_eq!(sublevel.len() as u64, slot.position, "nodes arrive in order");
         sublevel.push(hash);
     }
 
@@ -328,11 +309,7 @@ impl StoredTile {
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        self.sublevels
-            .iter()
-            .flatten()
-            .flat_map(|hash| hash.0)
-            .collect()
+        self.sublevels.iter().flatten().flat_map(|hash| hash.0).collect()
     }
 
     /// Decodes bytes written by [`StoredTile::encode`] for a tile of `width`.
@@ -425,16 +402,9 @@ mod tests {
 
     #[test]
     fn tiles_for_size_lists_full_tiles_then_the_partial_one() {
-        let paths = |kind, size| -> Vec<String> {
-            TileId::tiles_for_size(kind, size)
-                .iter()
-                .map(TileId::path)
-                .collect()
-        };
-        assert_eq!(
-            paths(TileKind::Hashes { level: 0 }, 0),
-            Vec::<String>::new()
-        );
+        let paths =
+            |kind, size| -> Vec<String> { TileId::tiles_for_size(kind, size).iter().map(TileId::path).collect() };
+        assert_eq!(paths(TileKind::Hashes { level: 0 }, 0), Vec::<String>::new());
         assert_eq!(
             paths(TileKind::Hashes { level: 0 }, 257),
             ["tile/0/000", "tile/0/001.p/1"]
@@ -444,18 +414,12 @@ mod tests {
             paths(TileKind::Hashes { level: 1 }, 70000),
             ["tile/1/000", "tile/1/001.p/17"]
         );
-        assert_eq!(
-            paths(TileKind::Hashes { level: 2 }, 70000),
-            ["tile/2/000.p/1"]
-        );
+        assert_eq!(paths(TileKind::Hashes { level: 2 }, 70000), ["tile/2/000.p/1"]);
         assert_eq!(
             paths(TileKind::Hashes { level: 0 }, 70000).last().unwrap(),
             "tile/0/273.p/112"
         );
-        assert_eq!(
-            paths(TileKind::Entries, 512),
-            ["tile/entries/000", "tile/entries/001"]
-        );
+        assert_eq!(paths(TileKind::Entries, 512), ["tile/entries/000", "tile/entries/001"]);
     }
 
     #[test]
@@ -465,17 +429,11 @@ mod tests {
         assert_eq!(decode_entry_bundle(&bundle).unwrap(), entries);
         assert_eq!(
             decode_entry_bundle(&bundle[..bundle.len() - 1]),
-            Err(BundleError::Truncated {
-                entry: 2,
-                offset: 7
-            })
+            Err(BundleError::Truncated { entry: 2, offset: 7 })
         );
         assert_eq!(
             decode_entry_bundle(&[0]),
-            Err(BundleError::Truncated {
-                entry: 0,
-                offset: 0
-            })
+            Err(BundleError::Truncated { entry: 0, offset: 0 })
         );
     }
 
@@ -506,42 +464,24 @@ mod tests {
             StoredTile::node_from_encoded(200, &bytes, NodeSlot::of(NodeId::new(7, 1))),
             None
         );
-        assert_eq!(
-            tile.served_bytes(TileWidth::new(3).unwrap()).unwrap().len(),
-            96
-        );
+        assert_eq!(tile.served_bytes(TileWidth::new(3).unwrap()).unwrap().len(), 96);
     }
 
     #[test]
     fn node_slots_place_nodes_in_their_tiles() {
         let slot = NodeSlot::of(NodeId::new(0, 257));
         assert_eq!(
-            (
-                slot.tile_level,
-                slot.tile_index,
-                slot.sublevel,
-                slot.position
-            ),
+            (slot.tile_level, slot.tile_index, slot.sublevel, slot.position),
             (0, 1, 0, 1)
         );
         let slot = NodeSlot::of(NodeId::new(8, 3));
         assert_eq!(
-            (
-                slot.tile_level,
-                slot.tile_index,
-                slot.sublevel,
-                slot.position
-            ),
+            (slot.tile_level, slot.tile_index, slot.sublevel, slot.position),
             (1, 0, 0, 3)
         );
         let slot = NodeSlot::of(NodeId::new(7, 5));
         assert_eq!(
-            (
-                slot.tile_level,
-                slot.tile_index,
-                slot.sublevel,
-                slot.position
-            ),
+            (slot.tile_level, slot.tile_index, slot.sublevel, slot.position),
             (0, 2, 7, 1)
         );
     }

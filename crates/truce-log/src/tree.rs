@@ -52,11 +52,7 @@ pub fn perfect_subtrees(start: u64, end: u64) -> Vec<NodeId> {
 /// hash of their union, as RFC 9162 defines it: right to left.
 pub fn fold_subtrees(hashes: &[Hash]) -> Option<Hash> {
     let (last, rest) = hashes.split_last()?;
-    Some(
-        rest.iter()
-            .rev()
-            .fold(*last, |right, left| node_hash(left, &right)),
-    )
+    Some(rest.iter().rev().fold(*last, |right, left| node_hash(left, &right)))
 }
 
 /// The largest power of two strictly smaller than `n` (RFC 9162's `k`); `n` must exceed 1.
@@ -74,10 +70,7 @@ pub fn reference_root(leaf_hashes: &[Hash]) -> Hash {
         1 => leaf_hashes[0],
         n => {
             let k = split_point(n as u64) as usize;
-            node_hash(
-                &reference_root(&leaf_hashes[..k]),
-                &reference_root(&leaf_hashes[k..]),
-            )
+            node_hash(&reference_root(&leaf_hashes[..k]), &reference_root(&leaf_hashes[k..]))
         }
     }
 }
@@ -182,15 +175,7 @@ mod tests {
 
     #[test]
     fn split_point_is_the_largest_power_of_two_below() {
-        for (n, k) in [
-            (2, 1),
-            (3, 2),
-            (4, 2),
-            (5, 4),
-            (8, 4),
-            (9, 8),
-            (1 << 40, 1 << 39),
-        ] {
+        for (n, k) in [(2, 1), (3, 2), (4, 2), (5, 4), (8, 4), (9, 8), (1 << 40, 1 << 39)] {
             assert_eq!(split_point(n), k, "n = {n}");
         }
     }
@@ -229,10 +214,7 @@ mod tests {
                 stored.insert(node, hash);
             });
         }
-        let hashes: Vec<Hash> = RightEdge::nodes_for_size(13)
-            .iter()
-            .map(|node| stored[node])
-            .collect();
+        let hashes: Vec<Hash> = RightEdge::nodes_for_size(13).iter().map(|node| stored[node]).collect();
         assert_eq!(RightEdge::from_subtree_hashes(13, &hashes), Some(edge));
         assert_eq!(RightEdge::from_subtree_hashes(13, &hashes[1..]), None);
     }

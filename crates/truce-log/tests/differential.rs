@@ -9,8 +9,7 @@ use std::collections::HashMap;
 use truce_log::proof::reference;
 use truce_log::tree::reference_root;
 use truce_log::{
-    Hash, NodeId, RightEdge, consistency_plan, inclusion_plan, leaf_hash, verify_consistency,
-    verify_inclusion,
+    Hash, NodeId, RightEdge, consistency_plan, inclusion_plan, leaf_hash, verify_consistency, verify_inclusion,
 };
 
 /// Builds the tree incrementally, keeping every completed node as storage would.
@@ -34,10 +33,7 @@ fn ct_merkle_tree(entries: &[Vec<u8>]) -> MemoryBackedTree<Sha256, Vec<u8>> {
 }
 
 fn split(bytes: &[u8]) -> Vec<Hash> {
-    bytes
-        .chunks(32)
-        .map(|chunk| Hash::from_slice(chunk).unwrap())
-        .collect()
+    bytes.chunks(32).map(|chunk| Hash::from_slice(chunk).unwrap()).collect()
 }
 
 fn entries_strategy() -> impl Strategy<Value = Vec<Vec<u8>>> {

@@ -41,10 +41,7 @@ fn every_proof_of_the_test_tree_verifies_and_a_flipped_bit_does_not() {
             for i in 0..proof.len() {
                 let mut broken = proof.clone();
                 broken[i].0[0] ^= 1;
-                assert!(
-                    verify_inclusion(&leaves[index], index as u64, size as u64, &broken, &root)
-                        .is_err()
-                );
+                assert!(verify_inclusion(&leaves[index], index as u64, size as u64, &broken, &root).is_err());
             }
         }
         for old in 1..=size {
@@ -54,9 +51,7 @@ fn every_proof_of_the_test_tree_verifies_and_a_flipped_bit_does_not() {
             if old < size {
                 let mut longer = proof.clone();
                 longer.push(root);
-                assert!(
-                    verify_consistency(old as u64, size as u64, &longer, &old_root, &root).is_err()
-                );
+                assert!(verify_consistency(old as u64, size as u64, &longer, &old_root, &root).is_err());
             }
         }
     }
@@ -66,10 +61,7 @@ fn every_proof_of_the_test_tree_verifies_and_a_flipped_bit_does_not() {
 fn consistency_edge_cases_are_refused_with_the_right_error() {
     let root = Hash::empty_tree_root();
     let check = |old, new, proof: &[Hash], expected: ProofError| {
-        assert_eq!(
-            verify_consistency(old, new, proof, &root, &root),
-            Err(expected)
-        );
+        assert_eq!(verify_consistency(old, new, proof, &root, &root), Err(expected));
     };
     check(0, 0, &[], ProofError::FromEmptyTree);
     check(0, 5, &[], ProofError::FromEmptyTree);
@@ -83,15 +75,7 @@ fn consistency_edge_cases_are_refused_with_the_right_error() {
         },
     );
     check(2, 2, &[root], ProofError::ProofForEqualSizes(1));
-    check(
-        1,
-        2,
-        &[],
-        ProofError::WrongProofLength {
-            found: 0,
-            expected: 1,
-        },
-    );
+    check(1, 2, &[], ProofError::WrongProofLength { found: 0, expected: 1 });
     assert_eq!(
         verify_inclusion(&root, 4, 4, &[], &root),
         Err(ProofError::IndexBeyondSize { index: 4, size: 4 })

@@ -7,12 +7,13 @@ use truce_log::cosignature::{CosignatureError, Cosigner, verify_cosignature};
 use truce_log::note::{KeyName, Note, NoteError, SignerKey, VerifierKey};
 
 const PETER_VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-const PETER_SKEY: &str =
-    "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+const PETER_SKEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
 const ENOCH_VKEY: &str = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
-const TEXT: &str = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+const TEXT: &str =
+    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
 const PETER_SIG: &str = "\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
-const ENOCH_SIG: &str = "\u{2014} EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+const ENOCH_SIG: &str =
+    "\u{2014} EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
 
 fn peter() -> VerifierKey {
     PETER_VKEY.parse().unwrap()
@@ -25,11 +26,7 @@ fn enoch() -> VerifierKey {
 fn open(message: &str, keys: &[VerifierKey]) -> Result<Vec<String>, NoteError> {
     let note = Note::parse(message.as_bytes())?;
     assert_eq!(note.text(), TEXT);
-    Ok(note
-        .verify(keys)?
-        .iter()
-        .map(|key| key.name().to_string())
-        .collect())
+    Ok(note.verify(keys)?.iter().map(|key| key.name().to_string()).collect())
 }
 
 /// Every proper substring of `key` and every single-byte increment of it.
@@ -60,20 +57,14 @@ fn go_new_verifier_accepts_the_key_and_refuses_every_mangling() {
         let Ok(text) = String::from_utf8(mangled) else {
             continue;
         };
-        assert!(
-            text.parse::<VerifierKey>().is_err(),
-            "{text:?} was accepted"
-        );
+        assert!(text.parse::<VerifierKey>().is_err(), "{text:?} was accepted");
     }
     for bad in [
         "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",
         "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
     ] {
         assert!(
-            matches!(
-                bad.parse::<VerifierKey>(),
-                Err(NoteError::MalformedVerifierKey(_))
-            ),
+            matches!(bad.parse::<VerifierKey>(), Err(NoteError::MalformedVerifierKey(_))),
             "{bad}"
         );
     }
@@ -97,10 +88,7 @@ fn go_sign_reproduces_the_published_note_byte_for_byte() {
     let signer: SignerKey = PETER_SKEY.parse().unwrap();
     let note = Note::sign(TEXT, &signer).unwrap();
     assert_eq!(note.to_text(), format!("{TEXT}\n{PETER_SIG}"));
-    assert!(matches!(
-        Note::sign("abc", &signer),
-        Err(NoteError::MalformedNote(_))
-    ));
+    assert!(matches!(Note::sign("abc", &signer), Err(NoteError::MalformedNote(_))));
 }
 
 #[test]
@@ -118,10 +106,7 @@ fn generated_keys_sign_and_verify_and_a_changed_byte_fails() {
 #[test]
 fn go_open_cases() {
     let both = format!("{TEXT}\n{PETER_SIG}{ENOCH_SIG}");
-    assert_eq!(
-        open(&both, &[peter()]),
-        Ok(vec!["PeterNeumann".to_string()])
-    );
+    assert_eq!(open(&both, &[peter()]), Ok(vec!["PeterNeumann".to_string()]));
     assert_eq!(
         open(&both, &[peter(), enoch()]),
         Ok(vec!["PeterNeumann".to_string(), "EnochRoot".to_string()])
@@ -135,14 +120,8 @@ fn go_open_cases() {
     let hundred = format!("{TEXT}\n{}", PETER_SIG.repeat(100));
     assert!(open(&hundred, &[peter()]).is_ok());
     let too_many = format!("{TEXT}\n{}", PETER_SIG.repeat(101));
-    assert!(matches!(
-        open(&too_many, &[peter()]),
-        Err(NoteError::MalformedNote(_))
-    ));
-    assert!(matches!(
-        open(&too_many, &[]),
-        Err(NoteError::MalformedNote(_))
-    ));
+    assert!(matches!(open(&too_many, &[peter()]), Err(NoteError::MalformedNote(_))));
+    assert!(matches!(open(&too_many, &[]), Err(NoteError::MalformedNote(_))));
 
     let corrupt = |sig: &str| format!("{}ABCD{}", &sig[..60], &sig[60..]);
     assert_eq!(
@@ -157,10 +136,7 @@ fn go_open_cases() {
         "{TEXT}\n{PETER_SIG}{PETER_SIG}{ENOCH_SIG}{ENOCH_SIG}{}",
         corrupt(ENOCH_SIG)
     );
-    assert_eq!(
-        open(&with_unknown, &[peter()]),
-        Ok(vec!["PeterNeumann".to_string()])
-    );
+    assert_eq!(open(&with_unknown, &[peter()]), Ok(vec!["PeterNeumann".to_string()]));
     // A signature whose name or key ID is not a trusted key's is not a trusted signature.
     let misnamed = PETER_SIG.replace("PeterNeumann", "CarmenSandiego");
     assert_eq!(
@@ -219,8 +195,7 @@ fn c2sp_signed_note_examples() {
 
 #[test]
 fn c2sp_checkpoint_example_and_malformed_bodies() {
-    let text =
-        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    let text = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
     let checkpoint = Checkpoint::parse(text).unwrap();
     assert_eq!(
         (checkpoint.origin.as_str(), checkpoint.size),
@@ -228,10 +203,7 @@ fn c2sp_checkpoint_example_and_malformed_bodies() {
     );
     assert_eq!(checkpoint.to_text(), text);
     let with_extension = format!("{text}ext line\n");
-    assert_eq!(
-        Checkpoint::parse(&with_extension).unwrap().extensions,
-        ["ext line"]
-    );
+    assert_eq!(Checkpoint::parse(&with_extension).unwrap().extensions, ["ext line"]);
     let root = "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=";
     for bad in [
         "origin\n5\n".to_string(),
@@ -266,10 +238,7 @@ fn c2sp_cosignature_example_decodes_and_cosignatures_verify() {
         1679315147
     );
 
-    let cosigner = Cosigner::from_seed(
-        KeyName::parse("witness.example/afghanistan").unwrap(),
-        [7; 32],
-    );
+    let cosigner = Cosigner::from_seed(KeyName::parse("witness.example/afghanistan").unwrap(), [7; 32]);
     let vkey: VerifierKey = cosigner.verifier().to_string().parse().unwrap();
     let mut note = Note::parse(signed.as_bytes()).unwrap();
     note.add_signature(cosigner.cosign(note.text(), 1679315147));

@@ -6,8 +6,7 @@ use proptest::prelude::*;
 use truce_log::checkpoint::Checkpoint;
 use truce_log::note::{KeyName, Note, SignerKey, VerifierKey};
 use truce_log::tile::{
-    TileId, TileKind, TileWidth, decode_entry_bundle, decode_index, encode_entry_bundle,
-    encode_index,
+    TileId, TileKind, TileWidth, decode_entry_bundle, decode_index, encode_entry_bundle, encode_index,
 };
 use truce_log::{Hash, StoredTile};
 

@@ -95,9 +95,7 @@ fn run_consistency(path: &Path) -> (bool, String) {
 #[test]
 fn all_transparency_dev_vectors_give_the_expected_answer() {
     let Some(dir) = vectors_dir() else {
-        eprintln!(
-            "SKIPPED: ../shared/data/rfc9162-vectors is absent (a user's clone); see known_tree.rs"
-        );
+        eprintln!("SKIPPED: ../shared/data/rfc9162-vectors is absent (a user's clone); see known_tree.rs");
         return;
     };
     let inclusion = json_files(&dir.join("inclusion"));
@@ -114,11 +112,7 @@ fn all_transparency_dev_vectors_give_the_expected_answer() {
         .map(|p| (p, run_inclusion(p)))
         .chain(consistency.iter().map(|p| (p, run_consistency(p))));
     for (path, (as_expected, detail)) in runs {
-        let relative = path
-            .strip_prefix(&dir)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let relative = path.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
         if DEVIATIONS.contains(&relative.as_str()) {
             assert!(
                 !as_expected,

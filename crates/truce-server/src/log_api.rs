@@ -61,12 +61,8 @@ async fn key(State(state): State<AppState>) -> Response {
     plain_text(format!("{}\n", state.log_vkey), "max-age=3600")
 }
 
-async fn tile(
-    State(state): State<AppState>,
-    Path(path): Path<String>,
-) -> Result<Response, Problem> {
-    let tile = TileId::parse_path(&format!("tile/{path}"))
-        .map_err(|e| Problem::bad_request("path", e.to_string()))?;
+async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Result<Response, Problem> {
+    let tile = TileId::parse_path(&format!("tile/{path}")).map_err(|e| Problem::bad_request("path", e.to_string()))?;
     let bytes = read(&state, move |log| log.tile(tile)).await?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
@@ -83,10 +79,7 @@ async fn tile(
 
 /// Reads the named query parameters as canonical decimal u64s, refusing
 /// missing, malformed and unknown ones by name.
-fn u64_params<const N: usize>(
-    query: &HashMap<String, String>,
-    names: [&str; N],
-) -> Result<[u64; N], Problem> {
+fn u64_params<const N: usize>(query: &HashMap<String, String>, names: [&str; N]) -> Result<[u64; N], Problem> {
     if let Some(unknown) = query.keys().find(|key| !names.contains(&key.as_str())) {
         return Err(Problem::bad_request(
             unknown,
@@ -95,9 +88,9 @@ fn u64_params<const N: usize>(
     }
     let mut values = [0u64; N];
     for (value, name) in values.iter_mut().zip(names) {
-        let text = query.get(name).ok_or_else(|| {
-            Problem::bad_request(name, format!("the query parameter {name} is required"))
-        })?;
+        let text = query
+            .get(name)
+            .ok_or_else(|| Problem::bad_request(name, format!("the query parameter {name} is required")))?;
         *value = parse_canonical_u64(text).ok_or_else(|| {
             Problem::bad_request(
                 name,
@@ -128,12 +121,7 @@ async fn inclusion_proof(
     }
     let hashes = read(&state, move |log| log.inclusion_proof(index, size)).await?;
     let hashes = hashes.iter().map(|hash| hash.to_base64()).collect();
-    Ok(axum::Json(InclusionProofBody {
-        index,
-        size,
-        hashes,
-    })
-    .into_response())
+    Ok(axum::Json(InclusionProofBody { index, size, hashes }).into_response())
 }
 
 #[derive(Serialize)]
@@ -173,10 +161,7 @@ struct EntryBody {
     data: String,
 }
 
-async fn entry(
-    State(state): State<AppState>,
-    Path(index): Path<String>,
-) -> Result<Response, Problem> {
+async fn entry(State(state): State<AppState>, Path(index): Path<String>) -> Result<Response, Problem> {
     let index = parse_canonical_u64(&index).ok_or_else(|| {
         Problem::bad_request(
             "index",

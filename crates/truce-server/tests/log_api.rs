@@ -6,9 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use std::sync::Arc;
-use truce_log::{
-    Hash, KeyName, SignedCheckpoint, SignerKey, leaf_hash, verify_consistency, verify_inclusion,
-};
+use truce_log::{Hash, KeyName, SignedCheckpoint, SignerKey, leaf_hash, verify_consistency, verify_inclusion};
 use truce_server::{AppState, router};
 use truce_store::{LogEntry, LogReader, LogWriter};
 
@@ -50,13 +48,7 @@ async fn get(fixture: &Fixture, uri: &str) -> (StatusCode, String, Vec<u8>) {
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
     (status, content_type, body)
 }
 
@@ -79,17 +71,12 @@ async fn checkpoint_key_and_tiles_are_served_as_c2sp_specifies() {
         (status, content_type.as_str()),
         (StatusCode::OK, "text/plain; charset=utf-8")
     );
-    let checkpoint = SignedCheckpoint::open(&body, &f.signer.verifier())
-        .unwrap()
-        .checkpoint;
+    let checkpoint = SignedCheckpoint::open(&body, &f.signer.verifier()).unwrap().checkpoint;
     assert_eq!(checkpoint.size, 600);
 
     let (status, _, body) = get(&f, "/log/key").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        String::from_utf8(body).unwrap().trim(),
-        f.signer.verifier().to_string()
-    );
+    assert_eq!(String::from_utf8(body).unwrap().trim(), f.signer.verifier().to_string());
 
     for (path, length) in [
         ("/log/tile/0/000", 8192),
@@ -115,21 +102,10 @@ async fn json_proofs_verify_against_the_checkpoint() {
     let f = fixture(600);
     let checkpoint = f.state.log.latest_checkpoint().unwrap();
     let old = f.state.log.checkpoint_at(300).unwrap();
-    let (status, content_type, body) =
-        get(&f, "/api/v1/log/proof/inclusion?index=517&size=600").await;
-    assert_eq!(
-        (status, content_type.as_str()),
-        (StatusCode::OK, "application/json")
-    );
+    let (status, content_type, body) = get(&f, "/api/v1/log/proof/inclusion?index=517&size=600").await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "application/json"));
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    verify_inclusion(
-        &leaf_hash(b"entry 517"),
-        517,
-        600,
-        &hashes(&json),
-        &checkpoint.root,
-    )
-    .unwrap();
+    verify_inclusion(&leaf_hash(b"entry 517"), 517, 600, &hashes(&json), &checkpoint.root).unwrap();
 
     let (status, _, body) = get(&f, "/api/v1/log/proof/consistency?from=300&to=600").await;
     assert_eq!(status, StatusCode::OK);
@@ -157,43 +133,19 @@ async fn reader_mistakes_get_problem_documents_never_a_500() {
         ("/log/tile/0/002.p/89", 404, None),
         ("/log/tile/9/000", 404, None),
         ("/log/tile/entries/005", 404, None),
-        (
-            "/api/v1/log/proof/inclusion?index=600&size=600",
-            400,
-            Some("index"),
-        ),
+        ("/api/v1/log/proof/inclusion?index=600&size=600", 400, Some("index")),
         ("/api/v1/log/proof/inclusion?index=1&size=601", 404, None),
         ("/api/v1/log/proof/inclusion?index=1", 400, Some("size")),
-        (
-            "/api/v1/log/proof/inclusion?index=-1&size=5",
-            400,
-            Some("index"),
-        ),
-        (
-            "/api/v1/log/proof/inclusion?index=01&size=5",
-            400,
-            Some("index"),
-        ),
+        ("/api/v1/log/proof/inclusion?index=-1&size=5", 400, Some("index")),
+        ("/api/v1/log/proof/inclusion?index=01&size=5", 400, Some("index")),
         (
             "/api/v1/log/proof/inclusion?index=1&size=99999999999999999999",
             400,
             Some("size"),
         ),
-        (
-            "/api/v1/log/proof/inclusion?index=1&size=5&extra=1",
-            400,
-            Some("extra"),
-        ),
-        (
-            "/api/v1/log/proof/consistency?from=0&to=5",
-            400,
-            Some("from"),
-        ),
-        (
-            "/api/v1/log/proof/consistency?from=6&to=5",
-            400,
-            Some("from"),
-        ),
+        ("/api/v1/log/proof/inclusion?index=1&size=5&extra=1", 400, Some("extra")),
+        ("/api/v1/log/proof/consistency?from=0&to=5", 400, Some("from")),
+        ("/api/v1/log/proof/consistency?from=6&to=5", 400, Some("from")),
         ("/api/v1/log/proof/consistency?from=5&to=601", 404, None),
         ("/api/v1/log/entries/600", 404, None),
         ("/api/v1/log/entries/x", 400, Some("index")),
@@ -210,10 +162,7 @@ async fn reader_mistakes_get_problem_documents_never_a_500() {
         assert_eq!(content_type, "application/problem+json", "{uri}");
         let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(problem["status"], expected_status, "{uri}");
-        assert!(
-            problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
-            "{uri}"
-        );
+        assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()), "{uri}");
         assert_eq!(problem["field"].as_str(), field, "{uri}");
     }
 }

@@ -28,11 +28,7 @@ pub enum AuditError {
         why: String,
     },
     #[error("the entries give root {computed} at size {size}, but the checkpoint says {expected}")]
-    RootMismatch {
-        size: u64,
-        computed: Hash,
-        expected: Hash,
-    },
+    RootMismatch { size: u64, computed: Hash, expected: Hash },
     #[error(transparent)]
     Read(#[from] ReadError),
 }
@@ -117,12 +113,7 @@ fn bundle_root(index: u64, bundle: &[u8]) -> Result<Hash, AuditError> {
     let mut level = [Hash::default(); TILE_WIDTH as usize];
     let mut offset = 0usize;
     for (position, slot) in level.iter_mut().enumerate() {
-        let truncated = || {
-            bundle_error(
-                index,
-                format!("ends inside entry {position} (at byte {offset})"),
-            )
-        };
+        let truncated = || bundle_error(index, format!("ends inside entry {position} (at byte {offset})"));
         let prefix = bundle.get(offset..offset + 2).ok_or_else(truncated)?;
         let end = offset + 2 + usize::from(u16::from_be_bytes([prefix[0], prefix[1]]));
         *slot = leaf_hash(bundle.get(offset + 2..end).ok_or_else(truncated)?);
@@ -147,27 +138,19 @@ fn bundle_root(index: u64, bundle: &[u8]) -> Result<Hash, AuditError> {
     Ok(level[0])
 }
 
-fn check_bundles_against_tiles(
-    reader: &LogReader,
-    bundle_roots: &[Hash],
-) -> Result<(), AuditError> {
+fn check_bundles_against_tiles(reader: &LogReader, bundle_roots: &[Hash]) -> Result<(), AuditError> {
     let stored = reader.bundle_roots(bundle_roots.len() as u64)?;
     for (index, (computed, stored)) in bundle_roots.iter().zip(&stored).enumerate() {
         if computed != stored {
-            let why = format!(
-                "hashes to {computed}, but the stored tile hash is {stored}: an entry or a tile was changed"
-            );
+            let why =
+                format!("hashes to {computed}, but the stored tile hash is {stored}: an entry or a tile was changed");
             return Err(bundle_error(index as u64, why));
         }
     }
     Ok(())
 }
 
-fn check_root(
-    checkpoint: &StoredCheckpoint,
-    bundle_roots: &[Hash],
-    pending: &[Hash],
-) -> Result<(), AuditError> {
+fn check_root(checkpoint: &StoredCheckpoint, bundle_roots: &[Hash], pending: &[Hash]) -> Result<(), AuditError> {
     let mut bundles_edge = RightEdge::new();
     for root in bundle_roots {
         bundles_edge.append(*root, |_, _| {});

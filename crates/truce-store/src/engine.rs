@@ -81,8 +81,7 @@ impl Engine {
                 .iter()
                 .map(|e| Envelope::new(now, &submission.by, e.clone()))
                 .collect();
-            let encoded: Result<Vec<LogEntry>, _> =
-                batch.iter().map(|e| LogEntry::new(e.to_bytes())).collect();
+            let encoded: Result<Vec<LogEntry>, _> = batch.iter().map(|e| LogEntry::new(e.to_bytes())).collect();
             let Ok(encoded) = encoded else {
                 outcomes.push(Outcome::Refused(
                     "its events exceed the 65,535 bytes a log entry may hold; shorten the narrative".into(),
@@ -91,9 +90,7 @@ impl Engine {
             };
             for event in &events {
                 self.state.evolve(event);
-                if let (Event::ReportFiled { report_id, .. }, Some((salt, plaintext))) =
-                    (event, &submission.sealed)
-                {
+                if let (Event::ReportFiled { report_id, .. }, Some((salt, plaintext))) = (event, &submission.sealed) {
                     sealed_rows.push((*report_id, *salt, plaintext.clone()));
                 }
             }
@@ -104,20 +101,17 @@ impl Engine {
             entries.extend(encoded);
             envelopes.extend(batch);
         }
-        let appended = self
-            .writer
-            .append_batch_with(&entries, |transaction, first_index| {
-                for (offset, envelope) in envelopes.iter().enumerate() {
-                    projections::apply(transaction, first_index + offset as u64, envelope)?;
-                }
-                let mut insert = transaction.prepare_cached(
-                    "INSERT INTO sealed (report_id, salt, plaintext) VALUES (?1, ?2, ?3)",
-                )?;
-                for (report_id, salt, plaintext) in &sealed_rows {
-                    insert.execute(params![*report_id as i64, salt.as_slice(), plaintext])?;
-                }
-                Ok(())
-            });
+        let appended = self.writer.append_batch_with(&entries, |transaction, first_index| {
+            for (offset, envelope) in envelopes.iter().enumerate() {
+                projections::apply(transaction, first_index + offset as u64, envelope)?;
+            }
+            let mut insert =
+                transaction.prepare_cached("INSERT INTO sealed (report_id, salt, plaintext) VALUES (?1, ?2, ?3)")?;
+            for (report_id, salt, plaintext) in &sealed_rows {
+                insert.execute(params![*report_id as i64, salt.as_slice(), plaintext])?;
+            }
+            Ok(())
+        });
         match appended {
             Ok(batch) => {
                 for outcome in &mut outcomes {

@@ -76,11 +76,7 @@ fn label<T: serde::Serialize>(value: &T) -> String {
 }
 
 /// Applies one event, logged at `log_index`, to the tables.
-pub fn apply(
-    connection: &Connection,
-    log_index: u64,
-    envelope: &Envelope,
-) -> Result<(), StoreError> {
+pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Result<(), StoreError> {
     match &envelope.event {
         Event::AgreementRegistered { .. } => {}
         Event::ReportFiled {
@@ -128,19 +124,15 @@ pub fn apply(
                 ])?;
             }
         }
-        Event::IncidentOpened {
-            incident_id,
-            report_id,
-        } => {
+        Event::IncidentOpened { incident_id, report_id } => {
             connection
-                .prepare_cached("INSERT INTO incidents (id, opened_by_report, status, log_index) VALUES (?1, ?2, 'reported', ?3)")?
+                .prepare_cached(
+                    "INSERT INTO incidents (id, opened_by_report, status, log_index) VALUES (?1, ?2, 'reported', ?3)",
+                )?
                 .execute(params![*incident_id as i64, *report_id as i64, log_index as i64])?;
             place_report(connection, *report_id, *incident_id)?;
         }
-        Event::ReportJoinedIncident {
-            incident_id,
-            report_id,
-        } => place_report(connection, *report_id, *incident_id)?,
+        Event::ReportJoinedIncident { incident_id, report_id } => place_report(connection, *report_id, *incident_id)?,
         Event::IncidentsMerged { into, from, .. } => {
             connection
                 .prepare_cached("UPDATE reports SET incident_id = ?1 WHERE incident_id = ?2")?
@@ -149,12 +141,12 @@ pub fn apply(
                 .prepare_cached("UPDATE incidents SET status = 'closed_duplicate', merged_into = ?1 WHERE id = ?2")?
                 .execute(params![*into as i64, *from as i64])?;
         }
-        Event::IncidentSplit {
-            into, report_ids, ..
-        } => {
+        Event::IncidentSplit { into, report_ids, .. } => {
             let first = report_ids.first().copied().unwrap_or_default();
             connection
-                .prepare_cached("INSERT INTO incidents (id, opened_by_report, status, log_index) VALUES (?1, ?2, 'reported', ?3)")?
+                .prepare_cached(
+                    "INSERT INTO incidents (id, opened_by_report, status, log_index) VALUES (?1, ?2, 'reported', ?3)",
+                )?
                 .execute(params![*into as i64, first as i64, log_index as i64])?;
             for report in report_ids {
                 place_report(connection, *report, *into)?;

@@ -82,10 +82,7 @@ impl LogReader {
     }
 
     /// Runs `read` inside one read transaction (one consistent snapshot).
-    fn snapshot<T>(
-        &self,
-        read: impl FnOnce(&Connection) -> Result<T, ReadError>,
-    ) -> Result<T, ReadError> {
+    fn snapshot<T>(&self, read: impl FnOnce(&Connection) -> Result<T, ReadError>) -> Result<T, ReadError> {
         let mut connection = self.connect()?;
         let result = {
             let transaction = connection.transaction()?;
@@ -110,11 +107,9 @@ impl LogReader {
                     Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?))
                 })
                 .optional()?;
-            let (root, note) = row.ok_or_else(|| {
-                ReadError::NotFound(format!("no checkpoint was signed at size {size}"))
-            })?;
-            let root = Hash::from_slice(&root)
-                .map_err(|e| StoreError::Corrupt(format!("checkpoint root: {e}")))?;
+            let (root, note) =
+                row.ok_or_else(|| ReadError::NotFound(format!("no checkpoint was signed at size {size}")))?;
+            let root = Hash::from_slice(&root).map_err(|e| StoreError::Corrupt(format!("checkpoint root: {e}")))?;
             Ok(StoredCheckpoint { size, root, note })
         })
     }
@@ -147,8 +142,7 @@ impl LogReader {
                     width,
                 },
             )?;
-            let entries =
-                decode_entry_bundle(&bundle).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let entries = decode_entry_bundle(&bundle).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
         })
     }
@@ -187,14 +181,12 @@ impl LogReader {
     ) -> Result<StoredCheckpoint, ReadError> {
         self.snapshot(|connection| {
             let checkpoint = current_checkpoint(connection)?;
-            let mut statement =
-                connection.prepare("SELECT idx, data FROM log_bundles ORDER BY idx")?;
+            let mut statement = connection.prepare("SELECT idx, data FROM log_bundles ORDER BY idx")?;
             let mut rows = statement.query([])?;
             while let Some(row) = rows.next()? {
                 visit_bundle(row.get::<_, i64>(0)? as u64, row.get(1)?)?;
             }
-            let mut statement =
-                connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
+            let mut statement = connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
             let mut rows = statement.query([])?;
             while let Some(row) = rows.next()? {
                 visit_pending(row.get::<_, i64>(0)? as u64, row.get(1)?)?;
@@ -211,8 +203,7 @@ impl LogReader {
     ) -> Result<StoredCheckpoint, ReadError> {
         self.snapshot(|connection| {
             let checkpoint = current_checkpoint(connection)?;
-            let mut statement =
-                connection.prepare("SELECT idx, data FROM log_bundles ORDER BY idx")?;
+            let mut statement = connection.prepare("SELECT idx, data FROM log_bundles ORDER BY idx")?;
             let mut rows = statement.query([])?;
             while let Some(row) = rows.next()? {
                 let bundle_index = row.get::<_, i64>(0)? as u64;
@@ -220,15 +211,13 @@ impl LogReader {
                     .get_ref(1)?
                     .as_blob()
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let entries = decode_entry_bundle(bundle).map_err(|e| {
-                    StoreError::Corrupt(format!("entry bundle {bundle_index}: {e}"))
-                })?;
+                let entries = decode_entry_bundle(bundle)
+                    .map_err(|e| StoreError::Corrupt(format!("entry bundle {bundle_index}: {e}")))?;
                 for (offset, entry) in entries.iter().enumerate() {
                     visit(bundle_index * TILE_WIDTH + offset as u64, entry)?;
                 }
             }
-            let mut statement =
-                connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
+            let mut statement = connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
             let mut rows = statement.query([])?;
             while let Some(row) = rows.next()? {
                 let bytes = row
@@ -245,14 +234,9 @@ impl LogReader {
     pub fn bundle_roots(&self, bundles: u64) -> Result<Vec<Hash>, ReadError> {
         self.snapshot(|connection| {
             let mut roots = Vec::with_capacity(bundles as usize);
-            for tile in TileId::tiles_for_size(TileKind::Hashes { level: 1 }, bundles * TILE_WIDTH)
-            {
+            for tile in TileId::tiles_for_size(TileKind::Hashes { level: 1 }, bundles * TILE_WIDTH) {
                 let bytes = hash_tile(connection, 1, tile)?;
-                roots.extend(
-                    bytes
-                        .chunks(32)
-                        .map(|chunk| Hash::from_slice(chunk).expect("32 bytes")),
-                );
+                roots.extend(bytes.chunks(32).map(|chunk| Hash::from_slice(chunk).expect("32 bytes")));
             }
             Ok(roots)
         })
@@ -305,8 +289,7 @@ fn entry_bundle(connection: &Connection, tile: TileId) -> Result<Vec<u8>, ReadEr
         if tile.width.is_full() {
             return Ok(bundle);
         }
-        let entries =
-            decode_entry_bundle(&bundle).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let entries = decode_entry_bundle(&bundle).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         return Ok(encode_entry_bundle(
             entries[..tile.width.get() as usize].iter().copied(),
         ));
@@ -315,13 +298,12 @@ fn entry_bundle(connection: &Connection, tile: TileId) -> Result<Vec<u8>, ReadEr
         return Err(not_found());
     }
     let first = tile.index * TILE_WIDTH;
-    let mut statement = connection
-        .prepare_cached("SELECT data FROM log_pending WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?;
+    let mut statement =
+        connection.prepare_cached("SELECT data FROM log_pending WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?;
     let entries: Vec<Vec<u8>> = statement
-        .query_map(
-            params![first as i64, (first + tile.width.get()) as i64],
-            |row| row.get(0),
-        )?
+        .query_map(params![first as i64, (first + tile.width.get()) as i64], |row| {
+            row.get(0)
+        })?
         .collect::<Result<_, _>>()?;
     if entries.len() as u64 != tile.width.get() {
         return Err(not_found());

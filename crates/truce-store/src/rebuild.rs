@@ -14,9 +14,7 @@ pub fn rebuild_in_memory(reader: &LogReader) -> Result<Connection, StoreError> {
     projections::create(&connection)?;
     let transaction = connection.unchecked_transaction()?;
     reader
-        .for_each_entry(|index, bytes| {
-            projections::apply(&transaction, index, &envelope_at(index, bytes)?)
-        })
+        .for_each_entry(|index, bytes| projections::apply(&transaction, index, &envelope_at(index, bytes)?))
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     transaction.commit()?;
     Ok(connection)
@@ -33,10 +31,7 @@ pub struct ProjectionAudit {
     pub broken_seals: Vec<String>,
 }
 
-pub fn audit_projections(
-    live: &Connection,
-    reader: &LogReader,
-) -> Result<ProjectionAudit, StoreError> {
+pub fn audit_projections(live: &Connection, reader: &LogReader) -> Result<ProjectionAudit, StoreError> {
     let rebuilt = rebuild_in_memory(reader)?;
     let live_rows: Vec<Row> = projections::rows(live)?;
     let rebuilt_rows = projections::rows(&rebuilt)?;
@@ -51,18 +46,14 @@ pub fn audit_projections(
 /// Each sealed plaintext must open the commitment the log holds for its report.
 fn check_seals(live: &Connection, rebuilt: &Connection) -> Result<Vec<String>, StoreError> {
     let mut broken = Vec::new();
-    let mut statement =
-        live.prepare("SELECT report_id, salt, plaintext FROM sealed ORDER BY report_id")?;
+    let mut statement = live.prepare("SELECT report_id, salt, plaintext FROM sealed ORDER BY report_id")?;
     let mut rows = statement.query([])?;
-    let mut commitment_of =
-        rebuilt.prepare("SELECT sealed_commitment FROM reports WHERE id = ?1")?;
+    let mut commitment_of = rebuilt.prepare("SELECT sealed_commitment FROM reports WHERE id = ?1")?;
     while let Some(row) = rows.next()? {
         let report: i64 = row.get(0)?;
         let salt: Vec<u8> = row.get(1)?;
         let plaintext: String = row.get(2)?;
-        let commitment: Option<String> = commitment_of
-            .query_row([report], |r| r.get(0))
-            .unwrap_or(None);
+        let commitment: Option<String> = commitment_of.query_row([report], |r| r.get(0)).unwrap_or(None);
         let opens = match (<[u8; 32]>::try_from(salt.as_slice()), commitment) {
             (Ok(salt), Some(commitment)) => sealed::opens(&commitment, &salt, &plaintext),
             _ => false,

@@ -9,13 +9,8 @@ use truce_log::tile::NodeSlot;
 use truce_log::{Hash, NodeId, StoredTile};
 
 /// The stored width and encoded nodes of tile (`level`, `index`), if any.
-pub fn read_tile(
-    connection: &Connection,
-    level: u8,
-    index: u64,
-) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
-    let mut statement =
-        connection.prepare_cached("SELECT width, nodes FROM log_tiles WHERE id = ?1")?;
+pub fn read_tile(connection: &Connection, level: u8, index: u64) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+    let mut statement = connection.prepare_cached("SELECT width, nodes FROM log_tiles WHERE id = ?1")?;
     let row = statement
         .query_row([tile_row_id(level, index)], |row| {
             Ok((row.get::<_, i64>(0)? as u64, row.get::<_, Vec<u8>>(1)?))
@@ -24,20 +19,10 @@ pub fn read_tile(
     Ok(row)
 }
 
-pub fn write_tile(
-    connection: &Connection,
-    level: u8,
-    index: u64,
-    tile: &StoredTile,
-) -> Result<(), StoreError> {
-    let mut statement = connection.prepare_cached(
-        "INSERT OR REPLACE INTO log_tiles (id, width, nodes) VALUES (?1, ?2, ?3)",
-    )?;
-    statement.execute(params![
-        tile_row_id(level, index),
-        tile.width() as i64,
-        tile.encode()
-    ])?;
+pub fn write_tile(connection: &Connection, level: u8, index: u64, tile: &StoredTile) -> Result<(), StoreError> {
+    let mut statement =
+        connection.prepare_cached("INSERT OR REPLACE INTO log_tiles (id, width, nodes) VALUES (?1, ?2, ?3)")?;
+    statement.execute(params![tile_row_id(level, index), tile.width() as i64, tile.encode()])?;
     Ok(())
 }
 
@@ -94,19 +79,14 @@ pub fn read_nodes(
             .push((*node, slot));
     }
     let mut hashes = HashMap::with_capacity(nodes.len());
-    let mut statement =
-        connection.prepare_cached("SELECT width, nodes FROM log_tiles WHERE id = ?1")?;
+    let mut statement = connection.prepare_cached("SELECT width, nodes FROM log_tiles WHERE id = ?1")?;
     for ((level, index), wanted) in by_tile {
-        let missing = |node: NodeId| {
-            StoreError::Corrupt(format!(
-                "node {node:?} is missing from tile {level}/{index}"
-            ))
-        };
+        let missing = |node: NodeId| StoreError::Corrupt(format!("node {node:?} is missing from tile {level}/{index}"));
         // Every wanted node, if the tile (of this width) holds them all.
         let pick = |width: u64, bytes: &[u8]| -> Option<Vec<(NodeId, Hash)>> {
-            let found = wanted.iter().map(|(node, slot)| {
-                Some((*node, StoredTile::node_from_encoded(width, bytes, *slot)?))
-            });
+            let found = wanted
+                .iter()
+                .map(|(node, slot)| Some((*node, StoredTile::node_from_encoded(width, bytes, *slot)?)));
             found.collect()
         };
         let cached = cache.and_then(|cache| cache.get(level, index));

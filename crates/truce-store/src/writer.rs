@@ -118,13 +118,7 @@ impl LogWriter {
                 checkpoint: self.state.checkpoint.clone(),
             });
         }
-        let result = write_batch(
-            &mut self.connection,
-            &self.signer,
-            &mut self.state,
-            entries,
-            also,
-        );
+        let result = write_batch(&mut self.connection, &self.signer, &mut self.state, entries, also);
         match result {
             Ok(checkpoint) => {
                 self.state.checkpoint = checkpoint.clone();
@@ -161,11 +155,7 @@ fn lock_exclusively(path: &Path) -> Result<std::fs::File, StoreError> {
 
 fn check_origin(connection: &Connection, path: &Path, origin: &str) -> Result<(), StoreError> {
     let stored: Option<String> = connection
-        .query_row(
-            "SELECT value FROM log_meta WHERE key = 'origin'",
-            [],
-            |row| row.get(0),
-        )
+        .query_row("SELECT value FROM log_meta WHERE key = 'origin'", [], |row| row.get(0))
         .optional()?;
     match stored {
         Some(found) if found != origin => Err(StoreError::WrongOrigin {
@@ -195,12 +185,9 @@ fn sign(signer: &SignerKey, size: u64, root: Hash) -> Result<StoredCheckpoint, S
     })
 }
 
-fn insert_checkpoint(
-    connection: &Connection,
-    checkpoint: &StoredCheckpoint,
-) -> Result<(), StoreError> {
-    let mut statement = connection
-        .prepare_cached("INSERT INTO log_checkpoints (size, root, note) VALUES (?1, ?2, ?3)")?;
+fn insert_checkpoint(connection: &Connection, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
+    let mut statement =
+        connection.prepare_cached("INSERT INTO log_checkpoints (size, root, note) VALUES (?1, ?2, ?3)")?;
     statement.execute(params![
         checkpoint.size as i64,
         checkpoint.root.as_bytes().as_slice(),
@@ -209,12 +196,9 @@ fn insert_checkpoint(
     Ok(())
 }
 
-pub(crate) fn latest_checkpoint(
-    connection: &Connection,
-) -> Result<Option<StoredCheckpoint>, StoreError> {
-    let mut statement = connection.prepare_cached(
-        "SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1",
-    )?;
+pub(crate) fn latest_checkpoint(connection: &Connection) -> Result<Option<StoredCheckpoint>, StoreError> {
+    let mut statement =
+        connection.prepare_cached("SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")?;
     let row = statement
         .query_row([], |row| {
             Ok((
@@ -225,8 +209,7 @@ pub(crate) fn latest_checkpoint(
         })
         .optional()?;
     row.map(|(size, root, note)| {
-        let root = Hash::from_slice(&root)
-            .map_err(|e| StoreError::Corrupt(format!("checkpoint root: {e}")))?;
+        let root = Hash::from_slice(&root).map_err(|e| StoreError::Corrupt(format!("checkpoint root: {e}")))?;
         Ok(StoredCheckpoint {
             size: size as u64,
             root,
@@ -243,8 +226,7 @@ fn write_batch(
     entries: &[LogEntry],
     also: impl FnOnce(&Transaction, u64) -> Result<(), StoreError>,
 ) -> Result<StoredCheckpoint, StoreError> {
-    let transaction =
-        connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     also(&transaction, state.edge.size())?;
     for entry in entries {
         append_entry(&transaction, state, entry.as_bytes())?;
@@ -262,11 +244,7 @@ fn write_batch(
     Ok(checkpoint)
 }
 
-fn append_entry(
-    transaction: &Transaction,
-    state: &mut WriterState,
-    entry: &[u8],
-) -> Result<(), StoreError> {
+fn append_entry(transaction: &Transaction, state: &mut WriterState, entry: &[u8]) -> Result<(), StoreError> {
     let index = state.edge.size();
     let mut completed: Vec<(NodeId, Hash)> = Vec::with_capacity(8);
     state
@@ -296,8 +274,7 @@ fn append_entry(
 /// Stores the entries of the unfinished bundle that are not stored yet.
 fn store_pending(transaction: &Transaction, state: &mut WriterState) -> Result<(), StoreError> {
     let first_pending_index = state.edge.size() - state.pending.len() as u64;
-    let mut statement =
-        transaction.prepare_cached("INSERT INTO log_pending (idx, data) VALUES (?1, ?2)")?;
+    let mut statement = transaction.prepare_cached("INSERT INTO log_pending (idx, data) VALUES (?1, ?2)")?;
     for (offset, entry) in state.pending.iter().enumerate().skip(state.pending_stored) {
         statement.execute(params![(first_pending_index + offset as u64) as i64, entry])?;
     }
@@ -321,12 +298,7 @@ fn record_node(
     let edge_tile = &mut edge_tiles[level];
     if edge_tile.index != slot.tile_index {
         if edge_tile.dirty {
-            write_tile(
-                transaction,
-                slot.tile_level,
-                edge_tile.index,
-                &edge_tile.tile,
-            )?;
+            write_tile(transaction, slot.tile_level, edge_tile.index, &edge_tile.tile)?;
         }
         debug_assert!(edge_tile.tile.is_full() || edge_tile.tile.width() == 0);
         *edge_tile = EdgeTile {
@@ -344,8 +316,8 @@ fn record_node(
 /// recomputed from the stored tiles must be the latest checkpoint's, and the
 /// stored entries must number exactly its tree size.
 fn load_state(connection: &Connection) -> Result<WriterState, StoreError> {
-    let checkpoint = latest_checkpoint(connection)?
-        .ok_or_else(|| StoreError::Corrupt("the log has no checkpoint".into()))?;
+    let checkpoint =
+        latest_checkpoint(connection)?.ok_or_else(|| StoreError::Corrupt("the log has no checkpoint".into()))?;
     let size = checkpoint.size;
     let nodes = RightEdge::nodes_for_size(size);
     let hashes = read_nodes(connection, &nodes, None)?;
@@ -384,9 +356,7 @@ fn load_edge_tiles(connection: &Connection, size: u64) -> Result<Vec<EdgeTile>, 
                 .ok_or_else(|| StoreError::Corrupt(format!("tile {level}/{index} is missing")))?;
             edge_tile.tile = StoredTile::decode(stored_width, &bytes)
                 .filter(|_| stored_width == width)
-                .ok_or_else(|| {
-                    StoreError::Corrupt(format!("tile {level}/{index} is not {width} wide"))
-                })?;
+                .ok_or_else(|| StoreError::Corrupt(format!("tile {level}/{index} is not {width} wide")))?;
         }
         edge_tiles.push(edge_tile);
     }
@@ -395,17 +365,14 @@ fn load_edge_tiles(connection: &Connection, size: u64) -> Result<Vec<EdgeTile>, 
 
 fn load_pending(connection: &Connection, size: u64) -> Result<Vec<Vec<u8>>, StoreError> {
     let first = size / TILE_WIDTH * TILE_WIDTH;
-    let full_bundles: i64 =
-        connection.query_row("SELECT count(*) FROM log_bundles", [], |row| row.get(0))?;
+    let full_bundles: i64 = connection.query_row("SELECT count(*) FROM log_bundles", [], |row| row.get(0))?;
     if full_bundles as u64 != size / TILE_WIDTH {
         return Err(StoreError::Corrupt(format!(
             "{full_bundles} full entry bundles for a tree of size {size}"
         )));
     }
     let mut statement = connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
-    let rows = statement.query_map([], |row| {
-        Ok((row.get::<_, i64>(0)? as u64, row.get::<_, Vec<u8>>(1)?))
-    })?;
+    let rows = statement.query_map([], |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, Vec<u8>>(1)?)))?;
     let mut pending = Vec::new();
     for row in rows {
         let (index, data) = row?;

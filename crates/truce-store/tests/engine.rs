@@ -6,9 +6,7 @@ use truce_domain::report::ReportInput;
 use truce_domain::sealed::{SealedFields, commitment};
 use truce_domain::state::Command;
 use truce_log::{KeyName, SignerKey};
-use truce_store::{
-    Engine, LogReader, LogWriter, Outcome, Submission, audit_projections, projections,
-};
+use truce_store::{Engine, LogReader, LogWriter, Outcome, Submission, audit_projections, projections};
 
 fn signer() -> SignerKey {
     SignerKey::from_seed(KeyName::parse("truce.test/engine").unwrap(), [4; 32])
@@ -31,9 +29,7 @@ fn submission(source: &str, latitude: f64, sealed: Option<&str>) -> Submission {
         };
         ([9u8; 32], fields.plaintext())
     });
-    let sealed_commitment = sealed
-        .as_ref()
-        .map(|(salt, plaintext)| commitment(salt, plaintext));
+    let sealed_commitment = sealed.as_ref().map(|(salt, plaintext)| commitment(salt, plaintext));
     Submission {
         command: Command::FileReport {
             report,
@@ -57,17 +53,10 @@ fn events_and_projections_commit_together_and_rebuild_identically() {
             submission("Geo", 35.5, None),
         ])
         .unwrap();
-    assert!(
-        matches!(&outcomes[0], Outcome::Recorded { first_index: 0, events } if events.len() == 2)
-    );
-    assert!(matches!(
-        &outcomes[2],
-        Outcome::Recorded { first_index: 4, .. }
-    ));
+    assert!(matches!(&outcomes[0], Outcome::Recorded { first_index: 0, events } if events.len() == 2));
+    assert!(matches!(&outcomes[2], Outcome::Recorded { first_index: 4, .. }));
     assert_eq!(engine.writer().size(), 6);
-    let again = engine
-        .submit(vec![submission("Dawn", 34.10, None)])
-        .unwrap();
+    let again = engine.submit(vec![submission("Dawn", 34.10, None)]).unwrap();
     assert_eq!(again, [Outcome::Unchanged]);
     drop(engine);
 
@@ -99,9 +88,7 @@ fn events_and_projections_commit_together_and_rebuild_identically() {
     // Reopening replays the log: the duplicate is still recognised.
     let mut engine = Engine::open(LogWriter::open(&path, signer()).unwrap()).unwrap();
     assert_eq!(
-        engine
-            .submit(vec![submission("Tolo", 34.11, None)])
-            .unwrap(),
+        engine.submit(vec![submission("Tolo", 34.11, None)]).unwrap(),
         [Outcome::Unchanged]
     );
     drop(engine);
@@ -109,8 +96,7 @@ fn events_and_projections_commit_together_and_rebuild_identically() {
     // Rows edited behind truce's back are named.
     live.execute("UPDATE claims SET best = 40 WHERE report_id = 2", [])
         .unwrap();
-    live.execute("DELETE FROM incidents WHERE id = 2", [])
-        .unwrap();
+    live.execute("DELETE FROM incidents WHERE id = 2", []).unwrap();
     live.execute(
         "UPDATE sealed SET plaintext = '{\"submitter_identity\":\"someone else\"}'",
         [],
@@ -160,9 +146,6 @@ fn refused_commands_store_nothing() {
         sealed: None,
     };
     let outcomes = engine.submit(vec![merge]).unwrap();
-    assert_eq!(
-        outcomes,
-        [Outcome::Refused("incident 1 does not exist".into())]
-    );
+    assert_eq!(outcomes, [Outcome::Refused("incident 1 does not exist".into())]);
     assert_eq!(engine.writer().size(), 0);
 }

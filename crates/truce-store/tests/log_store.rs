@@ -8,12 +8,9 @@ use truce_log::proof::reference;
 use truce_log::tile::{TILE_WIDTH, decode_entry_bundle};
 use truce_log::tree::reference_root;
 use truce_log::{
-    Hash, KeyName, SignedCheckpoint, SignerKey, TileId, TileKind, leaf_hash, verify_consistency,
-    verify_inclusion,
+    Hash, KeyName, SignedCheckpoint, SignerKey, TileId, TileKind, leaf_hash, verify_consistency, verify_inclusion,
 };
-use truce_store::{
-    LogEntry, LogReader, LogWriter, ReadError, Sequencer, SequencerConfig, StoreError,
-};
+use truce_store::{LogEntry, LogReader, LogWriter, ReadError, Sequencer, SequencerConfig, StoreError};
 
 fn signer() -> SignerKey {
     SignerKey::from_seed(KeyName::parse("truce.test/log").unwrap(), [42; 32])
@@ -63,20 +60,10 @@ fn check_reader_against_reference(reader: &LogReader, entries: &[LogEntry]) {
     }
     for index in [0, size / 3, size.saturating_sub(1)] {
         if index < size {
-            assert_eq!(
-                reader.entry(index).unwrap(),
-                entries[index as usize].as_bytes()
-            );
+            assert_eq!(reader.entry(index).unwrap(), entries[index as usize].as_bytes());
             let proof = reader.inclusion_proof(index, size).unwrap();
             assert_eq!(proof, reference::inclusion_proof(index as usize, &leaves));
-            verify_inclusion(
-                &leaves[index as usize],
-                index,
-                size,
-                &proof,
-                &checkpoint.root,
-            )
-            .unwrap();
+            verify_inclusion(&leaves[index as usize], index, size, &proof, &checkpoint.root).unwrap();
         }
     }
     for old in [1, size / 2, size] {
@@ -92,9 +79,7 @@ fn append_in_batches(path: &Path, batch_sizes: &[usize]) -> Vec<LogEntry> {
     let mut writer = LogWriter::open(path, signer()).unwrap();
     let mut entries = Vec::new();
     for &batch_size in batch_sizes {
-        let batch: Vec<LogEntry> = (0..batch_size)
-            .map(|i| entry((entries.len() + i) as u64))
-            .collect();
+        let batch: Vec<LogEntry> = (0..batch_size).map(|i| entry((entries.len() + i) as u64)).collect();
         let appended = writer.append_batch(&batch).unwrap();
         assert_eq!(appended.first_index, entries.len() as u64);
         entries.extend(batch);
@@ -176,10 +161,7 @@ fn partial_tiles_of_older_checkpoints_stay_servable() {
         reader.tile(TileId::parse_path("tile/entries/002").unwrap()),
         Err(ReadError::NotFound(_))
     ));
-    assert!(matches!(
-        reader.checkpoint_at(11),
-        Err(ReadError::NotFound(_))
-    ));
+    assert!(matches!(reader.checkpoint_at(11), Err(ReadError::NotFound(_))));
 }
 
 #[test]
@@ -188,10 +170,7 @@ fn proofs_beyond_the_tree_are_refused() {
     let path = dir.path().join("log.db");
     append_in_batches(&path, &[5]);
     let reader = LogReader::open(&path).unwrap();
-    assert!(matches!(
-        reader.inclusion_proof(5, 5),
-        Err(ReadError::Proof(_))
-    ));
+    assert!(matches!(reader.inclusion_proof(5, 5), Err(ReadError::Proof(_))));
     assert!(matches!(
         reader.inclusion_proof(0, 6),
         Err(ReadError::BeyondTree {
@@ -199,14 +178,8 @@ fn proofs_beyond_the_tree_are_refused() {
             tree_size: 5
         })
     ));
-    assert!(matches!(
-        reader.consistency_proof(0, 5),
-        Err(ReadError::Proof(_))
-    ));
-    assert!(matches!(
-        reader.consistency_proof(4, 3),
-        Err(ReadError::Proof(_))
-    ));
+    assert!(matches!(reader.consistency_proof(0, 5), Err(ReadError::Proof(_))));
+    assert!(matches!(reader.consistency_proof(4, 3), Err(ReadError::Proof(_))));
 }
 
 #[test]
@@ -252,10 +225,7 @@ fn oversized_entries_never_become_entries() {
 fn concurrent_appends_are_batched_and_each_gets_its_own_index() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.db");
-    let sequencer = Sequencer::start(
-        LogWriter::open(&path, signer()).unwrap(),
-        SequencerConfig::default(),
-    );
+    let sequencer = Sequencer::start(LogWriter::open(&path, signer()).unwrap(), SequencerConfig::default());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -291,11 +261,7 @@ fn concurrent_appends_are_batched_and_each_gets_its_own_index() {
         "{checkpoints} checkpoints for {appends} appends: no batching"
     );
     assert_eq!(
-        LogReader::open(&path)
-            .unwrap()
-            .latest_checkpoint()
-            .unwrap()
-            .size,
+        LogReader::open(&path).unwrap().latest_checkpoint().unwrap().size,
         appends
     );
 }
@@ -314,9 +280,7 @@ fn the_audit_recomputes_the_root_and_names_a_changed_bundle() {
     // Change one byte of one entry in bundle 2, behind the writer's back.
     let connection = rusqlite::Connection::open(&path).unwrap();
     let mut bundle: Vec<u8> = connection
-        .query_row("SELECT data FROM log_bundles WHERE idx = 2", [], |r| {
-            r.get(0)
-        })
+        .query_row("SELECT data FROM log_bundles WHERE idx = 2", [], |r| r.get(0))
         .unwrap();
     bundle[10] ^= 1;
     connection
@@ -352,10 +316,7 @@ fn a_second_writer_on_the_same_log_is_refused_until_the_first_is_gone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.db");
     let first = LogWriter::open(&path, signer()).unwrap();
-    assert!(matches!(
-        LogWriter::open(&path, signer()),
-        Err(StoreError::Locked(_))
-    ));
+    assert!(matches!(LogWriter::open(&path, signer()), Err(StoreError::Locked(_))));
     drop(first);
     LogWriter::open(&path, signer()).unwrap();
 }

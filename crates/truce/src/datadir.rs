@@ -19,10 +19,7 @@ impl DataDir {
         }
         std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
         let signer = SignerKey::generate(name);
-        write_secret(
-            &path.join("log.key"),
-            &format!("{}\n", signer.to_secret_string()),
-        )?;
+        write_secret(&path.join("log.key"), &format!("{}\n", signer.to_secret_string()))?;
         std::fs::write(path.join("log.vkey"), format!("{}\n", signer.verifier()))?;
         Ok(DataDir {
             path: path.to_path_buf(),
@@ -51,9 +48,7 @@ impl DataDir {
 
     pub fn signer(&self) -> Result<SignerKey> {
         let text = std::fs::read_to_string(self.path.join("log.key")).context("reading log.key")?;
-        text.trim_end()
-            .parse()
-            .context("log.key is not a signer key")
+        text.trim_end().parse().context("log.key is not a signer key")
     }
 
     pub fn verifier(&self) -> Result<VerifierKey> {

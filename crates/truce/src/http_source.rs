@@ -23,11 +23,7 @@ impl HttpSource {
                 prefix,
                 agent: agent.clone(),
             };
-            if source
-                .fetch("checkpoint")
-                .map_err(anyhow::Error::msg)?
-                .is_some()
-            {
+            if source.fetch("checkpoint").map_err(anyhow::Error::msg)?.is_some() {
                 return Ok(source);
             }
         }

@@ -15,20 +15,10 @@ fn every_acknowledged_entry_survives_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let init = Command::new(TRUCE)
-        .args([
-            "init",
-            "--data",
-            data.to_str().unwrap(),
-            "--origin",
-            "truce.test/crash",
-        ])
+        .args(["init", "--data", data.to_str().unwrap(), "--origin", "truce.test/crash"])
         .output()
         .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
     let vkey = std::fs::read_to_string(data.join("log.vkey"))
         .unwrap()
         .trim()
@@ -48,13 +38,7 @@ fn every_acknowledged_entry_survives_sigkill() {
         let mut stdin = child.stdin.take().unwrap();
         let feeder = std::thread::spawn(move || {
             for i in 0..2_000_000u64 {
-                if writeln!(
-                    stdin,
-                    "round {round} line {i} {}",
-                    "x".repeat((i % 200) as usize)
-                )
-                .is_err()
-                {
+                if writeln!(stdin, "round {round} line {i} {}", "x".repeat((i % 200) as usize)).is_err() {
                     break;
                 }
             }
@@ -102,11 +86,7 @@ fn every_acknowledged_entry_survives_sigkill() {
         .args(["audit", "--data", data.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(
-        audit.status.success(),
-        "{}",
-        String::from_utf8_lossy(&audit.stderr)
-    );
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stderr));
     let append = Command::new(TRUCE)
         .args(["log", "append", "--data", data.to_str().unwrap()])
         .stdin(Stdio::piped())
@@ -115,12 +95,7 @@ fn every_acknowledged_entry_survives_sigkill() {
         .unwrap();
     let output = {
         let mut child = append;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"after the crashes\n")
-            .unwrap();
+        child.stdin.take().unwrap().write_all(b"after the crashes\n").unwrap();
         child.wait_with_output().unwrap()
     };
     assert!(output.status.success());

@@ -34,13 +34,7 @@ fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
     let data = dir.path().join("truce-demo");
     let demo = || {
         Command::new(TRUCE)
-            .args([
-                "demo",
-                "--data",
-                data.to_str().unwrap(),
-                "--listen",
-                "127.0.0.1:0",
-            ])
+            .args(["demo", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -55,11 +49,7 @@ fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
         .args(["log", "verify", "--url", base_url, "--vkey", vkey])
         .output()
         .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
     assert!(String::from_utf8_lossy(&verify.stdout).contains("at size 600"));
     drop(first);
 

@@ -43,9 +43,7 @@ impl ServedLog {
             .enable_all()
             .build()
             .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         runtime.spawn(async move { truce_server::serve(listener, state).await });
         ServedLog {
@@ -62,18 +60,8 @@ impl ServedLog {
     }
 
     fn mirror(&self) -> PathBuf {
-        let mirror = self
-            .dir
-            .path()
-            .join(format!("mirror-{}", self.writer.size()));
-        let (code, out) = truce(&[
-            "log",
-            "mirror",
-            "--url",
-            &self.url,
-            "--dir",
-            mirror.to_str().unwrap(),
-        ]);
+        let mirror = self.dir.path().join(format!("mirror-{}", self.writer.size()));
+        let (code, out) = truce(&["log", "mirror", "--url", &self.url, "--dir", mirror.to_str().unwrap()]);
         assert_eq!(code, 0, "{out}");
         mirror
     }
@@ -145,24 +133,13 @@ fn an_honest_log_verifies_and_its_growth_is_proved_consistent() {
         "{out}"
     );
     // The state now holds the new checkpoint, and the mirror verifies offline too.
-    assert!(
-        std::fs::read_to_string(&state)
-            .unwrap()
-            .contains("\n70013\n")
-    );
+    assert!(std::fs::read_to_string(&state).unwrap().contains("\n70013\n"));
     let (code, out) = verify_dir(&log.mirror(), Some(&state));
     assert_eq!(code, 0, "{out}");
     // The vkey may also be given as a file.
     let key_file = log.dir.path().join("log.vkey");
     std::fs::write(&key_file, vkey() + "\n").unwrap();
-    let (code, out) = truce(&[
-        "log",
-        "verify",
-        "--url",
-        &log.url,
-        "--vkey",
-        key_file.to_str().unwrap(),
-    ]);
+    let (code, out) = truce(&["log", "verify", "--url", &log.url, "--vkey", key_file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
 }
 
@@ -178,11 +155,7 @@ fn a_wrong_signature_is_refused() {
     // A checkpoint edited in a mirror no longer matches its signature.
     let mirror = log.mirror();
     let note = std::fs::read_to_string(mirror.join("checkpoint")).unwrap();
-    std::fs::write(
-        mirror.join("checkpoint"),
-        note.replacen("\n10\n", "\n9\n", 1),
-    )
-    .unwrap();
+    std::fs::write(mirror.join("checkpoint"), note.replacen("\n10\n", "\n9\n", 1)).unwrap();
     assert_fails_with(
         verify_dir(&mirror, None),
         &["not signed by the trusted key", "does not verify"],
@@ -195,19 +168,12 @@ fn a_changed_entry_is_named_by_its_tile_and_position() {
     let mirror = log.mirror();
     let bundle_path = mirror.join("tile/entries/001");
     let mut bundle = std::fs::read(&bundle_path).unwrap();
-    let position = bundle
-        .windows(15)
-        .position(|w| w == b"entry entry 300")
-        .unwrap();
+    let position = bundle.windows(15).position(|w| w == b"entry entry 300").unwrap();
     bundle[position + 14] = b'9';
     std::fs::write(&bundle_path, bundle).unwrap();
     assert_fails_with(
         verify_dir(&mirror, None),
-        &[
-            "tile/0/001",
-            "position 44",
-            "an entry or a tile was changed",
-        ],
+        &["tile/0/001", "position 44", "an entry or a tile was changed"],
     );
 }
 
@@ -237,15 +203,8 @@ fn a_rewritten_history_with_matching_tiles_fails_the_signed_root() {
     let honest = ServedLog::start(300, "honest");
     let rewritten = ServedLog::start(300, "rewritten");
     let mirror = rewritten.mirror();
-    std::fs::copy(
-        honest.mirror().join("checkpoint"),
-        mirror.join("checkpoint"),
-    )
-    .unwrap();
-    assert_fails_with(
-        verify_dir(&mirror, None),
-        &["the entries were changed", "size 300"],
-    );
+    std::fs::copy(honest.mirror().join("checkpoint"), mirror.join("checkpoint")).unwrap();
+    assert_fails_with(verify_dir(&mirror, None), &["the entries were changed", "size 300"]);
 }
 
 #[test]

@@ -40,11 +40,7 @@ impl Checker<'_> {
     fn count(&mut self, path: &str, value: &S<i64>, min: i64, max: i64) -> Option<u32> {
         let number = *value.get_ref();
         if number < min || number > max {
-            self.error(
-                path,
-                value.span(),
-                format!("must be from {min} to {max}, not {number}"),
-            );
+            self.error(path, value.span(), format!("must be from {min} to {max}, not {number}"));
             return None;
         }
         Some(number as u32)
@@ -58,30 +54,19 @@ impl Checker<'_> {
                 self.error(
                     path,
                     value.span(),
-                    format!(
-                        "{:?} is not an IANA time zone such as Asia/Kabul",
-                        value.get_ref()
-                    ),
+                    format!("{:?} is not an IANA time zone such as Asia/Kabul", value.get_ref()),
                 )
             })
             .ok()
     }
 
     /// A local date and time (`2025-10-15T18:00:00`) in `zone`, as UTC.
-    fn local_time(
-        &mut self,
-        path: &str,
-        value: &S<String>,
-        zone: Option<chrono_tz::Tz>,
-    ) -> Option<DateTime<Utc>> {
+    fn local_time(&mut self, path: &str, value: &S<String>, zone: Option<chrono_tz::Tz>) -> Option<DateTime<Utc>> {
         let Ok(naive) = NaiveDateTime::parse_from_str(value.get_ref(), "%Y-%m-%dT%H:%M:%S") else {
             self.error(
                 path,
                 value.span(),
-                format!(
-                    "{:?} is not a local time such as 2025-10-15T18:00:00",
-                    value.get_ref()
-                ),
+                format!("{:?} is not a local time such as 2025-10-15T18:00:00", value.get_ref()),
             );
             return None;
         };
@@ -89,22 +74,13 @@ impl Checker<'_> {
         match zone.from_local_datetime(&naive).earliest() {
             Some(local) => Some(local.with_timezone(&Utc)),
             None => {
-                self.error(
-                    path,
-                    value.span(),
-                    format!("{naive} does not exist in {zone}"),
-                );
+                self.error(path, value.span(), format!("{naive} does not exist in {zone}"));
                 None
             }
         }
     }
 
-    fn one_of<T: Copy>(
-        &mut self,
-        path: &str,
-        value: &S<String>,
-        choices: &[(&str, T)],
-    ) -> Option<T> {
+    fn one_of<T: Copy>(&mut self, path: &str, value: &S<String>, choices: &[(&str, T)]) -> Option<T> {
         let found = choices
             .iter()
             .find(|(name, _)| *name == value.get_ref())
@@ -121,13 +97,7 @@ impl Checker<'_> {
     }
 
     /// Checks that `code` is one of `known` (the codes of `what`).
-    fn reference(
-        &mut self,
-        path: &str,
-        value: &S<String>,
-        known: &[Code],
-        what: &str,
-    ) -> Option<Code> {
+    fn reference(&mut self, path: &str, value: &S<String>, known: &[Code], what: &str) -> Option<Code> {
         let code = self.code(path, value)?;
         if !known.contains(&code) {
             let names: Vec<&str> = known.iter().map(Code::as_str).collect();
@@ -176,44 +146,33 @@ pub fn validate(raw: RawAgreement, text: &str) -> Result<Agreement, AgreementErr
         check.error("parties", 0..0, "an agreement needs at least two parties");
     }
     if mediators.is_empty() && check.errors.is_empty() {
-        check.error(
-            "mediators",
-            0..0,
-            "an agreement needs at least one mediator",
-        );
+        check.error("mediators", 0..0, "an agreement needs at least one mediator");
     }
     if raw.windows.is_empty() {
-        check.error(
-            "windows",
-            0..0,
-            "an agreement needs at least one effective window",
-        );
+        check.error("windows", 0..0, "an agreement needs at least one effective window");
     }
     match (id, title, version, signed_at, signed_place, process) {
-        (
-            Some(id),
-            Some(title),
-            Some(version),
-            Some(signed_at),
-            Some(signed_place),
-            Some(process),
-        ) if check.errors.is_empty() => Ok(Agreement {
-            id,
-            title,
-            version,
-            signed_at,
-            signed_place,
-            parties,
-            mediators,
-            monitors,
-            windows,
-            zones,
-            acts,
-            obligations,
-            process,
-            penalties,
-            conditions,
-        }),
+        (Some(id), Some(title), Some(version), Some(signed_at), Some(signed_place), Some(process))
+            if check.errors.is_empty() =>
+        {
+            Ok(Agreement {
+                id,
+                title,
+                version,
+                signed_at,
+                signed_place,
+                parties,
+                mediators,
+                monitors,
+                windows,
+                zones,
+                acts,
+                obligations,
+                process,
+                penalties,
+                conditions,
+            })
+        }
         _ => {
             let mut errors = check.errors;
             errors.sort_by_key(|error| error.line);
@@ -272,11 +231,7 @@ fn unique_codes(check: &mut Checker, raw: &RawAgreement) {
         .chain(raw.monitors.iter().map(|m| ("monitors", &m.code)));
     for (list, code) in all {
         if !seen.insert(code.get_ref().clone()) {
-            check.error(
-                list,
-                code.span(),
-                format!("the code {} is used twice", code.get_ref()),
-            );
+            check.error(list, code.span(), format!("the code {} is used twice", code.get_ref()));
         }
     }
 }
@@ -295,11 +250,7 @@ fn windows(check: &mut Checker, raw: &[RawWindow]) -> Vec<Window> {
         if let (Some(starts), Some(Some(ends)), Some(raw_ends)) = (starts, ends, &window.ends)
             && ends <= starts
         {
-            check.error(
-                &path("ends"),
-                raw_ends.span(),
-                "the window must end after it starts",
-            );
+            check.error(&path("ends"), raw_ends.span(), "the window must end after it starts");
         }
         let extends = window.extends.as_ref().and_then(|extends| {
             let known: Vec<Code> = windows.iter().map(|w| w.code.clone()).collect();
@@ -365,11 +316,7 @@ fn zones(check: &mut Checker, raw: &[RawZone]) -> Vec<Zone> {
                     .ok()
                     .map(|rings| ZoneShape::Polygons { rings }),
                 None => {
-                    check.error(
-                        &path("geojson"),
-                        zone.kind.span(),
-                        "a polygon zone needs geojson",
-                    );
+                    check.error(&path("geojson"), zone.kind.span(), "a polygon zone needs geojson");
                     None
                 }
             },
@@ -391,27 +338,19 @@ fn zones(check: &mut Checker, raw: &[RawZone]) -> Vec<Zone> {
 
 /// A GeoJSON Polygon or MultiPolygon geometry, as rings of (lon, lat).
 fn parse_polygons(text: &str) -> Result<Vec<Polygon>, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let coordinates = &value["coordinates"];
     let polygons: Vec<&serde_json::Value> = match value["type"].as_str() {
         Some("Polygon") => vec![coordinates],
-        Some("MultiPolygon") => coordinates
-            .as_array()
-            .map(|a| a.iter().collect())
-            .unwrap_or_default(),
+        Some("MultiPolygon") => coordinates.as_array().map(|a| a.iter().collect()).unwrap_or_default(),
         _ => return Err("must be a GeoJSON Polygon or MultiPolygon geometry".into()),
     };
     let mut out = Vec::new();
     for polygon in polygons {
-        let rings = polygon
-            .as_array()
-            .ok_or("a polygon must be an array of rings")?;
+        let rings = polygon.as_array().ok_or("a polygon must be an array of rings")?;
         let mut parsed_rings = Vec::new();
         for ring in rings {
-            let points = ring
-                .as_array()
-                .ok_or("a ring must be an array of positions")?;
+            let points = ring.as_array().ok_or("a ring must be an array of positions")?;
             let mut parsed = Vec::new();
             for point in points {
                 let (Some(lon), Some(lat)) = (point[0].as_f64(), point[1].as_f64()) else {
@@ -423,9 +362,7 @@ fn parse_polygons(text: &str) -> Result<Vec<Polygon>, String> {
                 parsed.push((lon, lat));
             }
             if parsed.len() < 4 || parsed.first() != parsed.last() {
-                return Err(
-                    "a ring needs at least four positions and must end where it starts".into(),
-                );
+                return Err("a ring needs at least four positions and must end where it starts".into());
             }
             parsed_rings.push(parsed);
         }
@@ -466,10 +403,7 @@ fn acts(check: &mut Checker, raw: &[RawAct]) -> Vec<ProhibitedAct> {
             check.error(
                 &path("acled_event_type"),
                 act.acled_event_type.span(),
-                format!(
-                    "{event_type:?} is not an ACLED event type ({})",
-                    names.join(", ")
-                ),
+                format!("{event_type:?} is not an ACLED event type ({})", names.join(", ")),
             );
         }
         if let (Some(subtypes), Some(sub)) = (subtypes, &act.acled_sub_event_type)
@@ -490,10 +424,7 @@ fn acts(check: &mut Checker, raw: &[RawAct]) -> Vec<ProhibitedAct> {
                 code,
                 description,
                 acled_event_type: event_type.clone(),
-                acled_sub_event_type: act
-                    .acled_sub_event_type
-                    .as_ref()
-                    .map(|s| s.get_ref().clone()),
+                acled_sub_event_type: act.acled_sub_event_type.as_ref().map(|s| s.get_ref().clone()),
                 monitor_observation_required: act.monitor_observation_required,
             });
         }
@@ -515,12 +446,7 @@ fn obligations(check: &mut Checker, raw: &[RawObligation], parties: &[Code]) -> 
         let kind = check.one_of(&path("kind"), &obligation.kind, &kinds);
         let mut bound = Vec::new();
         for (j, party) in obligation.parties.get_ref().iter().enumerate() {
-            if let Some(code) = check.reference(
-                &format!("obligations[{i}].parties[{j}]"),
-                party,
-                parties,
-                "parties",
-            ) {
+            if let Some(code) = check.reference(&format!("obligations[{i}].parties[{j}]"), party, parties, "parties") {
                 bound.push(code);
             }
         }
@@ -544,30 +470,15 @@ fn obligations(check: &mut Checker, raw: &[RawObligation], parties: &[Code]) -> 
 }
 
 fn process(check: &mut Checker, raw: &RawProcess, mediators: usize) -> Option<Process> {
-    let reply = check.count(
-        "process.reply_window_hours",
-        &raw.reply_window_hours,
-        1,
-        24 * 365,
-    );
-    let appeal = check.count(
-        "process.appeal_window_hours",
-        &raw.appeal_window_hours,
-        1,
-        24 * 365,
-    );
+    let reply = check.count("process.reply_window_hours", &raw.reply_window_hours, 1, 24 * 365);
+    let appeal = check.count("process.appeal_window_hours", &raw.appeal_window_hours, 1, 24 * 365);
     let approvals = check.count(
         "process.approvals_required",
         &raw.approvals_required,
         1,
         mediators.max(1) as i64,
     );
-    let sources = check.count(
-        "process.independent_sources_min",
-        &raw.independent_sources_min,
-        1,
-        20,
-    );
+    let sources = check.count("process.independent_sources_min", &raw.independent_sources_min, 1, 20);
     Some(Process {
         reply_window_hours: reply?,
         appeal_window_hours: appeal?,
@@ -616,23 +527,15 @@ fn penalties(check: &mut Checker, raw: &[RawPenalty]) -> Vec<PenaltyStep> {
             .duration_days
             .as_ref()
             .and_then(|v| check.count(&path("duration_days"), v, 1, 3650));
-        let measure = penalty
-            .measure
-            .as_ref()
-            .and_then(|v| check.text(&path("measure"), v));
-        if kind == Some(PenaltyKind::SuspendMeasure)
-            && (measure.is_none() || duration_days.is_none())
-        {
+        let measure = penalty.measure.as_ref().and_then(|v| check.text(&path("measure"), v));
+        if kind == Some(PenaltyKind::SuspendMeasure) && (measure.is_none() || duration_days.is_none()) {
             check.error(
                 &path("kind"),
                 penalty.kind.span(),
                 "suspend_measure needs measure and duration_days",
             );
         }
-        let compensation = penalty
-            .compensation_per_victim
-            .as_ref()
-            .map(|v| *v.get_ref());
+        let compensation = penalty.compensation_per_victim.as_ref().map(|v| *v.get_ref());
         if let (Some(PenaltyKind::Compensation), None | Some(..=0.0)) = (kind, compensation) {
             check.error(
                 &path("compensation_per_victim"),
@@ -648,15 +551,8 @@ fn penalties(check: &mut Checker, raw: &[RawPenalty]) -> Vec<PenaltyStep> {
             Some(min_severity),
             Some(min_violations),
             Some(within_days),
-        ) = (
-            step,
-            code,
-            kind,
-            description,
-            min_severity,
-            min_violations,
-            within_days,
-        ) {
+        ) = (step, code, kind, description, min_severity, min_violations, within_days)
+        {
             steps.push(PenaltyStep {
                 step,
                 code,
@@ -694,9 +590,7 @@ fn conditions(check: &mut Checker, raw: &[RawCondition], parties: &[Code]) -> Ve
                 "a party's condition names the other party",
             );
         }
-        if let (Some(party), Some(from), Some(kind), Some(description)) =
-            (party, from, kind, description)
-        {
+        if let (Some(party), Some(from), Some(kind), Some(description)) = (party, from, kind, description) {
             conditions.push(Condition {
                 party,
                 kind,

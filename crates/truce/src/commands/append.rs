@@ -24,8 +24,7 @@ pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
         .build()?;
     let handle = sequencer.handle();
     let appended = runtime.block_on(async move {
-        let (printer, mut acknowledged) =
-            tokio::sync::mpsc::channel::<(u64, String)>(IN_FLIGHT_MAX);
+        let (printer, mut acknowledged) = tokio::sync::mpsc::channel::<(u64, String)>(IN_FLIGHT_MAX);
         let print = tokio::spawn(async move {
             let mut stdout = std::io::stdout();
             let mut count = 0u64;
@@ -39,8 +38,7 @@ pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT_MAX));
         for (number, line) in std::io::stdin().lock().lines().enumerate() {
             let line = line.context("reading standard input")?;
-            let entry = LogEntry::new(line.clone().into_bytes())
-                .with_context(|| format!("line {}", number + 1))?;
+            let entry = LogEntry::new(line.clone().into_bytes()).with_context(|| format!("line {}", number + 1))?;
             let permit = permits.clone().acquire_owned().await?;
             let (handle, printer) = (handle.clone(), printer.clone());
             tokio::spawn(async move {

@@ -12,9 +12,8 @@ pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
     let reader = LogReader::open(&dir.database())?;
     match audit_log(&reader) {
         Ok(report) => {
-            SignedCheckpoint::open(report.checkpoint.note.as_bytes(), &dir.verifier()?).map_err(
-                |e| anyhow::anyhow!("the latest checkpoint is not signed by this log's key: {e}"),
-            )?;
+            SignedCheckpoint::open(report.checkpoint.note.as_bytes(), &dir.verifier()?)
+                .map_err(|e| anyhow::anyhow!("the latest checkpoint is not signed by this log's key: {e}"))?;
             println!(
                 "ok: {} entries ({} bytes) hash to the signed root {}",
                 report.checkpoint.size, report.entry_bytes, report.checkpoint.root

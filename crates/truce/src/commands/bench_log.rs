@@ -42,13 +42,9 @@ impl Figure {
     }
 
     fn print(&self, json: bool) {
-        let ratio = self
-            .baseline
-            .as_ref()
-            .map(|(_, baseline)| self.value / baseline);
+        let ratio = self.baseline.as_ref().map(|(_, baseline)| self.value / baseline);
         if json {
-            let mut object =
-                serde_json::json!({"name": self.name, "value": self.value, "unit": self.unit});
+            let mut object = serde_json::json!({"name": self.name, "value": self.value, "unit": self.unit});
             if let (Some((name, baseline)), Some(ratio)) = (&self.baseline, ratio) {
                 object["baseline"] = serde_json::json!(baseline);
                 object["baseline_name"] = serde_json::json!(name);
@@ -62,10 +58,7 @@ impl Figure {
                 }
                 _ => String::new(),
             };
-            println!(
-                "{:<34} {:>14.1} {:<10}{compared}",
-                self.name, self.value, self.unit
-            );
+            println!("{:<34} {:>14.1} {:<10}{compared}", self.name, self.value, self.unit);
         }
     }
 }
@@ -124,8 +117,7 @@ pub fn run(args: BenchLogArgs) -> anyhow::Result<ExitCode> {
 
     let (audit_rate, raw_rate) = measure_audit(&reader, args.entries)?;
     report(
-        Figure::new("audit_throughput", audit_rate / 1e6, "MB/s")
-            .against("raw_sha256_one_core_MB/s", raw_rate / 1e6),
+        Figure::new("audit_throughput", audit_rate / 1e6, "MB/s").against("raw_sha256_one_core_MB/s", raw_rate / 1e6),
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -141,10 +133,7 @@ fn tempfile_dir(under: Option<&Path>) -> anyhow::Result<tempfile::TempDir> {
 }
 
 fn signer() -> SignerKey {
-    SignerKey::from_seed(
-        KeyName::parse("bench.truce.example/log").expect("valid"),
-        [1; 32],
-    )
+    SignerKey::from_seed(KeyName::parse("bench.truce.example/log").expect("valid"), [1; 32])
 }
 
 /// Entry `index`: 256 bytes, distinct for every index (a xorshift stream).
@@ -179,17 +168,12 @@ fn build_large_log(path: &Path, entries: u64) -> anyhow::Result<(f64, u64)> {
 
 /// The process's peak resident set (VmHWM), in bytes.
 fn peak_resident_bytes() -> anyhow::Result<u64> {
-    let status =
-        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let status = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
     let line = status
         .lines()
         .find(|line| line.starts_with("VmHWM:"))
         .context("no VmHWM")?;
-    let kilobytes: u64 = line
-        .split_whitespace()
-        .nth(1)
-        .context("VmHWM value")?
-        .parse()?;
+    let kilobytes: u64 = line.split_whitespace().nth(1).context("VmHWM value")?.parse()?;
     Ok(kilobytes * 1024)
 }
 
@@ -220,8 +204,7 @@ fn measure_sqlite_insert_rate(path: &Path) -> anyhow::Result<f64> {
     for first in (0..rows).step_by(1024) {
         let transaction = connection.transaction()?;
         {
-            let mut statement =
-                transaction.prepare_cached("INSERT INTO rows (idx, data) VALUES (?1, ?2)")?;
+            let mut statement = transaction.prepare_cached("INSERT INTO rows (idx, data) VALUES (?1, ?2)")?;
             for index in first..first + 1024 {
                 statement.execute(rusqlite::params![index as i64, entry(index).as_bytes()])?;
             }
@@ -294,19 +277,14 @@ fn measure_proofs(reader: &LogReader, size: u64) -> anyhow::Result<((f64, f64), 
         consistency.push(start.elapsed());
         std::hint::black_box(proof);
     }
-    Ok((
-        median_and_p99(&mut inclusion),
-        median_and_p99(&mut consistency),
-    ))
+    Ok((median_and_p99(&mut inclusion), median_and_p99(&mut consistency)))
 }
 
 use rand::{Rng as _, SeedableRng as _};
 
 fn median_and_p99(durations: &mut [Duration]) -> (f64, f64) {
     durations.sort_unstable();
-    let at = |quantile: f64| {
-        durations[((durations.len() - 1) as f64 * quantile) as usize].as_secs_f64() * 1e6
-    };
+    let at = |quantile: f64| durations[((durations.len() - 1) as f64 * quantile) as usize].as_secs_f64() * 1e6;
     (at(0.5), at(0.99))
 }
 

@@ -34,8 +34,7 @@ fn fresh_demo_dir(data: &Path) -> anyhow::Result<DataDir> {
                 data.display()
             );
         }
-        std::fs::remove_dir_all(data)
-            .with_context(|| format!("removing the earlier demo at {}", data.display()))?;
+        std::fs::remove_dir_all(data).with_context(|| format!("removing the earlier demo at {}", data.display()))?;
     }
     DataDir::create(data, DEMO_ORIGIN)
 }
@@ -78,9 +77,7 @@ fn announce(dir: &DataDir, bound: SocketAddr) -> anyhow::Result<()> {
     println!("truce demo is serving {base_url}");
     println!("  checkpoint:  {base_url}/log/checkpoint");
     println!("  credentials: {}", path.display());
-    println!(
-        "  verify it:   truce log verify --url {base_url} --vkey '{vkey}' --state my-checkpoint"
-    );
+    println!("  verify it:   truce log verify --url {base_url} --vkey '{vkey}' --state my-checkpoint");
     println!("Stop with Ctrl-C.");
     Ok(())
 }

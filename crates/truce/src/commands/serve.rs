@@ -17,11 +17,7 @@ pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
 }
 
 /// Binds `listen`, tells `on_bound` the address, and serves until Ctrl-C.
-pub async fn serve(
-    dir: &DataDir,
-    listen: SocketAddr,
-    on_bound: impl FnOnce(SocketAddr),
-) -> anyhow::Result<()> {
+pub async fn serve(dir: &DataDir, listen: SocketAddr, on_bound: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
     let writer = LogWriter::open(&dir.database(), dir.signer()?)?;
     let sequencer = Sequencer::start(writer, SequencerConfig::default());
     let state = AppState {

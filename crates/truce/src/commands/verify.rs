@@ -26,17 +26,10 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             let checkpoint = &report.checkpoint;
             println!(
                 "ok: {} at size {} with root {} ({} entries, {} tiles checked)",
-                checkpoint.origin,
-                checkpoint.size,
-                checkpoint.root,
-                report.entries,
-                report.tiles_checked
+                checkpoint.origin, checkpoint.size, checkpoint.root, report.entries, report.tiles_checked
             );
             if let Some(previous) = &report.previous {
-                println!(
-                    "ok: consistent with the saved checkpoint at size {}",
-                    previous.size
-                );
+                println!("ok: consistent with the saved checkpoint at size {}", previous.size);
             }
             if let Some(path) = &args.state {
                 save_state(path, &report.checkpoint_note)?;
