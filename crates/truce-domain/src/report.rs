@@ -382,6 +382,53 @@ pub struct ClaimInput {
 }
 
 impl ReportInput {
+    /// The input that parses back into `report` (sealed fields are not part of a report).
+    pub fn from_report(report: &Report) -> ReportInput {
+        ReportInput {
+            external_id: report.external_id.clone(),
+            source: SourceInput {
+                source_type: report.source.source_type,
+                name: report.source.name.clone(),
+                owner: report.source.owner.clone(),
+                channel: report.source.channel.clone(),
+                grading: String::from(report.source.grading),
+            },
+            time: TimeInput {
+                start: report.time.start.to_rfc3339(),
+                end: Some(report.time.end.to_rfc3339()),
+                precision: report.time.precision,
+            },
+            location: LocationInput {
+                latitude: report.location.latitude.degrees(),
+                longitude: report.location.longitude.degrees(),
+                precision: report.location.precision,
+                name: report.location.name.clone(),
+            },
+            actor1: report.actor1.clone(),
+            actor2: report.actor2.clone(),
+            act: report.act.as_ref().map(ToString::to_string),
+            acled_event_type: report.acled_event_type.clone(),
+            acled_sub_event_type: report.acled_sub_event_type.clone(),
+            narrative: report.narrative.clone(),
+            language: report.language.clone(),
+            claims: report
+                .claims
+                .iter()
+                .map(|claim| ClaimInput {
+                    claimant: claim.claimant.clone(),
+                    claimant_party: claim.claimant_party.as_ref().map(ToString::to_string),
+                    stance: claim.stance,
+                    category: claim.category,
+                    low: i64::from(claim.deaths.low),
+                    best: i64::from(claim.deaths.best),
+                    high: i64::from(claim.deaths.high),
+                })
+                .collect(),
+            submitter_identity: None,
+            protected_source: None,
+        }
+    }
+
     /// Checks every field; returns the report or every error found.
     pub fn parse(&self) -> Result<Report, Vec<FieldError>> {
         let mut errors = Vec::new();

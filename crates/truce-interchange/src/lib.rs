@@ -1,0 +1,22 @@
+//! `truce-interchange`: reading and writing the formats the field already
+//! uses. Readers turn rows into [`truce_domain::report::ReportInput`]s (the
+//! domain then checks them); a bad row is an error naming its line, never a
+//! reason to stop. Writers take plain export records.
+//!
+//! - [`ucdp`]: UCDP GED rows, from CSV (full or cut-down schema) and GeoJSON.
+//! - [`jsonl`]: truce's own JSON Lines of reports.
+//! - [`export`]: incidents as UCDP-style CSV and GeoJSON.
+//!
+//! No file or network I/O: callers hand in readers and strings.
+
+pub mod export;
+pub mod jsonl;
+pub mod ucdp;
+
+/// One input row that could not become a report: where and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct RowError {
+    pub line: u64,
+    pub reason: String,
+}
