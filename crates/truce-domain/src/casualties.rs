@@ -8,8 +8,11 @@
 //! - denials and disputes give no figure;
 //! - **best** is the median of the counted claims' best figures (the lower
 //!   middle one for an even count), **low** the smallest low, **high** the
-//!   largest high, so that low ≤ best ≤ high always holds for the estimate
-//!   even where a claim breaks it.
+//!   largest high, so that low ≤ best ≤ high holds for a combined estimate
+//!   even where a claim breaks it;
+//! - a single counted claim stands as published, order and all (a curated
+//!   dataset's figures are not corrected behind its back; the report carries
+//!   a warning instead).
 //!
 //! The incident's total is the same rule over claims of a total (UCDP's
 //! low, best and high) when there are any, else the sum of the categories.
@@ -74,8 +77,10 @@ fn estimate_category(claims: &[WeighedClaim], category: DeathCategory) -> Option
 }
 
 fn combine(claims: &[&WeighedClaim]) -> Option<Figure> {
-    if claims.is_empty() {
-        return None;
+    match claims {
+        [] => return None,
+        [only] => return Some(only.claim.deaths),
+        _ => {}
     }
     let mut bests: Vec<u32> = claims.iter().map(|c| c.claim.deaths.best).collect();
     bests.sort_unstable();

@@ -19,7 +19,7 @@ pub enum Event {
     },
     ReportFiled {
         report_id: u64,
-        report: Report,
+        report: Box<Report>,
         /// The salted commitment to the sealed fields, if the report has any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sealed_commitment: Option<String>,

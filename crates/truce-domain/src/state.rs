@@ -11,10 +11,17 @@ use std::collections::HashMap;
 /// What a caller asks for.
 #[derive(Clone, Debug)]
 pub enum Command {
+    /// Register (a version of) the agreement; its text lives in the data directory, its hash in the log.
+    RegisterAgreement {
+        agreement_id: crate::codes::Code,
+        version: u32,
+        title: String,
+        document_sha256: String,
+    },
     /// File a report. `correlate: false` gives it an incident of its own
     /// (curated datasets such as UCDP GED, one incident a row).
     FileReport {
-        report: Report,
+        report: Box<Report>,
         sealed_commitment: Option<String>,
         correlate: bool,
     },
@@ -150,6 +157,17 @@ impl State {
 /// report already filed (same source, same external id) causes nothing.
 pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainError> {
     match command {
+        Command::RegisterAgreement {
+            agreement_id,
+            version,
+            title,
+            document_sha256,
+        } => Ok(vec![Event::AgreementRegistered {
+            agreement_id: agreement_id.clone(),
+            version: *version,
+            title: title.clone(),
+            document_sha256: document_sha256.clone(),
+        }]),
         Command::FileReport {
             report,
             sealed_commitment,

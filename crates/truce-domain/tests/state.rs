@@ -29,7 +29,7 @@ fn run(state: &mut State, log: &mut Vec<Event>, command: Command) -> Result<Vec<
 
 fn file(report: Report) -> Command {
     Command::FileReport {
-        report,
+        report: Box::new(report),
         sealed_commitment: None,
         correlate: true,
     }

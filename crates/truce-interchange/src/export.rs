@@ -2,6 +2,8 @@
 //! columns or as a GeoJSON FeatureCollection of points.
 
 use serde::Serialize;
+use truce_domain::casualties::{WeighedClaim, estimate};
+use truce_domain::report::{DeathCategory, Report, SourceType};
 
 /// An incident as exported: where and when, who, and its casualty estimate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -24,6 +26,57 @@ pub struct IncidentRecord {
     pub high: u32,
     pub number_of_sources: u32,
     pub status: String,
+}
+
+impl IncidentRecord {
+    /// The record of incident `id` from its reports: the earliest start and
+    /// latest end, the most precise place, the first report's sides, and the
+    /// casualty estimate of `truce_domain::casualties` over all their claims.
+    pub fn from_reports(id: u64, status: &str, reports: &[Report]) -> Option<IncidentRecord> {
+        let first = reports.first()?;
+        let located = reports.iter().min_by(|a, b| {
+            a.location
+                .precision
+                .radius_km()
+                .total_cmp(&b.location.precision.radius_km())
+        })?;
+        let claims: Vec<WeighedClaim> = reports
+            .iter()
+            .flat_map(|report| {
+                let interested = report.source.source_type == SourceType::Party;
+                report.claims.iter().map(move |claim| WeighedClaim {
+                    claim,
+                    interested: interested || claim.claimant_party.is_some(),
+                })
+            })
+            .collect();
+        let estimate = estimate(&claims);
+        let deaths = |category| estimate.by_category.get(&category).map(|f| f.best).unwrap_or(0);
+        let mut sources: Vec<&str> = reports.iter().map(|r| r.source.name.as_str()).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        let day = |time: chrono::DateTime<chrono::FixedOffset>| time.date_naive().to_string();
+        Some(IncidentRecord {
+            id,
+            date_start: day(reports.iter().map(|r| r.time.start).min()?),
+            date_end: day(reports.iter().map(|r| r.time.end).max()?),
+            latitude: located.location.latitude.degrees(),
+            longitude: located.location.longitude.degrees(),
+            where_prec: located.location.precision.ucdp_code(),
+            date_prec: reports.iter().map(|r| r.time.precision.ucdp_code()).min()?,
+            side_a: first.actor1.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+            side_b: first.actor2.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+            deaths_a: deaths(DeathCategory::SideA),
+            deaths_b: deaths(DeathCategory::SideB),
+            deaths_civilians: deaths(DeathCategory::Civilians),
+            deaths_unknown: deaths(DeathCategory::Unknown),
+            low: estimate.total.low,
+            best: estimate.total.best,
+            high: estimate.total.high,
+            number_of_sources: sources.len() as u32,
+            status: status.to_string(),
+        })
+    }
 }
 
 /// CSV with UCDP GED's column names (those truce has), one row an incident.

@@ -16,6 +16,7 @@ mod engine;
 mod entry;
 mod error;
 pub mod projections;
+pub mod queries;
 mod reader;
 mod rebuild;
 mod schema;

@@ -32,7 +32,7 @@ fn submission(source: &str, latitude: f64, sealed: Option<&str>) -> Submission {
     let sealed_commitment = sealed.as_ref().map(|(salt, plaintext)| commitment(salt, plaintext));
     Submission {
         command: Command::FileReport {
-            report,
+            report: Box::new(report),
             sealed_commitment,
             correlate: true,
         },

@@ -23,13 +23,45 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
-    /// Create a data directory with a new log key.
+    /// Create a data directory with a new log key, registering the agreement if one is given.
     Init {
         #[arg(long)]
         data: PathBuf,
-        /// The log's origin (its checkpoint's first line and key name), e.g. truce.example/doha-ceasefire.
+        /// The agreement (TOML, see examples/doha-ceasefire.toml).
+        #[arg(long, required_unless_present = "origin")]
+        agreement: Option<PathBuf>,
+        /// The log's origin (its checkpoint's first line and key name); by default from the agreement's id.
         #[arg(long)]
-        origin: String,
+        origin: Option<String>,
+    },
+    /// Import reports or incidents from a file.
+    Import {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, value_enum)]
+        format: ImportFormat,
+        /// Reports go through correlation; incidents stay one a row. Default: incidents for UCDP, reports otherwise.
+        #[arg(long = "as", value_enum)]
+        import_as: Option<ImportAs>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        file: PathBuf,
+    },
+    /// Export incidents or reports.
+    Export {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Where to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Replay the log into fresh projections and compare them with the live ones.
+    Rebuild {
+        #[arg(long)]
+        data: PathBuf,
     },
     /// Serve a data directory.
     Serve {
@@ -38,7 +70,7 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
-    /// Recompute the log's root from every stored entry and check every stored tile.
+    /// Check everything: the log (as `truce log audit`) and every projected row and sealed field against it.
     Audit {
         #[arg(long)]
         data: PathBuf,
@@ -49,6 +81,32 @@ pub enum Command {
     /// Measure truce's speed.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ImportFormat {
+    /// truce's JSON Lines of reports.
+    Jsonl,
+    /// UCDP GED CSV.
+    Ucdp,
+    /// UCDP GED GeoJSON.
+    UcdpGeojson,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportAs {
+    Reports,
+    Incidents,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Reports as JSON Lines (re-importable).
+    Jsonl,
+    /// Incidents with UCDP GED's columns.
+    UcdpCsv,
+    /// Incidents as a GeoJSON FeatureCollection.
+    Geojson,
 }
 
 #[derive(Subcommand)]
@@ -63,8 +121,14 @@ pub enum LogCommand {
         #[arg(long)]
         dir: PathBuf,
     },
-    /// Append the lines of standard input as entries, printing each acknowledged index.
+    /// Append the lines of standard input as raw entries, printing each acknowledged index
+    /// (for a log that holds no ceasefire record: one made with `truce init --origin`).
     Append {
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Recompute the log's root from every stored entry and check every stored tile (the log alone).
+    Audit {
         #[arg(long)]
         data: PathBuf,
     },

@@ -83,7 +83,7 @@ fn every_acknowledged_entry_survives_sigkill() {
     );
     // The writer reopens after the last crash (it rechecks the root), and the audit passes.
     let audit = Command::new(TRUCE)
-        .args(["audit", "--data", data.to_str().unwrap()])
+        .args(["log", "audit", "--data", data.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stderr));

@@ -50,7 +50,10 @@ fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
         .output()
         .unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
-    assert!(String::from_utf8_lossy(&verify.stdout).contains("at size 600"));
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("at size 1201"),
+        "the agreement and 600 reports, two events each"
+    );
     drop(first);
 
     // A second demo replaces the first, with a new key.

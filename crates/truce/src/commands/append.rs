@@ -14,6 +14,12 @@ const IN_FLIGHT_MAX: usize = 4096;
 
 pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
     let dir = DataDir::open(data)?;
+    if dir.path().join("agreement.toml").exists() {
+        anyhow::bail!(
+            "{} holds a ceasefire record: raw entries would not be events (use `truce import`)",
+            data.display()
+        );
+    }
     let sequencer = Sequencer::start(
         LogWriter::open(&dir.database(), dir.signer()?)?,
         SequencerConfig::default(),

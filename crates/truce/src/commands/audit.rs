@@ -1,13 +1,22 @@
-//! `truce audit`: recompute the log's root from every stored entry, check
-//! every entry bundle against its stored tile hash, and the checkpoint's signature.
+//! `truce audit` and `truce log audit`: recompute the log's root from every
+//! stored entry, check every entry bundle against its stored tile hash and
+//! the checkpoint's signature; `truce audit` then replays the log into fresh
+//! projections and names every live row (and sealed field) that differs.
 
 use crate::datadir::DataDir;
 use std::path::Path;
 use std::process::ExitCode;
 use truce_log::SignedCheckpoint;
-use truce_store::{LogReader, audit_log};
+use truce_store::{LogReader, audit_log, audit_projections};
 
-pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
+/// What to check: the log alone, or the log and everything derived from it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    LogOnly,
+    Everything,
+}
+
+pub fn run(data: &Path, scope: Scope) -> anyhow::Result<ExitCode> {
     let dir = DataDir::open(data)?;
     let reader = LogReader::open(&dir.database())?;
     match audit_log(&reader) {
@@ -18,7 +27,26 @@ pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
                 "ok: {} entries ({} bytes) hash to the signed root {}",
                 report.checkpoint.size, report.entry_bytes, report.checkpoint.root
             );
-            Ok(ExitCode::SUCCESS)
+            if scope == Scope::LogOnly {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let live = rusqlite::Connection::open(dir.database())?;
+            truce_store::projections::create(&live)?;
+            let projections = audit_projections(&live, &reader)?;
+            let problems: Vec<&String> = projections
+                .differences
+                .iter()
+                .chain(&projections.broken_seals)
+                .collect();
+            if problems.is_empty() {
+                println!("ok: the projections match the log (digest {})", projections.live_digest);
+                return Ok(ExitCode::SUCCESS);
+            }
+            eprintln!("AUDIT FAILED: {} rows do not match the log:", problems.len());
+            for problem in problems {
+                eprintln!("  {problem}");
+            }
+            Ok(ExitCode::FAILURE)
         }
         Err(error) => {
             eprintln!("AUDIT FAILED: {error}");

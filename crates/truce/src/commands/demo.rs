@@ -1,17 +1,21 @@
-//! `truce demo`: a fresh data directory seeded with sample log entries,
-//! served on localhost, with `demo-credentials.json` telling a newcomer
-//! where it is and which key verifies it. The seeded ceasefire scenario
-//! replaces the sample entries once the domain lands.
+//! `truce demo`: a fresh data directory seeded with the example agreement
+//! and synthetic reports (correlated into incidents), served on localhost,
+//! with `demo-credentials.json` telling a newcomer where it is and which key
+//! verifies it. The full scenario (roles, determinations) grows with the
+//! next issues.
 
 use crate::datadir::DataDir;
 use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
-use truce_store::{LogEntry, LogWriter};
+use truce_domain::agreement::Agreement;
+use truce_domain::state::Command;
+use truce_domain::synthetic::{SyntheticWorld, generate};
+use truce_store::{Engine, LogWriter, Submission};
 
 pub const DEMO_ORIGIN: &str = "demo.truce.example/doha-ceasefire";
-const SAMPLE_ENTRIES: u64 = 600;
 
 pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
     let dir = fresh_demo_dir(data)?;
@@ -39,28 +43,51 @@ fn fresh_demo_dir(data: &Path) -> anyhow::Result<DataDir> {
     DataDir::create(data, DEMO_ORIGIN)
 }
 
-fn seed(dir: &DataDir) -> anyhow::Result<()> {
-    let mut writer = LogWriter::open(&dir.database(), dir.signer()?)?;
-    let entries: Vec<LogEntry> = (0..SAMPLE_ENTRIES).map(sample_entry).collect();
-    writer.append_batch(&entries[..10])?;
-    writer.append_batch(&entries[10..])?;
-    Ok(())
-}
+/// The example agreement, embedded so the demo needs no file.
+const AGREEMENT: &str = include_str!("../../../../examples/doha-ceasefire.toml");
+const SEEDED_REPORTS: usize = 600;
 
-fn sample_entry(sequence: u64) -> LogEntry {
-    let kinds = [
-        "report.filed",
-        "claim.recorded",
-        "evidence.registered",
-        "incident.opened",
-    ];
-    let body = serde_json::json!({
-        "sample": true,
-        "sequence": sequence,
-        "kind": kinds[(sequence % 4) as usize],
-        "note": "sample entry: the seeded ceasefire scenario replaces these",
-    });
-    LogEntry::new(serde_json::to_vec(&body).expect("json")).expect("small")
+fn seed(dir: &DataDir) -> anyhow::Result<()> {
+    let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
+    let agreement = Agreement::from_toml(AGREEMENT).map_err(|e| anyhow::anyhow!("the embedded agreement: {e}"))?;
+    std::fs::write(dir.path().join("agreement.toml"), AGREEMENT)?;
+    let register = Command::RegisterAgreement {
+        agreement_id: agreement.id.clone(),
+        version: agreement.version,
+        title: agreement.title.clone(),
+        document_sha256: hex::encode(Sha256::digest(AGREEMENT.as_bytes())),
+    };
+    engine.submit(vec![Submission {
+        command: register,
+        by: "admin".into(),
+        sealed: None,
+    }])?;
+    let world = SyntheticWorld {
+        incidents_per_day: 4.0,
+        seed: 2025,
+    };
+    let submissions = generate(world, SEEDED_REPORTS)
+        .into_iter()
+        .take(SEEDED_REPORTS)
+        .map(|labelled| {
+            let report = labelled
+                .input
+                .parse()
+                .map_err(|e| anyhow::anyhow!("a seeded report: {e:?}"))?;
+            let command = Command::FileReport {
+                report: Box::new(report),
+                sealed_commitment: None,
+                correlate: true,
+            };
+            Ok(Submission {
+                command,
+                by: "demo".into(),
+                sealed: None,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    engine.submit(submissions)?;
+    Ok(())
 }
 
 fn announce(dir: &DataDir, bound: SocketAddr) -> anyhow::Result<()> {

@@ -4,8 +4,11 @@ mod append;
 mod audit;
 mod bench_log;
 mod demo;
+mod export;
+mod import;
 mod init;
 mod mirror;
+mod rebuild;
 mod serve;
 mod verify;
 
@@ -15,9 +18,23 @@ use std::process::ExitCode;
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo { data, listen } => demo::run(&data, listen),
-        Command::Init { data, origin } => init::run(&data, &origin),
+        Command::Init {
+            data,
+            agreement,
+            origin,
+        } => init::run(&data, agreement.as_deref(), origin.as_deref()),
+        Command::Import {
+            data,
+            format,
+            import_as,
+            json,
+            file,
+        } => import::run(&data, format, import_as, json, &file),
+        Command::Export { data, format, out } => export::run(&data, format, out.as_deref()),
+        Command::Rebuild { data } => rebuild::run(&data),
         Command::Serve { data, listen } => serve::run(&data, listen),
-        Command::Audit { data } => audit::run(&data),
+        Command::Audit { data } => audit::run(&data, audit::Scope::Everything),
+        Command::Log(LogCommand::Audit { data }) => audit::run(&data, audit::Scope::LogOnly),
         Command::Log(LogCommand::Verify(args)) => verify::run(args),
         Command::Log(LogCommand::Mirror { url, dir }) => mirror::run(&url, &dir),
         Command::Log(LogCommand::Append { data }) => append::run(&data),

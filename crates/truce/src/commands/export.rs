@@ -1,0 +1,42 @@
+//! `truce export`: reports as JSON Lines (they import again unchanged), or
+//! incidents with UCDP GED's columns or as GeoJSON.
+
+use crate::cli::ExportFormat;
+use crate::datadir::DataDir;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use truce_interchange::export::{IncidentRecord, geojson, write_ucdp_csv};
+use truce_interchange::jsonl;
+use truce_store::queries;
+
+pub fn run(data: &Path, format: ExportFormat, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let dir = DataDir::open(data)?;
+    let connection = rusqlite::Connection::open(dir.database())?;
+    connection.pragma_update(None, "query_only", true)?;
+    let mut output: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match format {
+        ExportFormat::Jsonl => {
+            for report in queries::reports(&connection)? {
+                writeln!(output, "{}", jsonl::write_line(&report))?;
+            }
+        }
+        ExportFormat::UcdpCsv => write_ucdp_csv(&incident_records(&connection)?, &mut output)?,
+        ExportFormat::Geojson => {
+            serde_json::to_writer(&mut output, &geojson(&incident_records(&connection)?))?;
+            writeln!(output)?;
+        }
+    }
+    output.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn incident_records(connection: &rusqlite::Connection) -> anyhow::Result<Vec<IncidentRecord>> {
+    Ok(queries::incidents_with_reports(connection)?
+        .iter()
+        .filter_map(|incident| IncidentRecord::from_reports(incident.id, &incident.status, &incident.reports))
+        .collect())
+}

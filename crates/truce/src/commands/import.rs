@@ -1,0 +1,207 @@
+//! `truce import`: rows from a file become reports (correlated) or incidents
+//! (one a row), in batches of one transaction each. A bad row is reported
+//! with its line and reason, written to the rejects file, and skipped; the
+//! rest is imported. Importing the same file twice adds nothing.
+
+use crate::cli::{ImportAs, ImportFormat};
+use crate::datadir::DataDir;
+use anyhow::Context;
+use serde::Serialize;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use truce_domain::event::Event;
+use truce_domain::report::ReportInput;
+use truce_domain::sealed::{SealedFields, commitment};
+use truce_domain::state::Command;
+use truce_interchange::{RowError, jsonl, ucdp};
+use truce_store::{Engine, LogWriter, Outcome, Submission};
+
+/// Rows decided and committed together.
+const BATCH_ROWS: usize = 1024;
+
+#[derive(Debug, Default, Serialize)]
+pub struct ImportSummary {
+    pub rows_read: u64,
+    pub imported: u64,
+    pub already_imported: u64,
+    pub rejected: u64,
+    pub incidents_opened: u64,
+    pub rejects_file: Option<PathBuf>,
+}
+
+pub fn run(
+    data: &Path,
+    format: ImportFormat,
+    import_as: Option<ImportAs>,
+    json: bool,
+    file: &Path,
+) -> anyhow::Result<ExitCode> {
+    let dir = DataDir::open(data)?;
+    let correlate = match import_as {
+        Some(choice) => choice == ImportAs::Reports,
+        None => matches!(format, ImportFormat::Jsonl),
+    };
+    let rows = read_rows(format, file)?;
+    let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
+    let rejects_path = dir.path().join("rejects").join(format!(
+        "{}.rejects.txt",
+        file.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "import".into())
+    ));
+    let mut rejects = Rejects {
+        path: rejects_path,
+        file: None,
+    };
+    let progress = progress_bar(rows.len() as u64);
+    let mut summary = ImportSummary::default();
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let mut submissions = Vec::with_capacity(chunk.len());
+        let mut lines = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            summary.rows_read += 1;
+            match row
+                .clone()
+                .and_then(|(line, input)| submission(line, &input, correlate).map(|s| (line, s)))
+            {
+                Ok((line, submission)) => {
+                    submissions.push(submission);
+                    lines.push(line);
+                }
+                Err(error) => {
+                    summary.rejected += 1;
+                    rejects.write(&error)?;
+                }
+            }
+        }
+        for (line, outcome) in lines.into_iter().zip(engine.submit(submissions)?) {
+            match outcome {
+                Outcome::Recorded { events, .. } => {
+                    summary.imported += 1;
+                    summary.incidents_opened += events
+                        .iter()
+                        .filter(|e| matches!(e, Event::IncidentOpened { .. }))
+                        .count() as u64;
+                }
+                Outcome::Unchanged => summary.already_imported += 1,
+                Outcome::Refused(reason) => {
+                    summary.rejected += 1;
+                    rejects.write(&RowError { line, reason })?;
+                }
+            }
+        }
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish_and_clear();
+    summary.rejects_file = rejects.file.is_some().then_some(rejects.path);
+    print_summary(&summary, json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+type Row = Result<(u64, ReportInput), RowError>;
+
+fn read_rows(format: ImportFormat, file: &Path) -> anyhow::Result<Vec<Row>> {
+    let open = || std::fs::File::open(file).with_context(|| format!("opening {}", file.display()));
+    Ok(match format {
+        ImportFormat::Jsonl => std::io::BufReader::new(open()?)
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
+            .map(|(i, line)| {
+                let line_number = i as u64 + 1;
+                let text = line.map_err(|e| RowError {
+                    line: line_number,
+                    reason: e.to_string(),
+                })?;
+                jsonl::parse_line(line_number, &text).map(|input| (line_number, input))
+            })
+            .collect(),
+        ImportFormat::Ucdp => ucdp::read_csv(open()?)
+            .enumerate()
+            .map(|(i, row)| with_line(i, row))
+            .collect(),
+        ImportFormat::UcdpGeojson => {
+            let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            ucdp::read_geojson(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+                .into_iter()
+                .enumerate()
+                .map(|(i, row)| row.map(|input| (i as u64 + 1, input)))
+                .collect()
+        }
+    })
+}
+
+/// CSV rows carry their line inside errors; good rows get theirs from the position (header is line 1).
+fn with_line(index: usize, row: Result<ReportInput, RowError>) -> Row {
+    row.map(|input| (index as u64 + 2, input))
+}
+
+fn submission(line: u64, input: &ReportInput, correlate: bool) -> Result<Submission, RowError> {
+    let report = input.parse().map_err(|errors| RowError {
+        line,
+        reason: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+    })?;
+    let fields = SealedFields {
+        submitter_identity: input.submitter_identity.clone(),
+        protected_source: input.protected_source.clone(),
+    };
+    let sealed = (!fields.is_empty()).then(|| {
+        let mut salt = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
+        (salt, fields.plaintext())
+    });
+    let sealed_commitment = sealed.as_ref().map(|(salt, plaintext)| commitment(salt, plaintext));
+    Ok(Submission {
+        command: Command::FileReport {
+            report: Box::new(report),
+            sealed_commitment,
+            correlate,
+        },
+        by: "import".into(),
+        sealed,
+    })
+}
+
+struct Rejects {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl Rejects {
+    fn write(&mut self, error: &RowError) -> anyhow::Result<()> {
+        if self.file.is_none() {
+            std::fs::create_dir_all(self.path.parent().expect("in a directory"))?;
+            self.file = Some(std::fs::File::create(&self.path)?);
+        }
+        writeln!(self.file.as_mut().expect("opened"), "{error}")?;
+        Ok(())
+    }
+}
+
+fn progress_bar(rows: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(rows);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows, {per_sec}, {eta} left").expect("template"),
+    );
+    bar
+}
+
+fn print_summary(summary: &ImportSummary, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(summary)?);
+        return Ok(());
+    }
+    println!(
+        "{} rows read: {} imported, {} already imported, {} rejected; {} incidents opened",
+        summary.rows_read, summary.imported, summary.already_imported, summary.rejected, summary.incidents_opened
+    );
+    if let Some(path) = &summary.rejects_file {
+        println!("rejected rows, with their line and reason: {}", path.display());
+    }
+    Ok(())
+}

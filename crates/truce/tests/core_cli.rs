@@ -1,0 +1,223 @@
+//! The core as a user drives it: init with the agreement, import UCDP GED,
+//! export it back with the same death counts, import twice (nothing added),
+//! rebuild equal to the live projections, and an audit that names a row
+//! edited behind truce's back.
+
+use std::path::Path;
+use std::process::Command;
+
+const TRUCE: &str = env!("CARGO_BIN_EXE_truce");
+
+fn truce(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(TRUCE).args(args).output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (
+        output.status.code().unwrap_or(-1),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
+}
+
+fn example() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/doha-ceasefire.toml")
+        .display()
+        .to_string()
+}
+
+fn sample() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/ucdp-afghanistan-2020-sample.csv")
+        .display()
+        .to_string()
+}
+
+fn sums(csv_path: &Path) -> (usize, [u64; 3]) {
+    let mut reader = csv::Reader::from_path(csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (low, best, high) = (column("low"), column("best"), column("high"));
+    let mut rows = 0;
+    let mut totals = [0u64; 3];
+    for record in reader.records() {
+        let record = record.unwrap();
+        if record[column("latitude")].parse::<f64>().unwrap().abs() > 90.0 {
+            continue; // the sample's deliberately bad row
+        }
+        rows += 1;
+        for (total, index) in totals.iter_mut().zip([low, best, high]) {
+            *total += record[index].parse::<u64>().unwrap();
+        }
+    }
+    (rows, totals)
+}
+
+fn init(dir: &Path) -> String {
+    let data = dir.join("data").display().to_string();
+    let (code, out, err) = truce(&["init", "--data", &data, "--agreement", &example()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("registered agreement DOHA-2025"), "{out}");
+    data
+}
+
+#[test]
+fn import_export_rebuild_and_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = init(dir.path());
+    let (code, out, err) = truce(&["import", "--data", &data, "--format", "ucdp", "--json", &sample()]);
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            summary["rows_read"].as_u64(),
+            summary["imported"].as_u64(),
+            summary["rejected"].as_u64()
+        ),
+        (Some(31), Some(30), Some(1))
+    );
+    assert_eq!(
+        summary["incidents_opened"].as_u64(),
+        Some(30),
+        "UCDP rows are incidents, one a row"
+    );
+    let rejects = std::fs::read_to_string(summary["rejects_file"].as_str().unwrap()).unwrap();
+    assert!(
+        rejects.starts_with("line 32: location.latitude: 135.8 is not from -90 to 90"),
+        "{rejects}"
+    );
+
+    let (_, out, _) = truce(&["import", "--data", &data, "--format", "ucdp", "--json", &sample()]);
+    let again: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (again["imported"].as_u64(), again["already_imported"].as_u64()),
+        (Some(0), Some(30))
+    );
+
+    let exported = dir.path().join("out.csv");
+    let (code, _, err) = truce(&[
+        "export",
+        "--data",
+        &data,
+        "--format",
+        "ucdp-csv",
+        "--out",
+        exported.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sums(&exported), sums(Path::new(&sample())));
+
+    let jsonl = dir.path().join("reports.jsonl");
+    truce(&[
+        "export",
+        "--data",
+        &data,
+        "--format",
+        "jsonl",
+        "--out",
+        jsonl.to_str().unwrap(),
+    ]);
+    let (_, out, _) = truce(&[
+        "import",
+        "--data",
+        &data,
+        "--format",
+        "jsonl",
+        "--json",
+        jsonl.to_str().unwrap(),
+    ]);
+    let round_trip: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (round_trip["imported"].as_u64(), round_trip["already_imported"].as_u64()),
+        (Some(0), Some(30))
+    );
+    let (code, out, _) = truce(&["export", "--data", &data, "--format", "geojson"]);
+    assert_eq!(code, 0);
+    let geojson: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(geojson["features"].as_array().unwrap().len(), 30);
+
+    let (code, out, _) = truce(&["rebuild", "--data", &data]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("equal"));
+    let (code, out, _) = truce(&["audit", "--data", &data]);
+    assert_eq!(code, 0, "{out}");
+
+    let connection = rusqlite::Connection::open(Path::new(&data).join("truce.db")).unwrap();
+    connection
+        .execute(
+            "UPDATE claims SET best = best + 1 WHERE report_id = 7 AND category = 'total'",
+            [],
+        )
+        .unwrap();
+    let (code, _, err) = truce(&["audit", "--data", &data]);
+    assert_ne!(code, 0);
+    assert!(err.contains("claims row 7,4 differs"), "{err}");
+    let (code, _, _) = truce(&["rebuild", "--data", &data]);
+    assert_ne!(code, 0);
+}
+
+#[test]
+fn a_broken_agreement_is_refused_with_its_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.toml");
+    let text = std::fs::read_to_string(example())
+        .unwrap()
+        .replace("approvals_required = 2", "approvals_required = 5");
+    std::fs::write(&broken, text).unwrap();
+    let data = dir.path().join("data");
+    let (code, _, err) = truce(&[
+        "init",
+        "--data",
+        data.to_str().unwrap(),
+        "--agreement",
+        broken.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("process.approvals_required: must be from 1 to 2, not 5"),
+        "{err}"
+    );
+    assert!(!data.exists(), "nothing is created for a refused agreement");
+}
+
+#[test]
+fn the_real_afghanistan_2020_file_round_trips_its_death_counts() {
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ucdp_ged_afghanistan_2020_clustered.csv");
+    if !source.exists() {
+        eprintln!(
+            "SKIPPED: {} is absent (a user's clone); import_export_rebuild_and_audit covers the same code",
+            source.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = init(dir.path());
+    let (code, out, err) = truce(&[
+        "import",
+        "--data",
+        &data,
+        "--format",
+        "ucdp",
+        "--json",
+        source.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (summary["imported"].as_u64(), summary["incidents_opened"].as_u64()),
+        (Some(3317), Some(3317))
+    );
+    let exported = dir.path().join("out.csv");
+    truce(&[
+        "export",
+        "--data",
+        &data,
+        "--format",
+        "ucdp-csv",
+        "--out",
+        exported.to_str().unwrap(),
+    ]);
+    let (rows, totals) = sums(&exported);
+    assert_eq!((rows, totals), sums(&source));
+    assert_eq!(totals[1], 20_834);
+}
