@@ -17,8 +17,12 @@
 //! Reports known only to the country or to the month or year are too vague
 //! to place: they open an incident of their own, for a monitor to merge.
 //!
-//! Incidents are indexed in a grid of half-degree cells and days, so finding
-//! the candidates costs the few cells a report touches, not a scan.
+//! Incidents are indexed in a grid of one-degree cells and two-day buckets,
+//! so finding the candidates costs the few cells a report touches, not a
+//! scan. An incident that grows is indexed under its new cells too; its old
+//! cells stay until a merge or split, and every candidate is checked against
+//! the incident's current footprint, so a stale cell costs a look, never a
+//! wrong answer.
 
 use crate::codes::Code;
 use crate::report::{Report, TimePrecision};
@@ -119,8 +123,10 @@ pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     2.0 * 6371.0088 * a.sqrt().asin()
 }
 
-const CELL_DEGREES: f64 = 0.5;
-const BUCKET_SECONDS: i64 = 86_400;
+/// Grid cells of one degree and two days: at 30 incidents a day over the
+/// region a cell holds about one incident, and a report touches few cells.
+const CELL_DEGREES: f64 = 1.0;
+const BUCKET_SECONDS: i64 = 2 * 86_400;
 
 type Cell = (i32, i32, i64);
 
@@ -131,7 +137,7 @@ pub struct Correlator {
     footprints: HashMap<u64, IncidentFootprint>,
     grid: HashMap<Cell, Vec<u64>>,
     /// The cells each incident is indexed under, to unindex it.
-    cells_of: HashMap<u64, Vec<Cell>>,
+    cells_of: HashMap<u64, HashSet<Cell>>,
 }
 
 impl Correlator {
@@ -252,24 +258,27 @@ impl Correlator {
         let Some(mut footprint) = self.footprints.remove(&incident) else {
             return;
         };
-        self.unindex(incident);
         change(&mut footprint);
         if footprint.placeable {
             self.index(incident, &footprint);
+        } else {
+            self.unindex(incident);
         }
         self.footprints.insert(incident, footprint);
     }
 
+    /// Indexes `incident` under every cell of `footprint` it is not under yet.
     fn index(&mut self, incident: u64, footprint: &IncidentFootprint) {
         // A report and an incident may join only if their discs, each widened
         // by half the distance rule, meet, and likewise their times: so each
         // is indexed under, and looks in, the cells of its own widened disc.
         let reach_km = footprint.radius_km + self.rules.distance_km / 2.0;
-        let cells = cells(footprint, reach_km, self.rules.window_hours * 3600 / 2);
-        for cell in &cells {
-            self.grid.entry(*cell).or_default().push(incident);
+        let known = self.cells_of.entry(incident).or_default();
+        for cell in cells(footprint, reach_km, self.rules.window_hours * 3600 / 2) {
+            if known.insert(cell) {
+                self.grid.entry(cell).or_default().push(incident);
+            }
         }
-        self.cells_of.insert(incident, cells);
     }
 
     fn unindex(&mut self, incident: u64) {

@@ -17,22 +17,16 @@ pub enum Event {
         /// SHA-256 of the TOML document, which is kept in the blob store.
         document_sha256: String,
     },
+    /// A report was filed and placed: it opened an incident or joined one.
     ReportFiled {
         report_id: u64,
+        placement: Placement,
         report: Box<Report>,
         /// The salted commitment to the sealed fields, if the report has any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sealed_commitment: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         warnings: Vec<String>,
-    },
-    IncidentOpened {
-        incident_id: u64,
-        report_id: u64,
-    },
-    ReportJoinedIncident {
-        incident_id: u64,
-        report_id: u64,
     },
     IncidentsMerged {
         into: u64,
@@ -45,6 +39,22 @@ pub enum Event {
         report_ids: Vec<u64>,
         reason: String,
     },
+}
+
+/// Where a filed report went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    OpenedIncident(u64),
+    JoinedIncident(u64),
+}
+
+impl Placement {
+    pub fn incident(self) -> u64 {
+        match self {
+            Placement::OpenedIncident(incident) | Placement::JoinedIncident(incident) => incident,
+        }
+    }
 }
 
 /// An event with when and by whom it was recorded: one log entry.

@@ -218,6 +218,72 @@ pub enum Stance {
     Dispute,
 }
 
+impl LocationPrecision {
+    /// The name used in JSON and in the projections.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationPrecision::Exact => "exact",
+            LocationPrecision::Within25Km => "within25_km",
+            LocationPrecision::District => "district",
+            LocationPrecision::Province => "province",
+            LocationPrecision::LinearFeature => "linear_feature",
+            LocationPrecision::Country => "country",
+            LocationPrecision::InternationalWaters => "international_waters",
+        }
+    }
+}
+
+impl TimePrecision {
+    /// The name used in JSON and in the projections.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimePrecision::Hour => "hour",
+            TimePrecision::Day => "day",
+            TimePrecision::Days => "days",
+            TimePrecision::Week => "week",
+            TimePrecision::Month => "month",
+            TimePrecision::Year => "year",
+        }
+    }
+}
+
+impl Stance {
+    /// The name used in JSON and in the projections.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stance::Assert => "assert",
+            Stance::Deny => "deny",
+            Stance::Dispute => "dispute",
+        }
+    }
+}
+
+impl SourceType {
+    /// The name used in JSON and in the projections.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceType::Party => "party",
+            SourceType::Monitor => "monitor",
+            SourceType::Media => "media",
+            SourceType::Sensor => "sensor",
+            SourceType::Public => "public",
+        }
+    }
+}
+
+impl DeathCategory {
+    /// The name used in JSON and in the projections.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeathCategory::SideA => "side_a",
+            DeathCategory::SideB => "side_b",
+            DeathCategory::Civilians => "civilians",
+            DeathCategory::Unknown => "unknown",
+            DeathCategory::Total => "total",
+        }
+    }
+}
+
 /// Who died, as UCDP GED counts them, or all deaths without a breakdown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -294,6 +360,13 @@ fn field_error(field: &str, message: impl Into<String>) -> FieldError {
         message: message.into(),
     }
 }
+
+/// The longest name, identifier or label a report may carry, in bytes.
+pub const NAME_BYTES_MAX: usize = 300;
+/// The longest narrative, in bytes.
+pub const NARRATIVE_BYTES_MAX: usize = 20_000;
+/// The most claims one report may carry.
+pub const CLAIMS_MAX: usize = 50;
 
 /// A report as submitted (JSON). Unknown fields are refused.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -440,6 +513,14 @@ impl ReportInput {
         if self.external_id.trim().is_empty() {
             keep(Err(field_error("external_id", "must not be empty")));
         }
+        for (field, length, max) in self.lengths() {
+            if length > max {
+                keep(Err(field_error(
+                    field,
+                    format!("is {length} bytes; at most {max} are allowed"),
+                )));
+            }
+        }
         let grading = Grading::parse(&self.source.grading);
         if grading.is_none() {
             keep(Err(field_error(
@@ -505,6 +586,37 @@ impl ReportInput {
             }),
             _ => Err(errors),
         }
+    }
+
+    /// The length of every text field, with its limit. The limits keep any
+    /// report's event well inside a log entry (64 KiB); long documents belong
+    /// in the evidence store.
+    fn lengths(&self) -> Vec<(&'static str, usize, usize)> {
+        let short = |name: &'static str, text: &str| (name, text.len(), NAME_BYTES_MAX);
+        let optional =
+            |name: &'static str, text: &Option<String>| (name, text.as_ref().map_or(0, String::len), NAME_BYTES_MAX);
+        let mut lengths = vec![
+            short("external_id", &self.external_id),
+            short("source.name", &self.source.name),
+            optional("source.owner", &self.source.owner),
+            short("source.channel", &self.source.channel),
+            optional("location.name", &self.location.name),
+            optional("act", &self.act),
+            optional("acled_event_type", &self.acled_event_type),
+            optional("acled_sub_event_type", &self.acled_sub_event_type),
+            short("language", &self.language),
+            ("narrative", self.narrative.len(), NARRATIVE_BYTES_MAX),
+            ("claims", self.claims.len(), CLAIMS_MAX),
+            optional("submitter_identity", &self.submitter_identity),
+            optional("protected_source", &self.protected_source),
+        ];
+        for actor in [&self.actor1, &self.actor2].into_iter().flatten() {
+            lengths.push(short("actor.name", &actor.name));
+        }
+        for claim in &self.claims {
+            lengths.push(short("claims.claimant", &claim.claimant));
+        }
+        lengths
     }
 
     fn parse_time(&self) -> Result<EventTime, FieldError> {

@@ -4,7 +4,7 @@
 //! of the log through `evolve` rebuilds the state exactly.
 
 use crate::correlate::{CorrelationRules, Correlator, IncidentFootprint};
-use crate::event::Event;
+use crate::event::{Event, Placement};
 use crate::report::Report;
 use std::collections::HashMap;
 
@@ -54,8 +54,8 @@ pub enum DomainError {
 #[derive(Clone, Debug)]
 pub struct State {
     correlator: Correlator,
-    /// (source name, external id) of every report, to make filing idempotent.
-    filed: HashMap<(String, String), u64>,
+    /// Source name, then external id, of every report: filing is idempotent.
+    filed: HashMap<String, HashMap<String, u64>>,
     footprints: HashMap<u64, IncidentFootprint>,
     incident_of: HashMap<u64, u64>,
     members: HashMap<u64, Vec<u64>>,
@@ -99,25 +99,28 @@ impl State {
     pub fn evolve(&mut self, event: &Event) {
         match event {
             Event::AgreementRegistered { .. } => {}
-            Event::ReportFiled { report_id, report, .. } => {
+            Event::ReportFiled {
+                report_id,
+                report,
+                placement,
+                ..
+            } => {
                 self.filed
-                    .insert((report.source.name.clone(), report.external_id.clone()), *report_id);
-                self.footprints
-                    .insert(*report_id, IncidentFootprint::of(report, &self.correlator.rules()));
+                    .entry(report.source.name.clone())
+                    .or_default()
+                    .insert(report.external_id.clone(), *report_id);
+                let footprint = IncidentFootprint::of(report, &self.correlator.rules());
+                match *placement {
+                    Placement::OpenedIncident(incident) => {
+                        self.correlator.open_footprint(incident, footprint.clone());
+                        self.next_incident = self.next_incident.max(incident + 1);
+                    }
+                    Placement::JoinedIncident(incident) => self.correlator.join_footprint(incident, &footprint),
+                }
+                self.footprints.insert(*report_id, footprint);
+                self.incident_of.insert(*report_id, placement.incident());
+                self.members.entry(placement.incident()).or_default().push(*report_id);
                 self.next_report = self.next_report.max(report_id + 1);
-            }
-            Event::IncidentOpened { incident_id, report_id } => {
-                self.correlator
-                    .open_footprint(*incident_id, self.footprints[report_id].clone());
-                self.incident_of.insert(*report_id, *incident_id);
-                self.members.entry(*incident_id).or_default().push(*report_id);
-                self.next_incident = self.next_incident.max(incident_id + 1);
-            }
-            Event::ReportJoinedIncident { incident_id, report_id } => {
-                self.correlator
-                    .join_footprint(*incident_id, &self.footprints[report_id]);
-                self.incident_of.insert(*report_id, *incident_id);
-                self.members.entry(*incident_id).or_default().push(*report_id);
             }
             Event::IncidentsMerged { into, from, .. } => {
                 self.correlator.merge(*into, *from);
@@ -175,30 +178,28 @@ pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainErro
         } => {
             if state
                 .filed
-                .contains_key(&(report.source.name.clone(), report.external_id.clone()))
+                .get(&report.source.name)
+                .is_some_and(|ids| ids.contains_key(&report.external_id))
             {
                 return Ok(Vec::new());
             }
             let report_id = state.next_report;
-            let filed = Event::ReportFiled {
-                report_id,
-                report: report.clone(),
-                sealed_commitment: sealed_commitment.clone(),
-                warnings: report.warnings(),
-            };
             let joined = if *correlate {
                 state.correlator.best_match(report)
             } else {
                 None
             };
-            let placed = match joined {
-                Some(incident_id) => Event::ReportJoinedIncident { incident_id, report_id },
-                None => Event::IncidentOpened {
-                    incident_id: state.next_incident,
-                    report_id,
-                },
+            let placement = match joined {
+                Some(incident) => Placement::JoinedIncident(incident),
+                None => Placement::OpenedIncident(state.next_incident),
             };
-            Ok(vec![filed, placed])
+            Ok(vec![Event::ReportFiled {
+                report_id,
+                placement,
+                report: report.clone(),
+                sealed_commitment: sealed_commitment.clone(),
+                warnings: report.warnings(),
+            }])
         }
         Command::MergeIncidents { into, from, reason } => {
             require_reason(reason)?;

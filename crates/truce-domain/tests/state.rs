@@ -1,7 +1,7 @@
 //! decide and evolve: filing, correlation, idempotence, merge and split,
 //! and refusals with their reasons; replaying the events rebuilds the state.
 
-use truce_domain::event::{Envelope, Event};
+use truce_domain::event::{Envelope, Event, Placement};
 use truce_domain::report::{Report, ReportInput};
 use truce_domain::state::{Command, DomainError, State, decide};
 
@@ -40,22 +40,23 @@ fn reports_correlate_merge_split_and_replay() {
     let (mut state, mut log) = (State::default(), Vec::new());
     run(&mut state, &mut log, file(report("Dawn", 34.10))).unwrap();
     let events = run(&mut state, &mut log, file(report("Tolo", 34.11))).unwrap();
-    assert!(matches!(
-        events[1],
-        Event::ReportJoinedIncident {
-            incident_id: 1,
-            report_id: 2
-        }
-    ));
-    if let Event::ReportFiled { warnings, .. } = &events[0] {
-        assert_eq!(warnings.len(), 1, "low > best is a warning");
-    }
+    let Event::ReportFiled {
+        report_id: 2,
+        placement: Placement::JoinedIncident(1),
+        warnings,
+        ..
+    } = &events[0]
+    else {
+        panic!("{events:?}");
+    };
+    assert_eq!(warnings.len(), 1, "low > best is a warning");
     let events = run(&mut state, &mut log, file(report("Geo", 35.5))).unwrap();
     assert!(matches!(
-        events[1],
-        Event::IncidentOpened {
-            incident_id: 2,
-            report_id: 3
+        events[0],
+        Event::ReportFiled {
+            report_id: 3,
+            placement: Placement::OpenedIncident(2),
+            ..
         }
     ));
     // The same report again adds nothing.
@@ -130,4 +131,57 @@ fn refusals_say_why() {
         decide(&state, &split(vec![7])),
         Err(DomainError::NotInIncident { report: 7, incident: 1 })
     );
+}
+
+#[test]
+fn enum_names_match_their_json() {
+    use truce_domain::report::{DeathCategory, SourceType, Stance};
+    let json = |value: serde_json::Value| value.as_str().unwrap().to_string();
+    for stance in [Stance::Assert, Stance::Deny, Stance::Dispute] {
+        assert_eq!(stance.as_str(), json(serde_json::to_value(stance).unwrap()));
+    }
+    for source in [
+        SourceType::Party,
+        SourceType::Monitor,
+        SourceType::Media,
+        SourceType::Sensor,
+        SourceType::Public,
+    ] {
+        assert_eq!(source.as_str(), json(serde_json::to_value(source).unwrap()));
+    }
+    use truce_domain::report::{LocationPrecision as L, TimePrecision as T};
+    for precision in [
+        L::Exact,
+        L::Within25Km,
+        L::District,
+        L::Province,
+        L::LinearFeature,
+        L::Country,
+        L::InternationalWaters,
+    ] {
+        assert_eq!(precision.as_str(), json(serde_json::to_value(precision).unwrap()));
+    }
+    for precision in [T::Hour, T::Day, T::Days, T::Week, T::Month, T::Year] {
+        assert_eq!(precision.as_str(), json(serde_json::to_value(precision).unwrap()));
+    }
+    use DeathCategory::*;
+    for category in [SideA, SideB, Civilians, Unknown, Total] {
+        assert_eq!(category.as_str(), json(serde_json::to_value(category).unwrap()));
+    }
+}
+
+#[test]
+fn oversized_fields_are_refused_by_name() {
+    let mut input: ReportInput = serde_json::from_value(serde_json::json!({
+        "external_id": "x",
+        "source": {"type": "media", "name": "Dawn", "grading": "B2"},
+        "time": {"start": "2025-10-12T02:00:00+05:00", "precision": "hour"},
+        "location": {"latitude": 34.0, "longitude": 71.0, "precision": "exact"},
+    }))
+    .unwrap();
+    input.narrative = "x".repeat(20_001);
+    input.source.name = "y".repeat(301);
+    let errors = input.parse().unwrap_err();
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["source.name", "narrative"]);
 }

@@ -2,8 +2,8 @@
 //! columns or as a GeoJSON FeatureCollection of points.
 
 use serde::Serialize;
-use truce_domain::casualties::{WeighedClaim, estimate};
-use truce_domain::report::{DeathCategory, Report, SourceType};
+use truce_domain::incident::IncidentView;
+use truce_domain::report::DeathCategory;
 
 /// An incident as exported: where and when, who, and its casualty estimate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -29,43 +29,25 @@ pub struct IncidentRecord {
 }
 
 impl IncidentRecord {
-    /// The record of incident `id` from its reports: the earliest start and
-    /// latest end, the most precise place, the first report's sides, and the
-    /// casualty estimate of `truce_domain::casualties` over all their claims.
-    pub fn from_reports(id: u64, status: &str, reports: &[Report]) -> Option<IncidentRecord> {
-        let first = reports.first()?;
-        let located = reports.iter().min_by(|a, b| {
-            a.location
-                .precision
-                .radius_km()
-                .total_cmp(&b.location.precision.radius_km())
-        })?;
-        let claims: Vec<WeighedClaim> = reports
-            .iter()
-            .flat_map(|report| {
-                let interested = report.source.source_type == SourceType::Party;
-                report.claims.iter().map(move |claim| WeighedClaim {
-                    claim,
-                    interested: interested || claim.claimant_party.is_some(),
-                })
-            })
-            .collect();
-        let estimate = estimate(&claims);
+    /// The record of an incident: the earliest start and latest end of its
+    /// reports, the best-known place, the first report's sides, and the
+    /// casualty estimate of `truce_domain::casualties` over all its claims.
+    pub fn from_view(view: &IncidentView) -> Option<IncidentRecord> {
+        let first = view.reports.first()?;
+        let located = view.best_located()?;
+        let estimate = view.estimate();
         let deaths = |category| estimate.by_category.get(&category).map(|f| f.best).unwrap_or(0);
-        let mut sources: Vec<&str> = reports.iter().map(|r| r.source.name.as_str()).collect();
-        sources.sort_unstable();
-        sources.dedup();
-        let day = |time: chrono::DateTime<chrono::FixedOffset>| time.date_naive().to_string();
+        let day = |seconds: i64| chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.date_naive().to_string());
         Some(IncidentRecord {
-            id,
-            date_start: day(reports.iter().map(|r| r.time.start).min()?),
-            date_end: day(reports.iter().map(|r| r.time.end).max()?),
-            latitude: located.location.latitude.degrees(),
-            longitude: located.location.longitude.degrees(),
-            where_prec: located.location.precision.ucdp_code(),
-            date_prec: reports.iter().map(|r| r.time.precision.ucdp_code()).min()?,
-            side_a: first.actor1.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
-            side_b: first.actor2.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+            id: view.id,
+            date_start: day(view.reports.iter().map(|r| r.start).min()?)?,
+            date_end: day(view.reports.iter().map(|r| r.end).max()?)?,
+            latitude: located.latitude,
+            longitude: located.longitude,
+            where_prec: located.location_precision.ucdp_code(),
+            date_prec: view.reports.iter().map(|r| r.time_precision.ucdp_code()).min()?,
+            side_a: first.actor1.clone().unwrap_or_default(),
+            side_b: first.actor2.clone().unwrap_or_default(),
             deaths_a: deaths(DeathCategory::SideA),
             deaths_b: deaths(DeathCategory::SideB),
             deaths_civilians: deaths(DeathCategory::Civilians),
@@ -73,8 +55,8 @@ impl IncidentRecord {
             low: estimate.total.low,
             best: estimate.total.best,
             high: estimate.total.high,
-            number_of_sources: sources.len() as u32,
-            status: status.to_string(),
+            number_of_sources: view.source_count() as u32,
+            status: view.status.clone(),
         })
     }
 }

@@ -9,8 +9,9 @@ use crate::projections;
 use crate::reader::LogReader;
 use crate::writer::LogWriter;
 use chrono::Utc;
+use rayon::prelude::*;
 use rusqlite::params;
-use truce_domain::event::{Envelope, Event};
+use truce_domain::event::{Envelope, Event, Placement};
 use truce_domain::state::{Command, State, decide};
 
 /// A command with who gives it and, for a report with sealed fields, the
@@ -24,10 +25,12 @@ pub struct Submission {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    /// Recorded at these log indexes.
+    /// Recorded as `entries` log entries from `first_index` on; a filed
+    /// report's placement (the incident it opened or joined).
     Recorded {
-        events: Vec<Event>,
         first_index: u64,
+        entries: u64,
+        placement: Option<Placement>,
     },
     /// Nothing to do (the report was filed before).
     Unchanged,
@@ -62,7 +65,6 @@ impl Engine {
     pub fn submit(&mut self, submissions: Vec<Submission>) -> Result<Vec<Outcome>, StoreError> {
         let mut outcomes = Vec::with_capacity(submissions.len());
         let mut envelopes: Vec<Envelope> = Vec::new();
-        let mut entries: Vec<LogEntry> = Vec::new();
         let mut sealed_rows: Vec<(u64, [u8; 32], String)> = Vec::new();
         let now = Utc::now();
         for submission in submissions {
@@ -77,30 +79,48 @@ impl Engine {
                     continue;
                 }
             };
-            let batch: Vec<Envelope> = events
-                .iter()
-                .map(|e| Envelope::new(now, &submission.by, e.clone()))
-                .collect();
-            let encoded: Result<Vec<LogEntry>, _> = batch.iter().map(|e| LogEntry::new(e.to_bytes())).collect();
-            let Ok(encoded) = encoded else {
-                outcomes.push(Outcome::Refused(
-                    "its events exceed the 65,535 bytes a log entry may hold; shorten the narrative".into(),
-                ));
-                continue;
-            };
+            let mut placement = None;
             for event in &events {
                 self.state.evolve(event);
-                if let (Event::ReportFiled { report_id, .. }, Some((salt, plaintext))) = (event, &submission.sealed) {
-                    sealed_rows.push((*report_id, *salt, plaintext.clone()));
+                if let Event::ReportFiled {
+                    report_id,
+                    placement: placed,
+                    ..
+                } = event
+                {
+                    placement = Some(*placed);
+                    if let Some((salt, plaintext)) = &submission.sealed {
+                        sealed_rows.push((*report_id, *salt, plaintext.clone()));
+                    }
                 }
             }
             outcomes.push(Outcome::Recorded {
-                events,
-                first_index: entries.len() as u64,
+                first_index: envelopes.len() as u64,
+                entries: events.len() as u64,
+                placement,
             });
-            entries.extend(encoded);
-            envelopes.extend(batch);
+            envelopes.extend(
+                events
+                    .into_iter()
+                    .map(|event| Envelope::new(now, &submission.by, event)),
+            );
         }
+        // Encoding is the costly part of an event and needs no state: all cores do it.
+        let entries: Result<Vec<LogEntry>, StoreError> = envelopes
+            .par_iter()
+            .map(|envelope| LogEntry::new(envelope.to_bytes()))
+            .collect::<Result<_, _>>()
+            .map_err(|too_large| {
+                // Inputs are bounded (see `ReportInput::parse`), so this means a bug, not bad input.
+                StoreError::Corrupt(format!("an event did not fit a log entry: {too_large}"))
+            });
+        let entries = match entries {
+            Ok(entries) => entries,
+            Err(error) => {
+                self.state = replay_state(&LogReader::open(self.writer.path())?)?;
+                return Err(error);
+            }
+        };
         let appended = self.writer.append_batch_with(&entries, |transaction, first_index| {
             for (offset, envelope) in envelopes.iter().enumerate() {
                 projections::apply(transaction, first_index + offset as u64, envelope)?;

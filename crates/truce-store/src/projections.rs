@@ -1,5 +1,6 @@
 //! The projections: SQL tables derived from the log's events, updated in the
-//! transaction that appends the events. They are a cache: `rebuild` replays
+//! transaction that appends the events. They hold queryable facts, not
+//! documents: a report's full text is in the log, at `log_index`. They are a cache: `rebuild` replays
 //! the log into fresh tables and must find them identical, row for row.
 //!
 //! Sealed plaintexts are not a projection (they are never in the log): the
@@ -9,7 +10,7 @@
 use crate::error::StoreError;
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
-use truce_domain::event::{Envelope, Event};
+use truce_domain::event::{Envelope, Event, Placement};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS reports (
@@ -19,14 +20,17 @@ CREATE TABLE IF NOT EXISTS reports (
     source_name TEXT NOT NULL,
     external_id TEXT NOT NULL,
     source_type TEXT NOT NULL,
-    event_start TEXT NOT NULL,
-    event_end TEXT NOT NULL,
+    event_start INTEGER NOT NULL,
+    event_end INTEGER NOT NULL,
+    time_precision TEXT NOT NULL,
     latitude REAL NOT NULL,
     longitude REAL NOT NULL,
+    location_precision TEXT NOT NULL,
     act TEXT,
+    actor1 TEXT,
+    actor2 TEXT,
     perpetrator TEXT,
     sealed_commitment TEXT,
-    report_json TEXT NOT NULL,
     UNIQUE (source_name, external_id)
 );
 CREATE INDEX IF NOT EXISTS reports_by_incident ON reports (incident_id);
@@ -68,13 +72,6 @@ pub fn create(connection: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn label<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// Applies one event, logged at `log_index`, to the tables.
 pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Result<(), StoreError> {
     match &envelope.event {
@@ -83,28 +80,41 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
             report_id,
             report,
             sealed_commitment,
+            placement,
             ..
         } => {
+            if let Placement::OpenedIncident(incident) = placement {
+                connection
+                    .prepare_cached(
+                        "INSERT INTO incidents (id, opened_by_report, status, log_index) VALUES (?1, ?2, 'reported', ?3)",
+                    )?
+                    .execute(params![*incident as i64, *report_id as i64, log_index as i64])?;
+            }
             connection
                 .prepare_cached(
                     "INSERT INTO reports (id, log_index, source_name, external_id, source_type, event_start, event_end,
-                     latitude, longitude, act, perpetrator, sealed_commitment, report_json)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     time_precision, latitude, longitude, location_precision, act, actor1, actor2, perpetrator,
+                     sealed_commitment, incident_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 )?
                 .execute(params![
                     *report_id as i64,
                     log_index as i64,
                     report.source.name,
                     report.external_id,
-                    label(&report.source.source_type),
-                    report.time.start.to_rfc3339(),
-                    report.time.end.to_rfc3339(),
+                    report.source.source_type.as_str(),
+                    report.time.start.timestamp(),
+                    report.time.end.timestamp(),
+                    report.time.precision.as_str(),
                     report.location.latitude.degrees(),
                     report.location.longitude.degrees(),
-                    report.act.as_ref().map(|c| c.to_string()),
-                    report.perpetrator_party().map(|c| c.to_string()),
+                    report.location.precision.as_str(),
+                    report.act.as_ref().map(|c| c.as_str()),
+                    report.actor1.as_ref().map(|a| a.name.as_str()),
+                    report.actor2.as_ref().map(|a| a.name.as_str()),
+                    report.perpetrator_party().map(|c| c.as_str()),
                     sealed_commitment,
-                    serde_json::to_string(report).expect("reports serialize"),
+                    placement.incident() as i64,
                 ])?;
             let mut insert = connection.prepare_cached(
                 "INSERT INTO claims (report_id, position, claimant, claimant_party, stance, category, low, best, high)
@@ -116,23 +126,14 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
                     position as i64,
                     claim.claimant,
                     claim.claimant_party.as_ref().map(|c| c.to_string()),
-                    label(&claim.stance),
-                    label(&claim.category),
+                    claim.stance.as_str(),
+                    claim.category.as_str(),
                     claim.deaths.low,
                     claim.deaths.best,
                     claim.deaths.high,
                 ])?;
             }
         }
-        Event::IncidentOpened { incident_id, report_id } => {
-            connection
-                .prepare_cached(
-                    "INSERT INTO incidents (id, opened_by_report, status, log_index) VALUES (?1, ?2, 'reported', ?3)",
-                )?
-                .execute(params![*incident_id as i64, *report_id as i64, log_index as i64])?;
-            place_report(connection, *report_id, *incident_id)?;
-        }
-        Event::ReportJoinedIncident { incident_id, report_id } => place_report(connection, *report_id, *incident_id)?,
         Event::IncidentsMerged { into, from, .. } => {
             connection
                 .prepare_cached("UPDATE reports SET incident_id = ?1 WHERE incident_id = ?2")?

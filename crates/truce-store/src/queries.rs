@@ -1,52 +1,95 @@
-//! Reading the projections back as domain values, for exports and bulletins.
+//! Reading back: incidents from the projections, reports from the log.
 
+use crate::engine::envelope_at;
 use crate::error::StoreError;
+use crate::reader::LogReader;
 use rusqlite::Connection;
-use truce_domain::report::Report;
+use std::collections::HashMap;
+use truce_domain::codes::Code;
+use truce_domain::event::Event;
+use truce_domain::incident::{IncidentView, ReportFacts};
+use truce_domain::report::{Claim, Figure, Report};
 
-/// An incident with its reports, in report order.
-#[derive(Clone, Debug)]
-pub struct IncidentWithReports {
-    pub id: u64,
-    pub status: String,
-    pub reports: Vec<Report>,
+fn parse<T: serde::de::DeserializeOwned>(what: &str, text: String) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.clone()))
+        .map_err(|_| StoreError::Corrupt(format!("the projections hold {text:?} as a {what}")))
 }
 
-/// Every incident not closed as a duplicate, in id order, with its reports.
-pub fn incidents_with_reports(connection: &Connection) -> Result<Vec<IncidentWithReports>, StoreError> {
+/// Every incident not closed as a duplicate, in id order, with its reports' facts and its claims.
+pub fn incidents(connection: &Connection) -> Result<Vec<IncidentView>, StoreError> {
+    let mut incidents: Vec<IncidentView> = Vec::new();
+    let mut position: HashMap<u64, usize> = HashMap::new();
     let mut statement = connection.prepare(
-        "SELECT i.id, i.status, r.report_json FROM incidents i JOIN reports r ON r.incident_id = i.id
+        "SELECT i.id, i.status, r.event_start, r.event_end, r.latitude, r.longitude, r.location_precision,
+                r.time_precision, r.source_name, r.source_type, r.actor1, r.actor2
+         FROM incidents i JOIN reports r ON r.incident_id = i.id
          WHERE i.status != 'closed_duplicate' ORDER BY i.id, r.id",
     )?;
     let mut rows = statement.query([])?;
-    let mut incidents: Vec<IncidentWithReports> = Vec::new();
     while let Some(row) = rows.next()? {
         let id = row.get::<_, i64>(0)? as u64;
-        let report: Report = serde_json::from_str(&row.get::<_, String>(2)?)
-            .map_err(|e| StoreError::Corrupt(format!("the stored report of incident {id}: {e}")))?;
-        match incidents.last_mut() {
-            Some(incident) if incident.id == id => incident.reports.push(report),
-            _ => incidents.push(IncidentWithReports {
+        let facts = ReportFacts {
+            start: row.get(2)?,
+            end: row.get(3)?,
+            latitude: row.get(4)?,
+            longitude: row.get(5)?,
+            location_precision: parse("location precision", row.get(6)?)?,
+            time_precision: parse("time precision", row.get(7)?)?,
+            source_name: row.get(8)?,
+            source_type: parse("source type", row.get(9)?)?,
+            actor1: row.get(10)?,
+            actor2: row.get(11)?,
+        };
+        if incidents.last().is_none_or(|incident| incident.id != id) {
+            position.insert(id, incidents.len());
+            incidents.push(IncidentView {
                 id,
                 status: row.get(1)?,
-                reports: vec![report],
-            }),
+                reports: Vec::new(),
+                claims: Vec::new(),
+            });
         }
+        incidents.last_mut().expect("pushed").reports.push(facts);
+    }
+    let mut statement = connection.prepare(
+        "SELECT r.incident_id, r.source_type, c.claimant, c.claimant_party, c.stance, c.category, c.low, c.best, c.high
+         FROM claims c JOIN reports r ON r.id = c.report_id ORDER BY c.report_id, c.position",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let Some(&index) = position.get(&(row.get::<_, i64>(0)? as u64)) else {
+            continue;
+        };
+        let claimant_party: Option<String> = row.get(3)?;
+        let claim = Claim {
+            claimant: row.get(2)?,
+            claimant_party: claimant_party
+                .map(|code| Code::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string())))
+                .transpose()?,
+            stance: parse("stance", row.get(4)?)?,
+            category: parse("death category", row.get(5)?)?,
+            deaths: Figure {
+                low: row.get(6)?,
+                best: row.get(7)?,
+                high: row.get(8)?,
+            },
+        };
+        let interested = row.get::<_, String>(1)? == "party" || claim.claimant_party.is_some();
+        incidents[index].claims.push((claim, interested));
     }
     Ok(incidents)
 }
 
-/// Every report, in id order.
-pub fn reports(connection: &Connection) -> Result<Vec<Report>, StoreError> {
-    let mut statement = connection.prepare("SELECT id, report_json FROM reports ORDER BY id")?;
-    let mut rows = statement.query([])?;
-    let mut reports = Vec::new();
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        reports.push(
-            serde_json::from_str(&row.get::<_, String>(1)?)
-                .map_err(|e| StoreError::Corrupt(format!("the stored report {id}: {e}")))?,
-        );
-    }
-    Ok(reports)
+/// Calls `visit` with every report ever filed, from the log, in filing order.
+pub fn for_each_report(
+    reader: &LogReader,
+    mut visit: impl FnMut(&Report) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    reader
+        .for_each_entry(|index, bytes| match envelope_at(index, bytes)?.event {
+            Event::ReportFiled { report, .. } => visit(&report),
+            _ => Ok(()),
+        })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! projections in one transaction; a rebuild from the log gives the same
 //! rows; a row or a sealed plaintext edited behind truce's back is named.
 
+use truce_domain::event::Placement;
 use truce_domain::report::ReportInput;
 use truce_domain::sealed::{SealedFields, commitment};
 use truce_domain::state::Command;
@@ -53,9 +54,24 @@ fn events_and_projections_commit_together_and_rebuild_identically() {
             submission("Geo", 35.5, None),
         ])
         .unwrap();
-    assert!(matches!(&outcomes[0], Outcome::Recorded { first_index: 0, events } if events.len() == 2));
-    assert!(matches!(&outcomes[2], Outcome::Recorded { first_index: 4, .. }));
-    assert_eq!(engine.writer().size(), 6);
+    assert!(matches!(
+        &outcomes[0],
+        Outcome::Recorded {
+            first_index: 0,
+            entries: 1,
+            placement: Some(Placement::OpenedIncident(1))
+        }
+    ));
+    assert!(matches!(
+        &outcomes[1],
+        Outcome::Recorded {
+            first_index: 1,
+            entries: 1,
+            placement: Some(Placement::JoinedIncident(1))
+        }
+    ));
+    assert!(matches!(&outcomes[2], Outcome::Recorded { first_index: 2, .. }));
+    assert_eq!(engine.writer().size(), 3);
     let again = engine.submit(vec![submission("Dawn", 34.10, None)]).unwrap();
     assert_eq!(again, [Outcome::Unchanged]);
     drop(engine);

@@ -154,6 +154,23 @@ pub struct VerifyArgs {
 pub enum BenchCommand {
     /// The log: durable appends, proofs, audit, memory.
     Log(BenchLogArgs),
+    /// Importing synthetic reports with correlation and logging.
+    Ingest(BenchCoreArgs),
+    /// Correlation quality and speed on synthetic ground truth, against DBSCAN.
+    Correlate(BenchCoreArgs),
+}
+
+#[derive(Args)]
+pub struct BenchCoreArgs {
+    /// One JSON object a line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Synthetic reports (default: 1,000,000 for ingest, 200,000 for correlate).
+    #[arg(long)]
+    pub reports: Option<usize>,
+    /// Where to work (default: a temporary directory here).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Args)]

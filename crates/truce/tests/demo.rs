@@ -51,8 +51,8 @@ fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
         .unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
     assert!(
-        String::from_utf8_lossy(&verify.stdout).contains("at size 1201"),
-        "the agreement and 600 reports, two events each"
+        String::from_utf8_lossy(&verify.stdout).contains("at size 601"),
+        "the agreement and 600 reports, one event each"
     );
     drop(first);
 

@@ -7,6 +7,7 @@
 //! - the full audit against one core's raw SHA-256 over the same bytes;
 //! - peak memory while appending `--entries` entries.
 
+use super::bench_figure::Figure;
 use crate::cli::BenchLogArgs;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
@@ -17,51 +18,6 @@ use truce_log::{KeyName, SignerKey};
 use truce_store::{LogEntry, LogReader, LogWriter, Sequencer, SequencerConfig, audit_log};
 
 const ENTRY_BYTES: usize = 256;
-
-/// One line of the report.
-struct Figure {
-    name: String,
-    value: f64,
-    unit: &'static str,
-    baseline: Option<(String, f64)>,
-}
-
-impl Figure {
-    fn new(name: &str, value: f64, unit: &'static str) -> Figure {
-        Figure {
-            name: name.to_string(),
-            value,
-            unit,
-            baseline: None,
-        }
-    }
-
-    fn against(mut self, baseline_name: &str, baseline: f64) -> Figure {
-        self.baseline = Some((baseline_name.to_string(), baseline));
-        self
-    }
-
-    fn print(&self, json: bool) {
-        let ratio = self.baseline.as_ref().map(|(_, baseline)| self.value / baseline);
-        if json {
-            let mut object = serde_json::json!({"name": self.name, "value": self.value, "unit": self.unit});
-            if let (Some((name, baseline)), Some(ratio)) = (&self.baseline, ratio) {
-                object["baseline"] = serde_json::json!(baseline);
-                object["baseline_name"] = serde_json::json!(name);
-                object["ratio"] = serde_json::json!(ratio);
-            }
-            println!("{object}");
-        } else {
-            let compared = match (&self.baseline, ratio) {
-                (Some((name, baseline)), Some(ratio)) => {
-                    format!("  ratio {ratio:.2} of {name} = {baseline:.1}")
-                }
-                _ => String::new(),
-            };
-            println!("{:<34} {:>14.1} {:<10}{compared}", self.name, self.value, self.unit);
-        }
-    }
-}
 
 pub fn run(args: BenchLogArgs) -> anyhow::Result<ExitCode> {
     let temporary = tempfile_dir(args.dir.as_deref())?;

@@ -20,9 +20,11 @@ pub fn run(data: &Path, format: ExportFormat, out: Option<&Path>) -> anyhow::Res
     };
     match format {
         ExportFormat::Jsonl => {
-            for report in queries::reports(&connection)? {
-                writeln!(output, "{}", jsonl::write_line(&report))?;
-            }
+            let reader = truce_store::LogReader::open(&dir.database())?;
+            queries::for_each_report(&reader, |report| {
+                writeln!(output, "{}", jsonl::write_line(report))
+                    .map_err(|e| truce_store::StoreError::Corrupt(e.to_string()))
+            })?;
         }
         ExportFormat::UcdpCsv => write_ucdp_csv(&incident_records(&connection)?, &mut output)?,
         ExportFormat::Geojson => {
@@ -35,8 +37,8 @@ pub fn run(data: &Path, format: ExportFormat, out: Option<&Path>) -> anyhow::Res
 }
 
 fn incident_records(connection: &rusqlite::Connection) -> anyhow::Result<Vec<IncidentRecord>> {
-    Ok(queries::incidents_with_reports(connection)?
+    Ok(queries::incidents(connection)?
         .iter()
-        .filter_map(|incident| IncidentRecord::from_reports(incident.id, &incident.status, &incident.reports))
+        .filter_map(IncidentRecord::from_view)
         .collect())
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use truce_domain::event::Event;
+use truce_domain::event::Placement;
 use truce_domain::report::ReportInput;
 use truce_domain::sealed::{SealedFields, commitment};
 use truce_domain::state::Command;
@@ -55,6 +55,23 @@ pub fn run(
         file: None,
     };
     let progress = progress_bar(rows.len() as u64);
+    let mut summary = import_rows(&mut engine, &rows, correlate, &mut rejects, &progress)?;
+    progress.finish_and_clear();
+    summary.rejects_file = rejects.file.is_some().then_some(rejects.path);
+    print_summary(&summary, json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub type Row = Result<(u64, ReportInput), RowError>;
+
+/// Imports `rows` through `engine` in batches, counting what happened.
+pub fn import_rows(
+    engine: &mut Engine,
+    rows: &[Row],
+    correlate: bool,
+    rejects: &mut Rejects,
+    progress: &indicatif::ProgressBar,
+) -> anyhow::Result<ImportSummary> {
     let mut summary = ImportSummary::default();
     for chunk in rows.chunks(BATCH_ROWS) {
         let mut submissions = Vec::with_capacity(chunk.len());
@@ -77,12 +94,11 @@ pub fn run(
         }
         for (line, outcome) in lines.into_iter().zip(engine.submit(submissions)?) {
             match outcome {
-                Outcome::Recorded { events, .. } => {
+                Outcome::Recorded { placement, .. } => {
                     summary.imported += 1;
-                    summary.incidents_opened += events
-                        .iter()
-                        .filter(|e| matches!(e, Event::IncidentOpened { .. }))
-                        .count() as u64;
+                    if let Some(Placement::OpenedIncident(_)) = placement {
+                        summary.incidents_opened += 1;
+                    }
                 }
                 Outcome::Unchanged => summary.already_imported += 1,
                 Outcome::Refused(reason) => {
@@ -93,15 +109,10 @@ pub fn run(
         }
         progress.inc(chunk.len() as u64);
     }
-    progress.finish_and_clear();
-    summary.rejects_file = rejects.file.is_some().then_some(rejects.path);
-    print_summary(&summary, json)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(summary)
 }
 
-type Row = Result<(u64, ReportInput), RowError>;
-
-fn read_rows(format: ImportFormat, file: &Path) -> anyhow::Result<Vec<Row>> {
+pub fn read_rows(format: ImportFormat, file: &Path) -> anyhow::Result<Vec<Row>> {
     let open = || std::fs::File::open(file).with_context(|| format!("opening {}", file.display()));
     Ok(match format {
         ImportFormat::Jsonl => std::io::BufReader::new(open()?)
@@ -164,9 +175,10 @@ fn submission(line: u64, input: &ReportInput, correlate: bool) -> Result<Submiss
     })
 }
 
-struct Rejects {
-    path: PathBuf,
-    file: Option<std::fs::File>,
+/// The rejects file, created at the first rejected row.
+pub struct Rejects {
+    pub path: PathBuf,
+    pub file: Option<std::fs::File>,
 }
 
 impl Rejects {

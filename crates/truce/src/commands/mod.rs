@@ -2,6 +2,8 @@
 
 mod append;
 mod audit;
+mod bench_core;
+mod bench_figure;
 mod bench_log;
 mod demo;
 mod export;
@@ -39,5 +41,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Log(LogCommand::Mirror { url, dir }) => mirror::run(&url, &dir),
         Command::Log(LogCommand::Append { data }) => append::run(&data),
         Command::Bench(BenchCommand::Log(args)) => bench_log::run(args),
+        Command::Bench(BenchCommand::Ingest(args)) => bench_core::ingest(args),
+        Command::Bench(BenchCommand::Correlate(args)) => bench_core::correlate(args),
     }
 }

@@ -1,0 +1,62 @@
+//! An incident as read back for exports and bulletins: its reports' places,
+//! times and sources, and every claim, each marked interested or not.
+
+use crate::casualties::{CasualtyEstimate, WeighedClaim, estimate};
+use crate::report::{Claim, LocationPrecision, SourceType, TimePrecision};
+
+/// What an incident's view needs of one of its reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportFacts {
+    /// Seconds since the epoch, UTC.
+    pub start: i64,
+    pub end: i64,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub location_precision: LocationPrecision,
+    pub time_precision: TimePrecision,
+    pub source_name: String,
+    pub source_type: SourceType,
+    pub actor1: Option<String>,
+    pub actor2: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncidentView {
+    pub id: u64,
+    pub status: String,
+    /// In filing order.
+    pub reports: Vec<ReportFacts>,
+    /// Every claim of its reports, with whether its claimant has a stake.
+    pub claims: Vec<(Claim, bool)>,
+}
+
+impl IncidentView {
+    pub fn estimate(&self) -> CasualtyEstimate {
+        let weighed: Vec<WeighedClaim> = self
+            .claims
+            .iter()
+            .map(|(claim, interested)| WeighedClaim {
+                claim,
+                interested: *interested,
+            })
+            .collect();
+        estimate(&weighed)
+    }
+
+    /// The report whose place is known best (the first, among equals).
+    pub fn best_located(&self) -> Option<&ReportFacts> {
+        self.reports.iter().min_by(|a, b| {
+            a.location_precision
+                .radius_km()
+                .total_cmp(&b.location_precision.radius_km())
+        })
+    }
+
+    /// Distinct sources, by name.
+    pub fn source_count(&self) -> usize {
+        let mut names: Vec<&str> = self.reports.iter().map(|r| r.source_name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names.len()
+    }
+}

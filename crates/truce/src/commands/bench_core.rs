@@ -1,0 +1,207 @@
+//! `truce bench ingest` and `truce bench correlate`: the core's speed and
+//! correlation quality on synthetic reports with ground truth (see
+//! `truce_domain::synthetic`), each figure beside a target or a peer
+//! measured in the same run.
+
+use super::bench_figure::Figure;
+use super::import::{Rejects, import_rows, read_rows};
+use crate::cli::{BenchCoreArgs, ImportFormat};
+use crate::datadir::DataDir;
+use anyhow::Context;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+use truce_domain::correlate::{CorrelationRules, Correlator};
+use truce_domain::report::Report;
+use truce_domain::synthetic::{LabelledReport, SyntheticWorld, generate, pairwise_scores};
+use truce_store::{Engine, LogWriter};
+
+fn scratch(args: &BenchCoreArgs) -> anyhow::Result<tempfile::TempDir> {
+    let under = args.dir.clone().unwrap_or_else(|| ".".into());
+    std::fs::create_dir_all(&under)?;
+    tempfile::tempdir_in(&under).context("creating a scratch directory")
+}
+
+/// The true incident of a synthetic report, from its external id `synthetic-<incident>-<source>`.
+fn truth_of(external_id: &str) -> u64 {
+    external_id
+        .split('-')
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
+pub fn ingest(args: BenchCoreArgs) -> anyhow::Result<ExitCode> {
+    let reports = args.reports.unwrap_or(1_000_000);
+    let scratch = scratch(&args)?;
+    let file = scratch.path().join("reports.jsonl");
+    write_jsonl(&generate(SyntheticWorld::default(), reports), &file)?;
+    let dir = DataDir::create(&scratch.path().join("data"), "bench.truce.example/ingest")?;
+    let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
+    let mut rejects = Rejects {
+        path: scratch.path().join("rejects.txt"),
+        file: None,
+    };
+    let start = Instant::now();
+    let rows = read_rows(ImportFormat::Jsonl, &file)?;
+    let summary = import_rows(
+        &mut engine,
+        &rows,
+        true,
+        &mut rejects,
+        &indicatif::ProgressBar::hidden(),
+    )?;
+    let seconds = start.elapsed().as_secs_f64();
+    let entries = engine.writer().size();
+    drop(engine);
+    let (precision, recall) = stored_scores(&dir)?;
+    let report = |figure: Figure| figure.print(args.json);
+    if !args.json {
+        println!(
+            "truce bench ingest: {} synthetic reports from JSON Lines, correlated, logged, projected",
+            summary.rows_read
+        );
+    }
+    report(
+        Figure::new("ingest_reports_per_s", summary.imported as f64 / seconds, "reports/s").against("target", 50_000.0),
+    );
+    report(Figure::new(
+        "ingest_log_entries_per_s",
+        entries as f64 / seconds,
+        "entries/s",
+    ));
+    report(Figure::new(
+        "ingest_incidents_opened",
+        summary.incidents_opened as f64,
+        "incidents",
+    ));
+    report(Figure::new("ingest_rejected", summary.rejected as f64, "rows"));
+    report(Figure::new("ingest_pairwise_precision", precision, "").against("target", 0.95));
+    report(Figure::new("ingest_pairwise_recall", recall, "").against("target", 0.95));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_jsonl(reports: &[LabelledReport], path: &Path) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for labelled in reports {
+        serde_json::to_writer(&mut out, &labelled.input)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Pairwise precision and recall of the incidents the import stored.
+fn stored_scores(dir: &DataDir) -> anyhow::Result<(f64, f64)> {
+    let connection = rusqlite::Connection::open(dir.database())?;
+    let mut statement = connection.prepare("SELECT external_id, incident_id FROM reports ORDER BY id")?;
+    let pairs: Vec<(u64, u64)> = statement
+        .query_map([], |row| {
+            Ok((truth_of(&row.get::<_, String>(0)?), row.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<Result<_, _>>()?;
+    let (truth, predicted): (Vec<u64>, Vec<u64>) = pairs.into_iter().unzip();
+    Ok(pairwise_scores(&truth, &predicted))
+}
+
+pub fn correlate(args: BenchCoreArgs) -> anyhow::Result<ExitCode> {
+    let count = args.reports.unwrap_or(200_000);
+    let labelled = generate(SyntheticWorld::default(), count);
+    let reports: Vec<Report> = labelled
+        .iter()
+        .map(|l| l.input.parse().map_err(|e| anyhow::anyhow!("{e:?}")))
+        .collect::<Result<_, _>>()?;
+    let truth: Vec<u64> = labelled.iter().map(|l| l.true_incident).collect();
+    let start = Instant::now();
+    let predicted = correlate_all(&reports);
+    let seconds = start.elapsed().as_secs_f64();
+    let (precision, recall) = pairwise_scores(&truth, &predicted);
+    let f1 = 2.0 * precision * recall / (precision + recall);
+    let report = |figure: Figure| figure.print(args.json);
+    if !args.json {
+        println!(
+            "truce bench correlate: {} synthetic reports of {} incidents",
+            reports.len(),
+            truth.last().map_or(0, |t| t + 1)
+        );
+    }
+    report(Figure::new("correlate_pairwise_precision", precision, "").against("target", 0.95));
+    report(Figure::new("correlate_pairwise_recall", recall, "").against("target", 0.95));
+    let scratch = scratch(&args)?;
+    match dbscan(&reports, &truth, scratch.path()) {
+        Ok(peer) => {
+            report(Figure::new("correlate_f1", f1, "").against("dbscan_f1", peer.f1));
+            let rate = reports.len() as f64 / seconds;
+            report(
+                Figure::new("correlate_reports_per_s", rate, "reports/s")
+                    .against("dbscan_reports_per_s", reports.len() as f64 / peer.seconds),
+            );
+        }
+        Err(error) => {
+            report(Figure::new("correlate_f1", f1, ""));
+            report(Figure::new(
+                "correlate_reports_per_s",
+                reports.len() as f64 / seconds,
+                "reports/s",
+            ));
+            eprintln!("the DBSCAN peer did not run ({error:#}); install it with: pip install scikit-learn");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn correlate_all(reports: &[Report]) -> Vec<u64> {
+    let mut correlator = Correlator::new(CorrelationRules::default());
+    let mut next = 0;
+    reports
+        .iter()
+        .map(|report| match correlator.best_match(report) {
+            Some(incident) => {
+                correlator.join(incident, report);
+                incident
+            }
+            None => {
+                next += 1;
+                correlator.open(next, report);
+                next
+            }
+        })
+        .collect()
+}
+
+#[derive(serde::Deserialize)]
+struct PeerResult {
+    f1: f64,
+    seconds: f64,
+}
+
+/// Runs `scripts/dbscan_baseline.py` over the same reports.
+fn dbscan(reports: &[Report], truth: &[u64], dir: &Path) -> anyhow::Result<PeerResult> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/dbscan_baseline.py");
+    let csv = dir.join("reports.csv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&csv)?);
+    writeln!(out, "latitude,longitude,hours,truth")?;
+    for (report, incident) in reports.iter().zip(truth) {
+        let hours = report.time.start.timestamp() as f64 / 3600.0;
+        writeln!(
+            out,
+            "{},{},{hours},{incident}",
+            report.location.latitude.degrees(),
+            report.location.longitude.degrees()
+        )?;
+    }
+    out.flush()?;
+    drop(out);
+    let output = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&csv)
+        .output()
+        .context("running python3")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
