@@ -30,8 +30,7 @@ CREATE TABLE IF NOT EXISTS reports (
     actor1 TEXT,
     actor2 TEXT,
     perpetrator TEXT,
-    sealed_commitment TEXT,
-    UNIQUE (source_name, external_id)
+    sealed_commitment TEXT
 );
 CREATE INDEX IF NOT EXISTS reports_by_incident ON reports (incident_id);
 CREATE TABLE IF NOT EXISTS claims (

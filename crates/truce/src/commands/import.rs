@@ -6,6 +6,7 @@
 use crate::cli::{ImportAs, ImportFormat};
 use crate::datadir::DataDir;
 use anyhow::Context;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -76,12 +77,17 @@ pub fn import_rows(
     for chunk in rows.chunks(BATCH_ROWS) {
         let mut submissions = Vec::with_capacity(chunk.len());
         let mut lines = Vec::with_capacity(chunk.len());
-        for row in chunk {
+        // Checking rows needs no state: all cores do it; deciding stays in order.
+        let checked: Vec<Result<(u64, Submission), RowError>> = chunk
+            .par_iter()
+            .map(|row| {
+                row.clone()
+                    .and_then(|(line, input)| submission(line, &input, correlate).map(|s| (line, s)))
+            })
+            .collect();
+        for row in checked {
             summary.rows_read += 1;
-            match row
-                .clone()
-                .and_then(|(line, input)| submission(line, &input, correlate).map(|s| (line, s)))
-            {
+            match row {
                 Ok((line, submission)) => {
                     submissions.push(submission);
                     lines.push(line);
@@ -115,19 +121,22 @@ pub fn import_rows(
 pub fn read_rows(format: ImportFormat, file: &Path) -> anyhow::Result<Vec<Row>> {
     let open = || std::fs::File::open(file).with_context(|| format!("opening {}", file.display()));
     Ok(match format {
-        ImportFormat::Jsonl => std::io::BufReader::new(open()?)
-            .lines()
-            .enumerate()
-            .filter(|(_, line)| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
-            .map(|(i, line)| {
-                let line_number = i as u64 + 1;
-                let text = line.map_err(|e| RowError {
-                    line: line_number,
-                    reason: e.to_string(),
-                })?;
-                jsonl::parse_line(line_number, &text).map(|input| (line_number, input))
-            })
-            .collect(),
+        ImportFormat::Jsonl => {
+            let lines: Vec<std::io::Result<String>> = std::io::BufReader::new(open()?).lines().collect();
+            lines
+                .into_par_iter()
+                .enumerate()
+                .filter(|(_, line)| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
+                .map(|(i, line)| {
+                    let line_number = i as u64 + 1;
+                    let text = line.map_err(|e| RowError {
+                        line: line_number,
+                        reason: e.to_string(),
+                    })?;
+                    jsonl::parse_line(line_number, &text).map(|input| (line_number, input))
+                })
+                .collect()
+        }
         ImportFormat::Ucdp => ucdp::read_csv(open()?)
             .enumerate()
             .map(|(i, row)| with_line(i, row))
