@@ -3,6 +3,7 @@
 //! ever written, so fields are only ever added, with defaults.
 
 use crate::codes::Code;
+use crate::geography::GeoFacts;
 use crate::report::Report;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,9 @@ pub enum Event {
         sealed_commitment: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         warnings: Vec<String>,
+        /// Country, zones, border distance and cross-border flag, as computed when filed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        geo: Option<GeoFacts>,
     },
     IncidentsMerged {
         into: u64,

@@ -7,6 +7,7 @@
 //! - [`codes`]: the short codes that name parties, mediators, acts and zones.
 //! - [`correlate`]: which incident a report belongs to, incrementally.
 //! - [`event`]: the events appended to the log, in their envelope.
+//! - [`geography`]: country, zones, distance to the border, cross-border acts.
 //! - [`incident`]: an incident as read back, with its casualty estimate.
 //! - [`report`]: reports and the claims they carry, checked field by field.
 //! - [`sealed`]: commitments to what must not be public.
@@ -20,6 +21,7 @@ pub mod casualties;
 pub mod codes;
 pub mod correlate;
 pub mod event;
+pub mod geography;
 pub mod incident;
 pub mod report;
 pub mod sealed;

@@ -5,6 +5,7 @@
 
 use crate::correlate::{CorrelationRules, Correlator, IncidentFootprint};
 use crate::event::{Event, Placement};
+use crate::geography::GeoFacts;
 use crate::report::Report;
 use std::collections::HashMap;
 
@@ -24,6 +25,8 @@ pub enum Command {
         report: Box<Report>,
         sealed_commitment: Option<String>,
         correlate: bool,
+        /// What geography says of the report's place, computed when it is filed.
+        geo: Option<GeoFacts>,
     },
     MergeIncidents {
         into: u64,
@@ -175,6 +178,7 @@ pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainErro
             report,
             sealed_commitment,
             correlate,
+            geo,
         } => {
             if state
                 .filed
@@ -199,6 +203,7 @@ pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainErro
                 report: report.clone(),
                 sealed_commitment: sealed_commitment.clone(),
                 warnings: report.warnings(),
+                geo: geo.clone(),
             }])
         }
         Command::MergeIncidents { into, from, reason } => {

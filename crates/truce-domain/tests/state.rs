@@ -32,6 +32,7 @@ fn file(report: Report) -> Command {
         report: Box::new(report),
         sealed_commitment: None,
         correlate: true,
+        geo: None,
     }
 }
 

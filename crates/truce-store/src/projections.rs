@@ -30,7 +30,11 @@ CREATE TABLE IF NOT EXISTS reports (
     actor1 TEXT,
     actor2 TEXT,
     perpetrator TEXT,
-    sealed_commitment TEXT
+    sealed_commitment TEXT,
+    country_iso TEXT,
+    border_distance_km REAL,
+    zones TEXT,
+    cross_border INTEGER
 );
 CREATE INDEX IF NOT EXISTS reports_by_incident ON reports (incident_id);
 CREATE TABLE IF NOT EXISTS claims (
@@ -80,6 +84,7 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
             report,
             sealed_commitment,
             placement,
+            geo,
             ..
         } => {
             if let Placement::OpenedIncident(incident) = placement {
@@ -93,8 +98,8 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
                 .prepare_cached(
                     "INSERT INTO reports (id, log_index, source_name, external_id, source_type, event_start, event_end,
                      time_precision, latitude, longitude, location_precision, act, actor1, actor2, perpetrator,
-                     sealed_commitment, incident_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                     sealed_commitment, incident_id, country_iso, border_distance_km, zones, cross_border)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
                 )?
                 .execute(params![
                     *report_id as i64,
@@ -114,6 +119,10 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
                     report.perpetrator_party().map(|c| c.as_str()),
                     sealed_commitment,
                     placement.incident() as i64,
+                    geo.as_ref().and_then(|g| g.country_iso.as_deref()),
+                    geo.as_ref().map(|g| (g.border_distance_km * 1000.0).round() / 1000.0),
+                    geo.as_ref().map(|g| g.zones.iter().map(|z| z.as_str()).collect::<Vec<_>>().join(",")),
+                    geo.as_ref().map(|g| g.cross_border),
                 ])?;
             let mut insert = connection.prepare_cached(
                 "INSERT INTO claims (report_id, position, claimant, claimant_party, stance, category, low, best, high)

@@ -36,6 +36,7 @@ fn submission(source: &str, latitude: f64, sealed: Option<&str>) -> Submission {
             report: Box::new(report),
             sealed_commitment,
             correlate: true,
+            geo: None,
         },
         by: "tester".into(),
         sealed,

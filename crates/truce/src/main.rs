@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod datadir;
+mod geography;
 mod http_source;
 
 use clap::Parser;

@@ -86,6 +86,20 @@ fn import_export_rebuild_and_audit() {
         "{rejects}"
     );
 
+    let connection = rusqlite::Connection::open(Path::new(&data).join("truce.db")).unwrap();
+    let in_afghanistan: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM reports WHERE country_iso = '004' AND border_distance_km > 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        in_afghanistan, 30,
+        "every sample event lies in Afghanistan, away from the border line"
+    );
+    drop(connection);
+
     let (_, out, _) = truce(&["import", "--data", &data, "--format", "ucdp", "--json", &sample()]);
     let again: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(

@@ -4,7 +4,7 @@
 //! measured in the same run.
 
 use super::bench_figure::Figure;
-use super::import::{Rejects, import_rows, read_rows};
+use super::import::{ImportContext, Rejects, import_rows, read_rows};
 use crate::cli::{BenchCoreArgs, ImportFormat};
 use crate::datadir::DataDir;
 use anyhow::Context;
@@ -45,10 +45,14 @@ pub fn ingest(args: BenchCoreArgs) -> anyhow::Result<ExitCode> {
     };
     let start = Instant::now();
     let rows = read_rows(ImportFormat::Jsonl, &file)?;
+    let context = ImportContext {
+        correlate: true,
+        agreement: None,
+    };
     let summary = import_rows(
         &mut engine,
         &rows,
-        true,
+        &context,
         &mut rejects,
         &indicatif::ProgressBar::hidden(),
     )?;

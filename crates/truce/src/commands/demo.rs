@@ -74,9 +74,16 @@ fn seed(dir: &DataDir) -> anyhow::Result<()> {
                 .input
                 .parse()
                 .map_err(|e| anyhow::anyhow!("a seeded report: {e:?}"))?;
+            let geo = crate::geography::world().facts(
+                Some(&agreement),
+                report.location.latitude.degrees(),
+                report.location.longitude.degrees(),
+                report.perpetrator_party(),
+            );
             let command = Command::FileReport {
                 report: Box::new(report),
                 sealed_commitment: None,
+                geo: Some(geo),
                 correlate: true,
             };
             Ok(Submission {

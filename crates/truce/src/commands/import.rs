@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use truce_domain::agreement::Agreement;
 use truce_domain::event::Placement;
 use truce_domain::report::ReportInput;
 use truce_domain::sealed::{SealedFields, commitment};
@@ -56,7 +57,11 @@ pub fn run(
         file: None,
     };
     let progress = progress_bar(rows.len() as u64);
-    let mut summary = import_rows(&mut engine, &rows, correlate, &mut rejects, &progress)?;
+    let context = ImportContext {
+        correlate,
+        agreement: crate::geography::agreement_in(dir.path())?,
+    };
+    let mut summary = import_rows(&mut engine, &rows, &context, &mut rejects, &progress)?;
     progress.finish_and_clear();
     summary.rejects_file = rejects.file.is_some().then_some(rejects.path);
     print_summary(&summary, json)?;
@@ -65,11 +70,19 @@ pub fn run(
 
 pub type Row = Result<(u64, ReportInput), RowError>;
 
+/// What every row of an import is filed with.
+pub struct ImportContext {
+    /// Reports go through correlation; otherwise each opens its own incident.
+    pub correlate: bool,
+    /// The agreement, for zones and cross-border acts.
+    pub agreement: Option<Agreement>,
+}
+
 /// Imports `rows` through `engine` in batches, counting what happened.
 pub fn import_rows(
     engine: &mut Engine,
     rows: &[Row],
-    correlate: bool,
+    context: &ImportContext,
     rejects: &mut Rejects,
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<ImportSummary> {
@@ -82,7 +95,7 @@ pub fn import_rows(
             .par_iter()
             .map(|row| {
                 row.clone()
-                    .and_then(|(line, input)| submission(line, &input, correlate).map(|s| (line, s)))
+                    .and_then(|(line, input)| submission(line, &input, context).map(|s| (line, s)))
             })
             .collect();
         for row in checked {
@@ -158,7 +171,7 @@ fn with_line(index: usize, row: Result<ReportInput, RowError>) -> Row {
     row.map(|input| (index as u64 + 2, input))
 }
 
-fn submission(line: u64, input: &ReportInput, correlate: bool) -> Result<Submission, RowError> {
+fn submission(line: u64, input: &ReportInput, context: &ImportContext) -> Result<Submission, RowError> {
     let report = input.parse().map_err(|errors| RowError {
         line,
         reason: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
@@ -175,9 +188,15 @@ fn submission(line: u64, input: &ReportInput, correlate: bool) -> Result<Submiss
     let sealed_commitment = sealed.as_ref().map(|(salt, plaintext)| commitment(salt, plaintext));
     Ok(Submission {
         command: Command::FileReport {
-            report: Box::new(report),
             sealed_commitment,
-            correlate,
+            correlate: context.correlate,
+            geo: Some(crate::geography::world().facts(
+                context.agreement.as_ref(),
+                report.location.latitude.degrees(),
+                report.location.longitude.degrees(),
+                report.perpetrator_party(),
+            )),
+            report: Box::new(report),
         },
         by: "import".into(),
         sealed,
