@@ -32,6 +32,28 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         geo: Option<GeoFacts>,
     },
+    /// Evidence entered the store (its bytes are in the blob store, by hash).
+    EvidenceRegistered {
+        sha256: String,
+        media_type: String,
+        size: u64,
+        collected_by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source_url: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report_id: Option<u64>,
+    },
+    /// A step in the evidence's chain of custody (Berkeley Protocol).
+    CustodyRecorded {
+        sha256: String,
+        action: CustodyAction,
+        /// Who acted (the envelope's `by` is who recorded it).
+        custodian: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recipient: Option<String>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        note: String,
+    },
     IncidentsMerged {
         into: u64,
         from: u64,
@@ -43,6 +65,24 @@ pub enum Event {
         report_ids: Vec<u64>,
         reason: String,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustodyAction {
+    Collected,
+    Transferred,
+    Examined,
+}
+
+impl CustodyAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustodyAction::Collected => "collected",
+            CustodyAction::Transferred => "transferred",
+            CustodyAction::Examined => "examined",
+        }
+    }
 }
 
 /// Where a filed report went.
@@ -61,7 +101,9 @@ impl Placement {
     }
 }
 
-/// An event with when and by whom it was recorded: one log entry.
+/// An event with when and by whom it was recorded: one log entry. The
+/// event's fields sit beside `v`, `at` and `by`, so no event may have a
+/// field of those names (`tests/state.rs` round-trips every event).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     /// The envelope format's version.

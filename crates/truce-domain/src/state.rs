@@ -4,7 +4,7 @@
 //! of the log through `evolve` rebuilds the state exactly.
 
 use crate::correlate::{CorrelationRules, Correlator, IncidentFootprint};
-use crate::event::{Event, Placement};
+use crate::event::{CustodyAction, Event, Placement};
 use crate::geography::GeoFacts;
 use crate::report::Report;
 use std::collections::HashMap;
@@ -27,6 +27,21 @@ pub enum Command {
         correlate: bool,
         /// What geography says of the report's place, computed when it is filed.
         geo: Option<GeoFacts>,
+    },
+    RegisterEvidence {
+        sha256: String,
+        media_type: String,
+        size: u64,
+        collected_by: String,
+        source_url: Option<String>,
+        report_id: Option<u64>,
+    },
+    RecordCustody {
+        sha256: String,
+        action: CustodyAction,
+        by: String,
+        to: Option<String>,
+        note: String,
     },
     MergeIncidents {
         into: u64,
@@ -52,6 +67,12 @@ pub enum DomainError {
     SplitMovesNothingOrAll,
     #[error("a reason is required")]
     ReasonRequired,
+    #[error("report {0} does not exist")]
+    NoSuchReport(u64),
+    #[error("no evidence with SHA-256 {0} is registered")]
+    NoSuchEvidence(String),
+    #[error("a transfer names who received the evidence (to)")]
+    TransferWithoutRecipient,
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +85,7 @@ pub struct State {
     members: HashMap<u64, Vec<u64>>,
     next_report: u64,
     next_incident: u64,
+    evidence: std::collections::HashSet<String>,
 }
 
 impl Default for State {
@@ -82,6 +104,7 @@ impl State {
             members: HashMap::new(),
             next_report: 1,
             next_incident: 1,
+            evidence: std::collections::HashSet::new(),
         }
     }
 
@@ -101,7 +124,10 @@ impl State {
     /// are trusted to be consistent with the state.
     pub fn evolve(&mut self, event: &Event) {
         match event {
-            Event::AgreementRegistered { .. } => {}
+            Event::AgreementRegistered { .. } | Event::CustodyRecorded { .. } => {}
+            Event::EvidenceRegistered { sha256, .. } => {
+                self.evidence.insert(sha256.clone());
+            }
             Event::ReportFiled {
                 report_id,
                 report,
@@ -204,6 +230,50 @@ pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainErro
                 sealed_commitment: sealed_commitment.clone(),
                 warnings: report.warnings(),
                 geo: geo.clone(),
+            }])
+        }
+        Command::RegisterEvidence {
+            sha256,
+            media_type,
+            size,
+            collected_by,
+            source_url,
+            report_id,
+        } => {
+            if state.evidence.contains(sha256) {
+                return Ok(Vec::new());
+            }
+            if let Some(report) = report_id.filter(|r| *r == 0 || *r >= state.next_report) {
+                return Err(DomainError::NoSuchReport(report));
+            }
+            Ok(vec![Event::EvidenceRegistered {
+                sha256: sha256.clone(),
+                media_type: media_type.clone(),
+                size: *size,
+                collected_by: collected_by.clone(),
+                source_url: source_url.clone(),
+                report_id: *report_id,
+            }])
+        }
+        Command::RecordCustody {
+            sha256,
+            action,
+            by,
+            to,
+            note,
+        } => {
+            if !state.evidence.contains(sha256) {
+                return Err(DomainError::NoSuchEvidence(sha256.clone()));
+            }
+            if *action == CustodyAction::Transferred && to.is_none() {
+                return Err(DomainError::TransferWithoutRecipient);
+            }
+            Ok(vec![Event::CustodyRecorded {
+                sha256: sha256.clone(),
+                action: *action,
+                custodian: by.clone(),
+                recipient: to.clone(),
+                note: note.clone(),
             }])
         }
         Command::MergeIncidents { into, from, reason } => {

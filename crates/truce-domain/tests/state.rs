@@ -186,3 +186,56 @@ fn oversized_fields_are_refused_by_name() {
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["source.name", "narrative"]);
 }
+
+#[test]
+fn every_event_round_trips_through_its_envelope() {
+    use truce_domain::codes::Code;
+    use truce_domain::event::CustodyAction;
+    let report = report("Dawn", 34.1);
+    let events = [
+        Event::AgreementRegistered {
+            agreement_id: Code::parse("DOHA-2025").unwrap(),
+            version: 1,
+            title: "t".into(),
+            document_sha256: "00".repeat(32),
+        },
+        Event::ReportFiled {
+            report_id: 1,
+            placement: Placement::OpenedIncident(1),
+            report: Box::new(report),
+            sealed_commitment: Some("ab".repeat(32)),
+            warnings: vec!["w".into()],
+            geo: None,
+        },
+        Event::EvidenceRegistered {
+            sha256: "cd".repeat(32),
+            media_type: "image/jpeg".into(),
+            size: 10,
+            collected_by: "Team 3".into(),
+            source_url: Some("https://example.org/x".into()),
+            report_id: Some(1),
+        },
+        Event::CustodyRecorded {
+            sha256: "cd".repeat(32),
+            action: CustodyAction::Transferred,
+            custodian: "Team 3".into(),
+            recipient: Some("HQ".into()),
+            note: "sealed bag 12".into(),
+        },
+        Event::IncidentsMerged {
+            into: 1,
+            from: 2,
+            reason: "same".into(),
+        },
+        Event::IncidentSplit {
+            from: 1,
+            into: 3,
+            report_ids: vec![2],
+            reason: "two".into(),
+        },
+    ];
+    for event in events {
+        let envelope = Envelope::new(chrono::Utc::now(), "someone", event);
+        assert_eq!(Envelope::from_bytes(&envelope.to_bytes()).unwrap(), envelope);
+    }
+}

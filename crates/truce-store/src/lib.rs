@@ -15,6 +15,7 @@ mod audit;
 mod engine;
 mod entry;
 mod error;
+pub mod evidence;
 pub mod projections;
 pub mod queries;
 mod reader;

@@ -56,6 +56,23 @@ CREATE TABLE IF NOT EXISTS incidents (
     merged_into INTEGER,
     log_index INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS evidence (
+    sha256 TEXT PRIMARY KEY,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    collected_by TEXT NOT NULL,
+    source_url TEXT,
+    report_id INTEGER,
+    log_index INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS custody (
+    log_index INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    action TEXT NOT NULL,
+    by_whom TEXT NOT NULL,
+    to_whom TEXT,
+    note TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sealed (
     report_id INTEGER PRIMARY KEY,
     salt BLOB NOT NULL,
@@ -64,10 +81,12 @@ CREATE TABLE IF NOT EXISTS sealed (
 ";
 
 /// The projected tables, with their key columns, in digest order.
-pub const TABLES: [(&str, &str); 3] = [
+pub const TABLES: [(&str, &str); 5] = [
     ("reports", "id"),
     ("claims", "report_id, position"),
     ("incidents", "id"),
+    ("evidence", "sha256"),
+    ("custody", "log_index"),
 ];
 
 pub fn create(connection: &Connection) -> Result<(), StoreError> {
@@ -79,6 +98,42 @@ pub fn create(connection: &Connection) -> Result<(), StoreError> {
 pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Result<(), StoreError> {
     match &envelope.event {
         Event::AgreementRegistered { .. } => {}
+        Event::EvidenceRegistered {
+            sha256,
+            media_type,
+            size,
+            collected_by,
+            source_url,
+            report_id,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO evidence (sha256, media_type, size, collected_by, source_url, report_id, log_index)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    sha256,
+                    media_type,
+                    *size as i64,
+                    collected_by,
+                    source_url,
+                    report_id.map(|r| r as i64),
+                    log_index as i64
+                ])?;
+        }
+        Event::CustodyRecorded {
+            sha256,
+            action,
+            custodian,
+            recipient,
+            note,
+        } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO custody (log_index, sha256, action, by_whom, to_whom, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![log_index as i64, sha256, action.as_str(), custodian, recipient, note])?;
+        }
         Event::ReportFiled {
             report_id,
             report,

@@ -58,6 +58,9 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Evidence: store a file, record its chain of custody, check the store.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Replay the log into fresh projections and compare them with the live ones.
     Rebuild {
         #[arg(long)]
@@ -107,6 +110,49 @@ pub enum ExportFormat {
     UcdpCsv,
     /// Incidents as a GeoJSON FeatureCollection.
     Geojson,
+}
+
+#[derive(Subcommand)]
+pub enum EvidenceCommand {
+    /// Store a file (once, by its SHA-256) and register it in the log.
+    Add {
+        #[arg(long)]
+        data: PathBuf,
+        /// Who collected it.
+        #[arg(long)]
+        collected_by: String,
+        #[arg(long, default_value = "application/octet-stream")]
+        media_type: String,
+        #[arg(long)]
+        source_url: Option<String>,
+        /// The report it supports.
+        #[arg(long)]
+        report: Option<u64>,
+        /// The largest file accepted.
+        #[arg(long, default_value_t = 256 * 1024 * 1024)]
+        max_bytes: u64,
+        file: PathBuf,
+    },
+    /// Record a step of the chain of custody.
+    Custody {
+        #[arg(long)]
+        data: PathBuf,
+        sha256: String,
+        #[arg(long, value_parser = ["collected", "transferred", "examined"])]
+        action: String,
+        #[arg(long)]
+        by: String,
+        /// Who received it (for a transfer).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Re-hash every stored blob and name any that changed.
+    Check {
+        #[arg(long)]
+        data: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

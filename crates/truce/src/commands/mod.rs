@@ -6,6 +6,7 @@ mod bench_core;
 mod bench_figure;
 mod bench_log;
 mod demo;
+mod evidence;
 mod export;
 mod import;
 mod init;
@@ -34,6 +35,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         } => import::run(&data, format, import_as, json, &file),
         Command::Export { data, format, out } => export::run(&data, format, out.as_deref()),
         Command::Rebuild { data } => rebuild::run(&data),
+        Command::Evidence(command) => evidence::run(command),
         Command::Serve { data, listen } => serve::run(&data, listen),
         Command::Audit { data } => audit::run(&data, audit::Scope::Everything),
         Command::Log(LogCommand::Audit { data }) => audit::run(&data, audit::Scope::LogOnly),
