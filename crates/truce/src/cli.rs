@@ -94,6 +94,8 @@ pub enum ImportFormat {
     Ucdp,
     /// UCDP GED GeoJSON.
     UcdpGeojson,
+    /// GDELT 1.0 (57 or 58 fields) and 2.0 (61) event exports.
+    Gdelt,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

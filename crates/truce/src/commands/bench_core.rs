@@ -44,7 +44,7 @@ pub fn ingest(args: BenchCoreArgs) -> anyhow::Result<ExitCode> {
         file: None,
     };
     let start = Instant::now();
-    let rows = read_rows(ImportFormat::Jsonl, &file)?;
+    let (rows, _) = read_rows(ImportFormat::Jsonl, &file, &[])?;
     let context = ImportContext {
         correlate: true,
         agreement: None,

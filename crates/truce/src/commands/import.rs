@@ -12,10 +12,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use truce_domain::agreement::Agreement;
+use truce_domain::codes::Code;
 use truce_domain::event::Placement;
 use truce_domain::report::ReportInput;
 use truce_domain::sealed::{SealedFields, commitment};
 use truce_domain::state::Command;
+use truce_interchange::gdelt::{self, GdeltRow};
 use truce_interchange::{RowError, jsonl, ucdp};
 use truce_store::{Engine, LogWriter, Outcome, Submission};
 
@@ -28,6 +30,8 @@ pub struct ImportSummary {
     pub imported: u64,
     pub already_imported: u64,
     pub rejected: u64,
+    /// Rows of a kind truce does not record (GDELT events that are not violence).
+    pub skipped: u64,
     pub incidents_opened: u64,
     pub rejects_file: Option<PathBuf>,
 }
@@ -44,7 +48,12 @@ pub fn run(
         Some(choice) => choice == ImportAs::Reports,
         None => matches!(format, ImportFormat::Jsonl),
     };
-    let rows = read_rows(format, file)?;
+    let agreement = crate::geography::agreement_in(dir.path())?;
+    let parties: Vec<Code> = agreement
+        .iter()
+        .flat_map(|a| a.parties.iter().map(|p| p.code.clone()))
+        .collect();
+    let (rows, skipped) = read_rows(format, file, &parties)?;
     let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
     let rejects_path = dir.path().join("rejects").join(format!(
         "{}.rejects.txt",
@@ -57,11 +66,10 @@ pub fn run(
         file: None,
     };
     let progress = progress_bar(rows.len() as u64);
-    let context = ImportContext {
-        correlate,
-        agreement: crate::geography::agreement_in(dir.path())?,
-    };
+    let context = ImportContext { correlate, agreement };
     let mut summary = import_rows(&mut engine, &rows, &context, &mut rejects, &progress)?;
+    summary.skipped = skipped;
+    summary.rows_read += skipped;
     progress.finish_and_clear();
     summary.rejects_file = rejects.file.is_some().then_some(rejects.path);
     print_summary(&summary, json)?;
@@ -131,9 +139,29 @@ pub fn import_rows(
     Ok(summary)
 }
 
-pub fn read_rows(format: ImportFormat, file: &Path) -> anyhow::Result<Vec<Row>> {
+/// The rows of `file`, and how many were skipped as not for truce.
+pub fn read_rows(format: ImportFormat, file: &Path, parties: &[Code]) -> anyhow::Result<(Vec<Row>, u64)> {
     let open = || std::fs::File::open(file).with_context(|| format!("opening {}", file.display()));
-    Ok(match format {
+    if let ImportFormat::Gdelt = format {
+        let mut rows = Vec::new();
+        let mut skipped = 0;
+        for (i, line) in std::io::BufReader::new(open()?).lines().enumerate() {
+            let number = i as u64 + 1;
+            let parsed = line
+                .map_err(|e| RowError {
+                    line: number,
+                    reason: e.to_string(),
+                })
+                .and_then(|text| gdelt::parse_line(number, &text, parties));
+            match parsed {
+                Ok(GdeltRow::Skipped) => skipped += 1,
+                Ok(GdeltRow::Report(input)) => rows.push(Ok((number, *input))),
+                Err(error) => rows.push(Err(error)),
+            }
+        }
+        return Ok((rows, skipped));
+    }
+    let rows = match format {
         ImportFormat::Jsonl => {
             let lines: Vec<std::io::Result<String>> = std::io::BufReader::new(open()?).lines().collect();
             lines
@@ -150,6 +178,7 @@ pub fn read_rows(format: ImportFormat, file: &Path) -> anyhow::Result<Vec<Row>> 
                 })
                 .collect()
         }
+        ImportFormat::Gdelt => unreachable!("read above"),
         ImportFormat::Ucdp => ucdp::read_csv(open()?)
             .enumerate()
             .map(|(i, row)| with_line(i, row))
@@ -163,7 +192,8 @@ pub fn read_rows(format: ImportFormat, file: &Path) -> anyhow::Result<Vec<Row>> 
                 .map(|(i, row)| row.map(|input| (i as u64 + 1, input)))
                 .collect()
         }
-    })
+    };
+    Ok((rows, 0))
 }
 
 /// CSV rows carry their line inside errors; good rows get theirs from the position (header is line 1).
@@ -237,8 +267,13 @@ fn print_summary(summary: &ImportSummary, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{} rows read: {} imported, {} already imported, {} rejected; {} incidents opened",
-        summary.rows_read, summary.imported, summary.already_imported, summary.rejected, summary.incidents_opened
+        "{} rows read: {} imported, {} already imported, {} rejected, {} skipped; {} incidents opened",
+        summary.rows_read,
+        summary.imported,
+        summary.already_imported,
+        summary.rejected,
+        summary.skipped,
+        summary.incidents_opened
     );
     if let Some(path) = &summary.rejects_file {
         println!("rejected rows, with their line and reason: {}", path.display());
