@@ -18,6 +18,8 @@ pub struct ReportFacts {
     pub source_type: SourceType,
     pub actor1: Option<String>,
     pub actor2: Option<String>,
+    pub acled_event_type: Option<String>,
+    pub acled_sub_event_type: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +52,21 @@ impl IncidentView {
                 .radius_km()
                 .total_cmp(&b.location_precision.radius_km())
         })
+    }
+
+    /// The ACLED event and sub-event types its reports name first.
+    pub fn acled_types(&self) -> (String, String) {
+        let event_type = self
+            .reports
+            .iter()
+            .find_map(|r| r.acled_event_type.clone())
+            .unwrap_or_default();
+        let sub = self
+            .reports
+            .iter()
+            .find_map(|r| r.acled_sub_event_type.clone())
+            .unwrap_or_default();
+        (event_type, sub)
     }
 
     /// Distinct sources, by name.

@@ -71,6 +71,61 @@ pub fn write_ucdp_csv(records: &[IncidentRecord], output: impl std::io::Write) -
     Ok(())
 }
 
+/// The HXL hashtags of [`IncidentRecord`]'s columns, in order
+/// (Humanitarian Exchange Language, hxlstandard.org).
+pub const HXL_TAGS: [&str; 18] = [
+    "#event+id",
+    "#date+start",
+    "#date+end",
+    "#geo+lat",
+    "#geo+lon",
+    "#geo+precision",
+    "#date+precision",
+    "#org+side_a",
+    "#org+side_b",
+    "#affected+killed+side_a",
+    "#affected+killed+side_b",
+    "#affected+killed+civilians",
+    "#affected+killed+unknown",
+    "#affected+killed+min",
+    "#affected+killed",
+    "#affected+killed+max",
+    "#meta+sources+num",
+    "#status",
+];
+
+/// CSV with a header row, then HXL's hashtag row, then one row an incident.
+pub fn write_hxl_csv(records: &[IncidentRecord], output: impl std::io::Write) -> Result<(), csv::Error> {
+    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(output);
+    let names = [
+        "id",
+        "date_start",
+        "date_end",
+        "latitude",
+        "longitude",
+        "where_prec",
+        "date_prec",
+        "side_a",
+        "side_b",
+        "deaths_a",
+        "deaths_b",
+        "deaths_civilians",
+        "deaths_unknown",
+        "low",
+        "best",
+        "high",
+        "number_of_sources",
+        "status",
+    ];
+    writer.write_record(names)?;
+    writer.write_record(HXL_TAGS)?;
+    for record in records {
+        writer.serialize(record)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// A GeoJSON FeatureCollection: each incident a Point (longitude, latitude) with its fields.
 pub fn geojson(records: &[IncidentRecord]) -> serde_json::Value {
     let features: Vec<serde_json::Value> = records

@@ -3,13 +3,15 @@
 //! domain then checks them); a bad row is an error naming its line, never a
 //! reason to stop. Writers take plain export records.
 //!
+//! - [`acled`]: ACLED event CSV in and out.
 //! - [`ucdp`]: UCDP GED rows, from CSV (full or cut-down schema) and GeoJSON.
 //! - [`gdelt`]: GDELT 1.0 and 2.0 event exports (CAMEO 18 to 20 as reports).
 //! - [`jsonl`]: truce's own JSON Lines of reports.
-//! - [`export`]: incidents as UCDP-style CSV and GeoJSON.
+//! - [`export`]: incidents as UCDP-style CSV, HXL-tagged CSV and GeoJSON.
 //!
 //! No file or network I/O: callers hand in readers and strings.
 
+pub mod acled;
 pub mod export;
 pub mod gdelt;
 pub mod jsonl;

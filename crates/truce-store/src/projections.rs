@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS reports (
     longitude REAL NOT NULL,
     location_precision TEXT NOT NULL,
     act TEXT,
+    acled_event_type TEXT,
+    acled_sub_event_type TEXT,
     actor1 TEXT,
     actor2 TEXT,
     perpetrator TEXT,
@@ -153,8 +155,10 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
                 .prepare_cached(
                     "INSERT INTO reports (id, log_index, source_name, external_id, source_type, event_start, event_end,
                      time_precision, latitude, longitude, location_precision, act, actor1, actor2, perpetrator,
-                     sealed_commitment, incident_id, country_iso, border_distance_km, zones, cross_border)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                     sealed_commitment, incident_id, country_iso, border_distance_km, zones, cross_border,
+                     acled_event_type, acled_sub_event_type)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                     ?21, ?22, ?23)",
                 )?
                 .execute(params![
                     *report_id as i64,
@@ -176,8 +180,11 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
                     placement.incident() as i64,
                     geo.as_ref().and_then(|g| g.country_iso.as_deref()),
                     geo.as_ref().map(|g| (g.border_distance_km * 1000.0).round() / 1000.0),
-                    geo.as_ref().map(|g| g.zones.iter().map(|z| z.as_str()).collect::<Vec<_>>().join(",")),
+                    geo.as_ref()
+                        .map(|g| g.zones.iter().map(|z| z.as_str()).collect::<Vec<_>>().join(",")),
                     geo.as_ref().map(|g| g.cross_border),
+                    report.acled_event_type,
+                    report.acled_sub_event_type,
                 ])?;
             let mut insert = connection.prepare_cached(
                 "INSERT INTO claims (report_id, position, claimant, claimant_party, stance, category, low, best, high)

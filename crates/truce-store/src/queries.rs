@@ -21,7 +21,8 @@ pub fn incidents(connection: &Connection) -> Result<Vec<IncidentView>, StoreErro
     let mut position: HashMap<u64, usize> = HashMap::new();
     let mut statement = connection.prepare(
         "SELECT i.id, i.status, r.event_start, r.event_end, r.latitude, r.longitude, r.location_precision,
-                r.time_precision, r.source_name, r.source_type, r.actor1, r.actor2
+                r.time_precision, r.source_name, r.source_type, r.actor1, r.actor2, r.acled_event_type,
+                r.acled_sub_event_type
          FROM incidents i JOIN reports r ON r.incident_id = i.id
          WHERE i.status != 'closed_duplicate' ORDER BY i.id, r.id",
     )?;
@@ -39,6 +40,8 @@ pub fn incidents(connection: &Connection) -> Result<Vec<IncidentView>, StoreErro
             source_type: parse("source type", row.get(9)?)?,
             actor1: row.get(10)?,
             actor2: row.get(11)?,
+            acled_event_type: row.get(12)?,
+            acled_sub_event_type: row.get(13)?,
         };
         if incidents.last().is_none_or(|incident| incident.id != id) {
             position.insert(id, incidents.len());

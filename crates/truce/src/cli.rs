@@ -96,6 +96,8 @@ pub enum ImportFormat {
     UcdpGeojson,
     /// GDELT 1.0 (57 or 58 fields) and 2.0 (61) event exports.
     Gdelt,
+    /// ACLED event CSV.
+    Acled,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -112,6 +114,10 @@ pub enum ExportFormat {
     UcdpCsv,
     /// Incidents as a GeoJSON FeatureCollection.
     Geojson,
+    /// Incidents with ACLED's columns.
+    AcledCsv,
+    /// Incidents as CSV with HXL hashtags.
+    HxlCsv,
 }
 
 #[derive(Subcommand)]

@@ -235,3 +235,55 @@ fn the_real_afghanistan_2020_file_round_trips_its_death_counts() {
     assert_eq!((rows, totals), sums(&source));
     assert_eq!(totals[1], 20_834);
 }
+
+#[test]
+fn acled_rows_come_in_and_go_out_with_their_fatalities_and_hxl_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = init(dir.path());
+    let acled = dir.path().join("acled.csv");
+    std::fs::write(
+        &acled,
+        "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,actor1,actor2,country,location,latitude,longitude,geo_precision,source,notes,fatalities\n\
+         PAK1001,2025-10-12,2025,1,Political violence,Battles,Armed clash,Military Forces of Pakistan (2022-),Taliban,Pakistan,Angoor Adda,32.58,69.35,1,Dawn,Clash at the border post.,23\n\
+         AFG2002,15 October 2025,2025,1,Political violence,Explosions/Remote violence,Air/drone strike,Military Forces of Pakistan (2022-),Civilians (Afghanistan),Afghanistan,Urgun,32.93,69.18,2,Tolo News,Strike on houses.,10\n\
+         AFG2003,not a date,2025,1,Political violence,Battles,Armed clash,A,B,Afghanistan,X,32.9,69.1,1,S,N,1\n",
+    )
+    .unwrap();
+    let (code, out, err) = truce(&[
+        "import",
+        "--data",
+        &data,
+        "--format",
+        "acled",
+        "--json",
+        acled.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (summary["imported"].as_u64(), summary["rejected"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let rejects = std::fs::read_to_string(summary["rejects_file"].as_str().unwrap()).unwrap();
+    assert!(rejects.starts_with("line 4: event_date \"not a date\""), "{rejects}");
+
+    let (code, out, _) = truce(&["export", "--data", &data, "--format", "acled-csv"]);
+    assert_eq!(code, 0);
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let headers = reader.headers().unwrap().clone();
+    let fatalities = headers.iter().position(|h| h == "fatalities").unwrap();
+    let event_type = headers.iter().position(|h| h == "event_type").unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r[fatalities].parse::<u32>().unwrap()).sum::<u32>(),
+        33
+    );
+    assert_eq!(&rows[1][event_type], "Explosions/Remote violence");
+
+    let (code, out, _) = truce(&["export", "--data", &data, "--format", "hxl-csv"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("id,date_start"));
+    assert!(lines[1].starts_with("#event+id,#date+start"));
+    assert_eq!(lines.len(), 4);
+}

@@ -6,7 +6,7 @@ use crate::datadir::DataDir;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
-use truce_interchange::export::{IncidentRecord, geojson, write_ucdp_csv};
+use truce_interchange::export::{IncidentRecord, geojson, write_hxl_csv, write_ucdp_csv};
 use truce_interchange::jsonl;
 use truce_store::queries;
 
@@ -27,6 +27,17 @@ pub fn run(data: &Path, format: ExportFormat, out: Option<&Path>) -> anyhow::Res
             })?;
         }
         ExportFormat::UcdpCsv => write_ucdp_csv(&incident_records(&connection)?, &mut output)?,
+        ExportFormat::HxlCsv => write_hxl_csv(&incident_records(&connection)?, &mut output)?,
+        ExportFormat::AcledCsv => {
+            let records: Vec<(IncidentRecord, String, String)> = queries::incidents(&connection)?
+                .iter()
+                .filter_map(|view| {
+                    let (event_type, sub_event_type) = view.acled_types();
+                    IncidentRecord::from_view(view).map(|record| (record, event_type, sub_event_type))
+                })
+                .collect();
+            truce_interchange::acled::write_csv(&records, &mut output)?;
+        }
         ExportFormat::Geojson => {
             serde_json::to_writer(&mut output, &geojson(&incident_records(&connection)?))?;
             writeln!(output)?;

@@ -18,7 +18,7 @@ use truce_domain::report::ReportInput;
 use truce_domain::sealed::{SealedFields, commitment};
 use truce_domain::state::Command;
 use truce_interchange::gdelt::{self, GdeltRow};
-use truce_interchange::{RowError, jsonl, ucdp};
+use truce_interchange::{RowError, acled, jsonl, ucdp};
 use truce_store::{Engine, LogWriter, Outcome, Submission};
 
 /// Rows decided and committed together.
@@ -46,7 +46,7 @@ pub fn run(
     let dir = DataDir::open(data)?;
     let correlate = match import_as {
         Some(choice) => choice == ImportAs::Reports,
-        None => matches!(format, ImportFormat::Jsonl),
+        None => matches!(format, ImportFormat::Jsonl | ImportFormat::Gdelt),
     };
     let agreement = crate::geography::agreement_in(dir.path())?;
     let parties: Vec<Code> = agreement
@@ -179,6 +179,7 @@ pub fn read_rows(format: ImportFormat, file: &Path, parties: &[Code]) -> anyhow:
                 .collect()
         }
         ImportFormat::Gdelt => unreachable!("read above"),
+        ImportFormat::Acled => acled::read_csv(open()?).collect(),
         ImportFormat::Ucdp => ucdp::read_csv(open()?)
             .enumerate()
             .map(|(i, row)| with_line(i, row))
