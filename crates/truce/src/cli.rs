@@ -58,6 +58,9 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Incidents: merge two that are one event, split one that is several.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
     /// Evidence: store a file, record its chain of custody, check the store.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
@@ -118,6 +121,33 @@ pub enum ExportFormat {
     AcledCsv,
     /// Incidents as CSV with HXL hashtags.
     HxlCsv,
+}
+
+#[derive(Subcommand)]
+pub enum IncidentCommand {
+    /// Fold incident FROM into incident INTO (FROM is closed as a duplicate).
+    Merge {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        into: u64,
+        #[arg(long)]
+        from: u64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Move some of an incident's reports to a new incident.
+    Split {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        from: u64,
+        /// The reports to move, by id (comma-separated).
+        #[arg(long, value_delimiter = ',', required = true)]
+        reports: Vec<u64>,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]

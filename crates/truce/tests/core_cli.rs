@@ -287,3 +287,66 @@ fn acled_rows_come_in_and_go_out_with_their_fatalities_and_hxl_tags() {
     assert!(lines[1].starts_with("#event+id,#date+start"));
     assert_eq!(lines.len(), 4);
 }
+
+#[test]
+fn monitors_merge_and_split_incidents_and_the_record_rebuilds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = init(dir.path());
+    assert_eq!(truce(&["import", "--data", &data, "--format", "ucdp", &sample()]).0, 0);
+    let (code, out, err) = truce(&[
+        "incident",
+        "merge",
+        "--data",
+        &data,
+        "--into",
+        "1",
+        "--from",
+        "2",
+        "--reason",
+        "the same clash",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("recorded at log index"));
+    let (code, _, err) = truce(&[
+        "incident", "merge", "--data", &data, "--into", "1", "--from", "2", "--reason", "again",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("incident 2 does not exist"), "{err}");
+    let (code, _, err) = truce(&[
+        "incident",
+        "split",
+        "--data",
+        &data,
+        "--from",
+        "1",
+        "--reports",
+        "2",
+        "--reason",
+        "two villages",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = truce(&[
+        "incident",
+        "split",
+        "--data",
+        &data,
+        "--from",
+        "1",
+        "--reports",
+        "1",
+        "--reason",
+        "all",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("some but not all"), "{err}");
+    let (code, out, _) = truce(&["export", "--data", &data, "--format", "geojson"]);
+    assert_eq!(code, 0);
+    let geojson: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        geojson["features"].as_array().unwrap().len(),
+        30,
+        "29 after the merge, 30 after the split"
+    );
+    let (code, out, _) = truce(&["rebuild", "--data", &data]);
+    assert_eq!(code, 0, "{out}");
+}

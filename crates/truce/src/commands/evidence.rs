@@ -89,7 +89,8 @@ pub fn run(command: EvidenceCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn submit(dir: &DataDir, command: Command) -> anyhow::Result<Outcome> {
+/// Submits one command as `cli` and returns its outcome.
+pub fn submit(dir: &DataDir, command: Command) -> anyhow::Result<Outcome> {
     let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
     let mut outcomes = engine.submit(vec![Submission {
         command,

@@ -9,6 +9,7 @@ mod demo;
 mod evidence;
 mod export;
 mod import;
+mod incident;
 mod init;
 mod mirror;
 mod rebuild;
@@ -36,6 +37,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Export { data, format, out } => export::run(&data, format, out.as_deref()),
         Command::Rebuild { data } => rebuild::run(&data),
         Command::Evidence(command) => evidence::run(command),
+        Command::Incident(command) => incident::run(command),
         Command::Serve { data, listen } => serve::run(&data, listen),
         Command::Audit { data } => audit::run(&data, audit::Scope::Everything),
         Command::Log(LogCommand::Audit { data }) => audit::run(&data, audit::Scope::LogOnly),
