@@ -293,6 +293,28 @@ impl Correlator {
     }
 }
 
+/// Correlates `reports` in order, from nothing: each report's incident
+/// (numbered from 1 as they open). What filing them one by one would do,
+/// without the rest of the record: for measuring the rule.
+pub fn correlate_in_order(rules: CorrelationRules, reports: &[Report]) -> Vec<u64> {
+    let mut correlator = Correlator::new(rules);
+    let mut opened = 0;
+    reports
+        .iter()
+        .map(|report| match correlator.best_match(report) {
+            Some(incident) => {
+                correlator.join(incident, report);
+                incident
+            }
+            None => {
+                opened += 1;
+                correlator.open(opened, report);
+                opened
+            }
+        })
+        .collect()
+}
+
 /// The grid cells within `reach_km` of the footprint's place and `reach_seconds` of its times.
 fn cells(footprint: &IncidentFootprint, reach_km: f64, reach_seconds: i64) -> Vec<Cell> {
     let lat_reach = reach_km / 111.0;

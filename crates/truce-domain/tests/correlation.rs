@@ -3,28 +3,12 @@
 //! (pairwise precision and recall at least 0.95), and reports that disagree
 //! on act or perpetrator, or lie too far apart, must stay apart.
 
-use truce_domain::correlate::{CorrelationRules, Correlator};
+use truce_domain::correlate::{CorrelationRules, Correlator, correlate_in_order};
 use truce_domain::report::{Report, ReportInput};
 use truce_domain::synthetic::{SyntheticWorld, generate, pairwise_scores};
 
-/// Runs the correlator over reports in order; returns each report's incident.
 fn correlate(reports: &[Report]) -> Vec<u64> {
-    let mut correlator = Correlator::new(CorrelationRules::default());
-    let mut next = 0u64;
-    reports
-        .iter()
-        .map(|report| match correlator.best_match(report) {
-            Some(incident) => {
-                correlator.join(incident, report);
-                incident
-            }
-            None => {
-                next += 1;
-                correlator.open(next, report);
-                next
-            }
-        })
-        .collect()
+    correlate_in_order(CorrelationRules::default(), reports)
 }
 
 #[test]

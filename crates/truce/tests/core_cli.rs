@@ -4,25 +4,13 @@
 //! edited behind truce's back.
 
 use std::path::Path;
-use std::process::Command;
 
-const TRUCE: &str = env!("CARGO_BIN_EXE_truce");
+mod common;
 
-fn truce(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(TRUCE).args(args).output().unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        output.status.code().unwrap_or(-1),
-        text(&output.stdout),
-        text(&output.stderr),
-    )
-}
+use common::{example_agreement, truce};
 
 fn example() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/doha-ceasefire.toml")
-        .display()
-        .to_string()
+    example_agreement().display().to_string()
 }
 
 fn sample() -> String {

@@ -2,26 +2,17 @@
 //! passed along a chain of custody in the log, and a changed blob named.
 
 use std::path::Path;
-use std::process::Command;
 
-const TRUCE: &str = env!("CARGO_BIN_EXE_truce");
+mod common;
 
-fn truce(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(TRUCE).args(args).output().unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        output.status.code().unwrap_or(-1),
-        text(&output.stdout),
-        text(&output.stderr),
-    )
-}
+use common::{example_agreement, truce};
 
 #[test]
 fn evidence_is_stored_once_custody_is_logged_and_changes_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/doha-ceasefire.toml");
+    let example = example_agreement();
     assert_eq!(
         truce(&["init", "--data", data, "--agreement", example.to_str().unwrap()]).0,
         0

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
-use truce_domain::correlate::{CorrelationRules, Correlator};
+use truce_domain::correlate::{CorrelationRules, correlate_in_order};
 use truce_domain::report::Report;
 use truce_domain::synthetic::{LabelledReport, SyntheticWorld, generate, pairwise_scores};
 use truce_store::{Engine, LogWriter};
@@ -118,7 +118,7 @@ pub fn correlate(args: BenchCoreArgs) -> anyhow::Result<ExitCode> {
         .collect::<Result<_, _>>()?;
     let truth: Vec<u64> = labelled.iter().map(|l| l.true_incident).collect();
     let start = Instant::now();
-    let predicted = correlate_all(&reports);
+    let predicted = correlate_in_order(CorrelationRules::default(), &reports);
     let seconds = start.elapsed().as_secs_f64();
     let (precision, recall) = pairwise_scores(&truth, &predicted);
     let f1 = 2.0 * precision * recall / (precision + recall);
@@ -153,25 +153,6 @@ pub fn correlate(args: BenchCoreArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn correlate_all(reports: &[Report]) -> Vec<u64> {
-    let mut correlator = Correlator::new(CorrelationRules::default());
-    let mut next = 0;
-    reports
-        .iter()
-        .map(|report| match correlator.best_match(report) {
-            Some(incident) => {
-                correlator.join(incident, report);
-                incident
-            }
-            None => {
-                next += 1;
-                correlator.open(next, report);
-                next
-            }
-        })
-        .collect()
 }
 
 #[derive(serde::Deserialize)]
