@@ -239,3 +239,24 @@ fn every_event_round_trips_through_its_envelope() {
         assert_eq!(Envelope::from_bytes(&envelope.to_bytes()).unwrap(), envelope);
     }
 }
+
+proptest::proptest! {
+    /// Replaying the log must rebuild the projections bit for bit, so an
+    /// event's floats must come back from its JSON exactly.
+    #[test]
+    fn coordinates_survive_the_envelope_exactly(latitude in -90.0f64..=90.0, longitude in -180.0f64..=180.0) {
+        let mut report = report("Dawn", 0.0);
+        report.location.latitude = truce_domain::report::Latitude::new(latitude).unwrap();
+        report.location.longitude = truce_domain::report::Longitude::new(longitude).unwrap();
+        let event = Event::ReportFiled {
+            report_id: 1,
+            placement: Placement::OpenedIncident(1),
+            report: Box::new(report),
+            sealed_commitment: None,
+            warnings: Vec::new(),
+            geo: None,
+        };
+        let envelope = Envelope::new(chrono::Utc::now(), "p", event);
+        proptest::prop_assert_eq!(Envelope::from_bytes(&envelope.to_bytes()).unwrap(), envelope);
+    }
+}

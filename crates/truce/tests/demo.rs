@@ -55,6 +55,12 @@ fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
         "the agreement and 600 reports, one event each"
     );
     drop(first);
+    // What the demo recorded rebuilds from its log exactly, floats and all.
+    let audit = Command::new(TRUCE)
+        .args(["audit", "--data", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stderr));
 
     // A second demo replaces the first, with a new key.
     let _second = Killed(demo());
