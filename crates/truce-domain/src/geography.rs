@@ -11,7 +11,7 @@
 
 use crate::agreement::{Agreement, Zone, ZoneShape};
 use crate::codes::Code;
-use geo::{BoundingRect, Closest, Contains, Distance, Haversine, HaversineClosestPoint, Rect};
+use geo::{BoundingRect, Contains, Distance, Haversine, Rect};
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 use serde::{Deserialize, Serialize};
 
@@ -80,13 +80,33 @@ impl Geography {
             .find(|country| country.bounds.contains(&point) && country.shape.contains(&point))
     }
 
-    /// Great-circle distance from the point to the nearest point of the border line.
+    /// Distance from the point to the nearest point of the border line: the
+    /// nearest segment is found in a local equirectangular projection (cheap,
+    /// and within a fraction of a percent at these latitudes), then the
+    /// distance to the nearest point on it is taken on the sphere.
     pub fn border_distance_km(&self, latitude: f64, longitude: f64) -> f64 {
-        let point = Point::new(longitude, latitude);
-        match self.border.haversine_closest_point(&point) {
-            Closest::Intersection(_) => 0.0,
-            Closest::SinglePoint(nearest) => Haversine.distance(point, nearest) / 1000.0,
-            Closest::Indeterminate => f64::INFINITY,
+        let scale = latitude.to_radians().cos();
+        let project = |c: Coord<f64>| (c.x * scale, c.y);
+        let (px, py) = (longitude * scale, latitude);
+        let mut best: Option<(f64, Coord<f64>)> = None;
+        for segment in self.border.lines() {
+            let ((ax, ay), (bx, by)) = (project(segment.start), project(segment.end));
+            let (dx, dy) = (bx - ax, by - ay);
+            let length = dx * dx + dy * dy;
+            let t = if length == 0.0 {
+                0.0
+            } else {
+                (((px - ax) * dx + (py - ay) * dy) / length).clamp(0.0, 1.0)
+            };
+            let (nx, ny) = (ax + t * dx, ay + t * dy);
+            let squared = (px - nx).powi(2) + (py - ny).powi(2);
+            if best.is_none_or(|(d, _)| squared < d) {
+                best = Some((squared, Coord { x: nx / scale, y: ny }));
+            }
+        }
+        match best {
+            Some((_, nearest)) => Haversine.distance(Point::new(longitude, latitude), Point::from(nearest)) / 1000.0,
+            None => f64::INFINITY,
         }
     }
 
