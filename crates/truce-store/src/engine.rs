@@ -63,90 +63,153 @@ impl Engine {
     /// transaction. On a storage error nothing is stored and the state is
     /// replayed from the log.
     pub fn submit(&mut self, submissions: Vec<Submission>) -> Result<Vec<Outcome>, StoreError> {
-        let mut outcomes = Vec::with_capacity(submissions.len());
-        let mut envelopes: Vec<Envelope> = Vec::new();
-        let mut sealed_rows: Vec<(u64, [u8; 32], String)> = Vec::new();
-        let now = Utc::now();
-        for submission in submissions {
-            let events = match decide(&self.state, &submission.command) {
-                Ok(events) if events.is_empty() => {
-                    outcomes.push(Outcome::Unchanged);
-                    continue;
+        let committed = prepare(&mut self.state, submissions).and_then(|prepared| commit(&mut self.writer, prepared));
+        if committed.is_err() {
+            self.state = replay_state(&LogReader::open(self.writer.path())?)?;
+        }
+        committed
+    }
+
+    /// The same for a stream of batches, as a pipeline over two threads:
+    /// while one batch is written (log and projections, one transaction),
+    /// the next is decided and encoded. Each batch is still one durable
+    /// transaction, in order; `on_committed` hears of each once it is. On an
+    /// error nothing after the failed batch is stored, and the state is
+    /// replayed from the log.
+    pub fn submit_pipelined(
+        &mut self,
+        batches: impl Iterator<Item = Vec<Submission>>,
+        mut on_committed: impl FnMut(Vec<Outcome>) -> Result<(), StoreError> + Send,
+    ) -> Result<(), StoreError> {
+        let Engine { writer, state } = self;
+        let result = std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Prepared>(1);
+            let committer = scope.spawn(move || -> Result<(), StoreError> {
+                for prepared in receiver {
+                    on_committed(commit(writer, prepared)?)?;
                 }
-                Ok(events) => events,
-                Err(error) => {
-                    outcomes.push(Outcome::Refused(error.to_string()));
-                    continue;
-                }
-            };
-            let mut placement = None;
-            for event in &events {
-                self.state.evolve(event);
-                if let Event::ReportFiled {
-                    report_id,
-                    placement: placed,
-                    ..
-                } = event
-                {
-                    placement = Some(*placed);
-                    if let Some((salt, plaintext)) = &submission.sealed {
-                        sealed_rows.push((*report_id, *salt, plaintext.clone()));
+                Ok(())
+            });
+            let mut prepared_all = Ok(());
+            for batch in batches {
+                match prepare(state, batch) {
+                    Ok(prepared) => {
+                        if sender.send(prepared).is_err() {
+                            break; // The committer stopped on an error, which it returns.
+                        }
+                    }
+                    Err(error) => {
+                        prepared_all = Err(error);
+                        break;
                     }
                 }
             }
-            outcomes.push(Outcome::Recorded {
-                first_index: envelopes.len() as u64,
-                entries: events.len() as u64,
-                placement,
-            });
-            envelopes.extend(
-                events
-                    .into_iter()
-                    .map(|event| Envelope::new(now, &submission.by, event)),
-            );
+            drop(sender);
+            let committed = committer.join().expect("the committer thread");
+            committed.and(prepared_all)
+        });
+        if result.is_err() {
+            self.state = replay_state(&LogReader::open(self.writer.path())?)?;
         }
-        // Encoding is the costly part of an event and needs no state: all cores do it.
-        let entries: Result<Vec<LogEntry>, StoreError> = envelopes
-            .par_iter()
-            .map(|envelope| LogEntry::new(envelope.to_bytes()))
-            .collect::<Result<_, _>>()
-            .map_err(|too_large| {
-                // Inputs are bounded (see `ReportInput::parse`), so this means a bug, not bad input.
-                StoreError::Corrupt(format!("an event did not fit a log entry: {too_large}"))
-            });
-        let entries = match entries {
-            Ok(entries) => entries,
+        result
+    }
+}
+
+/// A batch decided and encoded, not yet written.
+struct Prepared {
+    outcomes: Vec<Outcome>,
+    envelopes: Vec<Envelope>,
+    entries: Vec<LogEntry>,
+    sealed_rows: Vec<(u64, [u8; 32], String)>,
+}
+
+/// Decides the submissions in order against `state` (which advances), then
+/// encodes their events on all cores.
+fn prepare(state: &mut State, submissions: Vec<Submission>) -> Result<Prepared, StoreError> {
+    let mut outcomes = Vec::with_capacity(submissions.len());
+    let mut envelopes: Vec<Envelope> = Vec::new();
+    let mut sealed_rows: Vec<(u64, [u8; 32], String)> = Vec::new();
+    let now = Utc::now();
+    for submission in submissions {
+        let events = match decide(state, &submission.command) {
+            Ok(events) if events.is_empty() => {
+                outcomes.push(Outcome::Unchanged);
+                continue;
+            }
+            Ok(events) => events,
             Err(error) => {
-                self.state = replay_state(&LogReader::open(self.writer.path())?)?;
-                return Err(error);
+                outcomes.push(Outcome::Refused(error.to_string()));
+                continue;
             }
         };
-        let appended = self.writer.append_batch_with(&entries, |transaction, first_index| {
-            for (offset, envelope) in envelopes.iter().enumerate() {
-                projections::apply(transaction, first_index + offset as u64, envelope)?;
-            }
-            let mut insert =
-                transaction.prepare_cached("INSERT INTO sealed (report_id, salt, plaintext) VALUES (?1, ?2, ?3)")?;
-            for (report_id, salt, plaintext) in &sealed_rows {
-                insert.execute(params![*report_id as i64, salt.as_slice(), plaintext])?;
-            }
-            Ok(())
-        });
-        match appended {
-            Ok(batch) => {
-                for outcome in &mut outcomes {
-                    if let Outcome::Recorded { first_index, .. } = outcome {
-                        *first_index += batch.first_index;
-                    }
+        let mut placement = None;
+        for event in &events {
+            state.evolve(event);
+            if let Event::ReportFiled {
+                report_id,
+                placement: placed,
+                ..
+            } = event
+            {
+                placement = Some(*placed);
+                if let Some((salt, plaintext)) = &submission.sealed {
+                    sealed_rows.push((*report_id, *salt, plaintext.clone()));
                 }
-                Ok(outcomes)
-            }
-            Err(error) => {
-                self.state = replay_state(&LogReader::open(self.writer.path())?)?;
-                Err(error)
             }
         }
+        outcomes.push(Outcome::Recorded {
+            first_index: envelopes.len() as u64,
+            entries: events.len() as u64,
+            placement,
+        });
+        envelopes.extend(
+            events
+                .into_iter()
+                .map(|event| Envelope::new(now, &submission.by, event)),
+        );
     }
+    // Encoding is the costly part of an event and needs no state: all cores do it.
+    let entries = envelopes
+        .par_iter()
+        .map(|envelope| LogEntry::new(envelope.to_bytes()))
+        .collect::<Result<_, _>>()
+        .map_err(|too_large| {
+            // Inputs are bounded (see `ReportInput::parse`), so this means a bug, not bad input.
+            StoreError::Corrupt(format!("an event did not fit a log entry: {too_large}"))
+        })?;
+    Ok(Prepared {
+        outcomes,
+        envelopes,
+        entries,
+        sealed_rows,
+    })
+}
+
+/// Appends a prepared batch and its projection rows in one transaction.
+fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<Vec<Outcome>, StoreError> {
+    let Prepared {
+        mut outcomes,
+        envelopes,
+        entries,
+        sealed_rows,
+    } = prepared;
+    let batch = writer.append_batch_with(&entries, |transaction, first_index| {
+        for (offset, envelope) in envelopes.iter().enumerate() {
+            projections::apply(transaction, first_index + offset as u64, envelope)?;
+        }
+        let mut insert =
+            transaction.prepare_cached("INSERT INTO sealed (report_id, salt, plaintext) VALUES (?1, ?2, ?3)")?;
+        for (report_id, salt, plaintext) in &sealed_rows {
+            insert.execute(params![*report_id as i64, salt.as_slice(), plaintext])?;
+        }
+        Ok(())
+    })?;
+    for outcome in &mut outcomes {
+        if let Outcome::Recorded { first_index, .. } = outcome {
+            *first_index += batch.first_index;
+        }
+    }
+    Ok(outcomes)
 }
 
 /// Decodes the entry at `index` into an event envelope, naming the index if it is not one.

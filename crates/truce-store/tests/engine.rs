@@ -166,3 +166,44 @@ fn refused_commands_store_nothing() {
     assert_eq!(outcomes, [Outcome::Refused("incident 1 does not exist".into())]);
     assert_eq!(engine.writer().size(), 0);
 }
+
+#[test]
+fn the_pipeline_records_what_one_batch_at_a_time_records() {
+    let batches = || {
+        vec![
+            vec![
+                submission("Dawn", 34.10, Some("reporter 7")),
+                submission("Tolo", 34.11, None),
+            ],
+            vec![submission("Geo", 35.5, None), submission("Dawn", 34.10, None)],
+            vec![submission("Reuters", 34.12, None)],
+        ]
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let one_at_a_time = dir.path().join("sequential.db");
+    let mut engine = Engine::open(LogWriter::open(&one_at_a_time, signer()).unwrap()).unwrap();
+    let sequential: Vec<Vec<Outcome>> = batches()
+        .into_iter()
+        .map(|batch| engine.submit(batch).unwrap())
+        .collect();
+    drop(engine);
+
+    let pipelined_path = dir.path().join("pipelined.db");
+    let mut engine = Engine::open(LogWriter::open(&pipelined_path, signer()).unwrap()).unwrap();
+    let mut pipelined = Vec::new();
+    engine
+        .submit_pipelined(batches().into_iter(), |outcomes| {
+            pipelined.push(outcomes);
+            Ok(())
+        })
+        .unwrap();
+    drop(engine);
+    assert_eq!(pipelined, sequential);
+    assert_eq!(
+        pipelined[1][1],
+        Outcome::Unchanged,
+        "the same report again, in a later batch"
+    );
+    let digest = |path: &std::path::Path| projections::digest(&rusqlite::Connection::open(path).unwrap()).unwrap();
+    assert_eq!(digest(&pipelined_path), digest(&one_at_a_time));
+}

@@ -86,7 +86,9 @@ pub struct ImportContext {
     pub agreement: Option<Agreement>,
 }
 
-/// Imports `rows` through `engine` in batches, counting what happened.
+/// Imports `rows` through `engine` in batches of one transaction each,
+/// pipelined (the next batch is checked and decided while the last is
+/// written), counting what happened and writing rejected rows in line order.
 pub fn import_rows(
     engine: &mut Engine,
     rows: &[Row],
@@ -94,10 +96,10 @@ pub fn import_rows(
     rejects: &mut Rejects,
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<ImportSummary> {
-    let mut summary = ImportSummary::default();
-    for chunk in rows.chunks(BATCH_ROWS) {
-        let mut submissions = Vec::with_capacity(chunk.len());
-        let mut lines = Vec::with_capacity(chunk.len());
+    let mut refused: Vec<RowError> = Vec::new();
+    let lines_of_batches = std::sync::Mutex::new(std::collections::VecDeque::<Vec<u64>>::new());
+    let committed = std::sync::Mutex::new(Vec::<(Vec<u64>, Vec<Outcome>)>::new());
+    let batches = rows.chunks(BATCH_ROWS).map(|chunk| {
         // Checking rows needs no state: all cores do it; deciding stays in order.
         let checked: Vec<Result<(u64, Submission), RowError>> = chunk
             .par_iter()
@@ -106,20 +108,33 @@ pub fn import_rows(
                     .and_then(|(line, input)| submission(line, &input, context).map(|s| (line, s)))
             })
             .collect();
+        let mut submissions = Vec::with_capacity(chunk.len());
+        let mut lines = Vec::with_capacity(chunk.len());
         for row in checked {
-            summary.rows_read += 1;
             match row {
                 Ok((line, submission)) => {
                     submissions.push(submission);
                     lines.push(line);
                 }
-                Err(error) => {
-                    summary.rejected += 1;
-                    rejects.write(&error)?;
-                }
+                Err(error) => refused.push(error),
             }
         }
-        for (line, outcome) in lines.into_iter().zip(engine.submit(submissions)?) {
+        lines_of_batches.lock().expect("lock").push_back(lines);
+        progress.inc(chunk.len() as u64);
+        submissions
+    });
+    engine.submit_pipelined(batches, |outcomes| {
+        let lines = lines_of_batches.lock().expect("lock").pop_front().unwrap_or_default();
+        committed.lock().expect("lock").push((lines, outcomes));
+        Ok(())
+    })?;
+    let mut summary = ImportSummary {
+        rows_read: rows.len() as u64,
+        rejected: refused.len() as u64,
+        ..ImportSummary::default()
+    };
+    for (lines, outcomes) in committed.into_inner().expect("lock") {
+        for (line, outcome) in lines.into_iter().zip(outcomes) {
             match outcome {
                 Outcome::Recorded { placement, .. } => {
                     summary.imported += 1;
@@ -130,11 +145,14 @@ pub fn import_rows(
                 Outcome::Unchanged => summary.already_imported += 1,
                 Outcome::Refused(reason) => {
                     summary.rejected += 1;
-                    rejects.write(&RowError { line, reason })?;
+                    refused.push(RowError { line, reason });
                 }
             }
         }
-        progress.inc(chunk.len() as u64);
+    }
+    refused.sort_by_key(|error| error.line);
+    for error in &refused {
+        rejects.write(error)?;
     }
     Ok(summary)
 }
