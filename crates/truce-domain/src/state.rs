@@ -55,6 +55,19 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Registers `agreement`, parsed from `document`, whose SHA-256 the log keeps.
+    pub fn register_agreement(agreement: &crate::agreement::Agreement, document: &str) -> Command {
+        use sha2::{Digest, Sha256};
+        Command::RegisterAgreement {
+            agreement_id: agreement.id.clone(),
+            version: agreement.version,
+            title: agreement.title.clone(),
+            document_sha256: hex::encode(Sha256::digest(document.as_bytes())),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     #[error("incident {0} does not exist")]

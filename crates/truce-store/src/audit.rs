@@ -4,7 +4,7 @@
 //! hashed on all cores, so the audit runs near the speed of SHA-256 itself.
 
 use crate::error::StoreError;
-use crate::reader::{LogReader, ReadError, StoredCheckpoint};
+use crate::reader::{LogReader, ReadError, StoredCheckpoint, StoredEntries};
 use rayon::prelude::*;
 use std::sync::mpsc;
 use truce_log::tile::TILE_WIDTH;
@@ -43,25 +43,26 @@ pub fn audit_log(reader: &LogReader) -> Result<AuditReport, AuditError> {
     let (scan, bundle_roots) = std::thread::scope(|scope| {
         let hashing = scope.spawn(move || hash_bundles(receiver));
         let mut chunk = Vec::with_capacity(CHUNK_BUNDLES);
-        let scan = reader.scan_entries(
-            |index, bundle| {
-                // The entries, without their two-byte length prefixes.
-                bundled_bytes += (bundle.len() as u64).saturating_sub(2 * TILE_WIDTH);
-                chunk.push((index, bundle));
-                if chunk.len() == CHUNK_BUNDLES {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_BUNDLES));
-                    sender
-                        .send(full)
-                        .map_err(|_| StoreError::Corrupt("the hashing thread stopped".into()))?;
+        let scan = reader.scan_entries(|stored| {
+            match stored {
+                StoredEntries::Bundle(index, bundle) => {
+                    // The entries, without their two-byte length prefixes.
+                    bundled_bytes += (bundle.len() as u64).saturating_sub(2 * TILE_WIDTH);
+                    chunk.push((index, bundle));
+                    if chunk.len() == CHUNK_BUNDLES {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_BUNDLES));
+                        sender
+                            .send(full)
+                            .map_err(|_| StoreError::Corrupt("the hashing thread stopped".into()))?;
+                    }
                 }
-                Ok(())
-            },
-            |_, entry| {
-                pending_bytes += entry.len() as u64;
-                pending_leaves.push(leaf_hash(&entry));
-                Ok(())
-            },
-        );
+                StoredEntries::Pending(_, entry) => {
+                    pending_bytes += entry.len() as u64;
+                    pending_leaves.push(leaf_hash(&entry));
+                }
+            }
+            Ok(())
+        });
         if !chunk.is_empty() {
             let _ = sender.send(chunk);
         }

@@ -29,7 +29,7 @@ pub use audit::{AuditError, AuditReport, audit_log};
 pub use engine::{Engine, Outcome, Submission, envelope_at, replay_state};
 pub use entry::{EntryTooLarge, LogEntry};
 pub use error::StoreError;
-pub use reader::{LogReader, ReadError, StoredCheckpoint};
+pub use reader::{LogReader, ReadError, StoredCheckpoint, StoredEntries};
 pub use rebuild::{ProjectionAudit, audit_projections, rebuild_in_memory};
 pub use sequencer::{Appended, Sequencer, SequencerConfig, SequencerHandle};
 pub use writer::{AppendedBatch, LogWriter};

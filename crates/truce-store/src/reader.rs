@@ -9,6 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use truce_log::hash::HASH_BYTES;
+use truce_log::proof::ProofPlan;
 use truce_log::tile::{TILE_WIDTH, decode_entry_bundle, encode_entry_bundle};
 use truce_log::{Hash, ProofError, TileId, TileKind, consistency_plan, inclusion_plan};
 
@@ -18,6 +19,13 @@ pub struct StoredCheckpoint {
     pub size: u64,
     pub root: Hash,
     pub note: String,
+}
+
+/// What [`LogReader::scan_entries`] finds, in order: full entry bundles
+/// (by bundle index), then the entries of the unfinished bundle (by index).
+pub enum StoredEntries {
+    Bundle(u64, Vec<u8>),
+    Pending(u64, Vec<u8>),
 }
 
 /// Why a read found nothing or was refused. `NotFound` and `Proof` are the
@@ -147,15 +155,19 @@ impl LogReader {
         })
     }
 
+    /// The hashes of a planned proof, read from the stored tiles.
+    fn proof(&self, connection: &Connection, plan: &ProofPlan) -> Result<Vec<Hash>, ReadError> {
+        let hashes = read_nodes(connection, &plan.nodes(), Some(&self.tiles_cached))?;
+        Ok(plan
+            .assemble(&hashes)
+            .map_err(|node| StoreError::Corrupt(format!("node {node:?} missing")))?)
+    }
+
     /// The inclusion proof of entry `index` in the tree of `size` entries.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, ReadError> {
         self.snapshot(|connection| {
             check_size(connection, size)?;
-            let plan = inclusion_plan(index, size)?;
-            let hashes = read_nodes(connection, &plan.nodes(), Some(&self.tiles_cached))?;
-            Ok(plan
-                .assemble(&hashes)
-                .map_err(|node| StoreError::Corrupt(format!("node {node:?} missing")))?)
+            self.proof(connection, &inclusion_plan(index, size)?)
         })
     }
 
@@ -163,33 +175,28 @@ impl LogReader {
     pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>, ReadError> {
         self.snapshot(|connection| {
             check_size(connection, new_size)?;
-            let plan = consistency_plan(old_size, new_size)?;
-            let hashes = read_nodes(connection, &plan.nodes(), Some(&self.tiles_cached))?;
-            Ok(plan
-                .assemble(&hashes)
-                .map_err(|node| StoreError::Corrupt(format!("node {node:?} missing")))?)
+            self.proof(connection, &consistency_plan(old_size, new_size)?)
         })
     }
 
-    /// Calls `visit` with each full entry bundle in order, then with the
-    /// entries of the unfinished one, all within one snapshot at the
-    /// checkpoint it returns. The audit uses this to rehash the whole log.
+    /// Calls `visit` with each full entry bundle in order, then with each
+    /// entry of the unfinished one, all within one snapshot at the
+    /// checkpoint it returns. The audit rehashes the log from this.
     pub fn scan_entries(
         &self,
-        mut visit_bundle: impl FnMut(u64, Vec<u8>) -> Result<(), StoreError>,
-        mut visit_pending: impl FnMut(u64, Vec<u8>) -> Result<(), StoreError>,
+        mut visit: impl FnMut(StoredEntries) -> Result<(), StoreError>,
     ) -> Result<StoredCheckpoint, ReadError> {
         self.snapshot(|connection| {
             let checkpoint = current_checkpoint(connection)?;
             let mut statement = connection.prepare("SELECT idx, data FROM log_bundles ORDER BY idx")?;
             let mut rows = statement.query([])?;
             while let Some(row) = rows.next()? {
-                visit_bundle(row.get::<_, i64>(0)? as u64, row.get(1)?)?;
+                visit(StoredEntries::Bundle(row.get::<_, i64>(0)? as u64, row.get(1)?))?;
             }
             let mut statement = connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
             let mut rows = statement.query([])?;
             while let Some(row) = rows.next()? {
-                visit_pending(row.get::<_, i64>(0)? as u64, row.get(1)?)?;
+                visit(StoredEntries::Pending(row.get::<_, i64>(0)? as u64, row.get(1)?))?;
             }
             Ok(checkpoint)
         })
@@ -201,32 +208,16 @@ impl LogReader {
         &self,
         mut visit: impl FnMut(u64, &[u8]) -> Result<(), StoreError>,
     ) -> Result<StoredCheckpoint, ReadError> {
-        self.snapshot(|connection| {
-            let checkpoint = current_checkpoint(connection)?;
-            let mut statement = connection.prepare("SELECT idx, data FROM log_bundles ORDER BY idx")?;
-            let mut rows = statement.query([])?;
-            while let Some(row) = rows.next()? {
-                let bundle_index = row.get::<_, i64>(0)? as u64;
-                let bundle = row
-                    .get_ref(1)?
-                    .as_blob()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let entries = decode_entry_bundle(bundle)
+        self.scan_entries(|stored| match stored {
+            StoredEntries::Bundle(bundle_index, bundle) => {
+                let entries = decode_entry_bundle(&bundle)
                     .map_err(|e| StoreError::Corrupt(format!("entry bundle {bundle_index}: {e}")))?;
                 for (offset, entry) in entries.iter().enumerate() {
                     visit(bundle_index * TILE_WIDTH + offset as u64, entry)?;
                 }
+                Ok(())
             }
-            let mut statement = connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
-            let mut rows = statement.query([])?;
-            while let Some(row) = rows.next()? {
-                let bytes = row
-                    .get_ref(1)?
-                    .as_blob()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                visit(row.get::<_, i64>(0)? as u64, bytes)?;
-            }
-            Ok(checkpoint)
+            StoredEntries::Pending(index, entry) => visit(index, &entry),
         })
     }
 

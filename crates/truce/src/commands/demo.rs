@@ -6,7 +6,6 @@
 
 use crate::datadir::DataDir;
 use anyhow::{Context, bail};
-use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -51,12 +50,7 @@ fn seed(dir: &DataDir) -> anyhow::Result<()> {
     let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
     let agreement = Agreement::from_toml(AGREEMENT).map_err(|e| anyhow::anyhow!("the embedded agreement: {e}"))?;
     std::fs::write(dir.path().join("agreement.toml"), AGREEMENT)?;
-    let register = Command::RegisterAgreement {
-        agreement_id: agreement.id.clone(),
-        version: agreement.version,
-        title: agreement.title.clone(),
-        document_sha256: hex::encode(Sha256::digest(AGREEMENT.as_bytes())),
-    };
+    let register = Command::register_agreement(&agreement, AGREEMENT);
     engine.submit(vec![Submission {
         command: register,
         by: "admin".into(),

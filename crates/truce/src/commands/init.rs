@@ -4,7 +4,6 @@
 
 use crate::datadir::DataDir;
 use anyhow::{Context, bail};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::ExitCode;
 use truce_domain::agreement::Agreement;
@@ -34,12 +33,7 @@ pub fn run(data: &Path, agreement: Option<&Path>, origin: Option<&str>) -> anyho
     let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
     if let Some((text, agreement)) = document {
         std::fs::write(dir.path().join("agreement.toml"), &text)?;
-        let command = Command::RegisterAgreement {
-            agreement_id: agreement.id.clone(),
-            version: agreement.version,
-            title: agreement.title.clone(),
-            document_sha256: hex::encode(Sha256::digest(text.as_bytes())),
-        };
+        let command = Command::register_agreement(&agreement, &text);
         let outcome = engine.submit(vec![Submission {
             command,
             by: "admin".into(),
