@@ -26,7 +26,8 @@
 
 use crate::codes::Code;
 use crate::report::{Report, TimePrecision};
-use std::collections::{HashMap, HashSet};
+// foldhash, seeded per process as std's SipHash is (crafting collisions needs the seed), and several times faster.
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 /// The thresholds of the rule.
 #[derive(Clone, Copy, Debug, PartialEq)]

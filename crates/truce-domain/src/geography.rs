@@ -9,9 +9,14 @@
 //! Natural Earth's de facto, generalized ones: right for maps and for "near
 //! the border", not for legal boundaries.
 
+mod banded;
+mod border;
+
 use crate::agreement::{Agreement, Zone, ZoneShape};
 use crate::codes::Code;
-use geo::{BoundingRect, Contains, Distance, Haversine, Rect};
+use banded::BandedShape;
+use border::BorderLine;
+use geo::{BoundingRect, Contains, Rect};
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 use serde::{Deserialize, Serialize};
 
@@ -19,14 +24,14 @@ pub struct Country {
     /// ISO 3166-1 numeric, as Natural Earth names countries ("004").
     pub iso: String,
     pub name: String,
-    shape: MultiPolygon<f64>,
+    shape: BandedShape,
     bounds: Rect<f64>,
 }
 
 pub struct Geography {
     /// The detailed countries first: the first that contains a point wins.
     countries: Vec<Country>,
-    border: LineString<f64>,
+    border: BorderLine,
 }
 
 /// What geography says about a report's place, as recorded with it.
@@ -69,7 +74,7 @@ impl Geography {
         }
         Ok(Geography {
             countries,
-            border: border.ok_or("the Af–Pak GeoJSON has no border line")?,
+            border: BorderLine::new(&border.ok_or("the Af–Pak GeoJSON has no border line")?),
         })
     }
 
@@ -77,37 +82,12 @@ impl Geography {
         let point = Point::new(longitude, latitude);
         self.countries
             .iter()
-            .find(|country| country.bounds.contains(&point) && country.shape.contains(&point))
+            .find(|country| country.bounds.contains(&point) && country.shape.contains(longitude, latitude))
     }
 
-    /// Distance from the point to the nearest point of the border line: the
-    /// nearest segment is found in a local equirectangular projection (cheap,
-    /// and within a fraction of a percent at these latitudes), then the
-    /// distance to the nearest point on it is taken on the sphere.
+    /// Distance in km from the point to the nearest point of the border line.
     pub fn border_distance_km(&self, latitude: f64, longitude: f64) -> f64 {
-        let scale = latitude.to_radians().cos();
-        let project = |c: Coord<f64>| (c.x * scale, c.y);
-        let (px, py) = (longitude * scale, latitude);
-        let mut best: Option<(f64, Coord<f64>)> = None;
-        for segment in self.border.lines() {
-            let ((ax, ay), (bx, by)) = (project(segment.start), project(segment.end));
-            let (dx, dy) = (bx - ax, by - ay);
-            let length = dx * dx + dy * dy;
-            let t = if length == 0.0 {
-                0.0
-            } else {
-                (((px - ax) * dx + (py - ay) * dy) / length).clamp(0.0, 1.0)
-            };
-            let (nx, ny) = (ax + t * dx, ay + t * dy);
-            let squared = (px - nx).powi(2) + (py - ny).powi(2);
-            if best.is_none_or(|(d, _)| squared < d) {
-                best = Some((squared, Coord { x: nx / scale, y: ny }));
-            }
-        }
-        match best {
-            Some((_, nearest)) => Haversine.distance(Point::new(longitude, latitude), Point::from(nearest)) / 1000.0,
-            None => f64::INFINITY,
-        }
+        self.border.distance_km(latitude, longitude)
     }
 
     pub fn in_zone(&self, zone: &Zone, latitude: f64, longitude: f64) -> bool {
@@ -164,7 +144,7 @@ fn country(iso: &str, name: &str, shape: MultiPolygon<f64>) -> Country {
     Country {
         iso: iso.to_string(),
         name: name.to_string(),
-        shape,
+        shape: BandedShape::new(&shape),
         bounds,
     }
 }

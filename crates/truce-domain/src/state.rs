@@ -7,7 +7,7 @@ use crate::correlate::{CorrelationRules, Correlator, IncidentFootprint};
 use crate::event::{CustodyAction, Event, Placement};
 use crate::geography::GeoFacts;
 use crate::report::Report;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// What a caller asks for.
 #[derive(Clone, Debug)]
@@ -98,7 +98,7 @@ pub struct State {
     members: HashMap<u64, Vec<u64>>,
     next_report: u64,
     next_incident: u64,
-    evidence: std::collections::HashSet<String>,
+    evidence: HashSet<String>,
 }
 
 impl Default for State {
@@ -117,7 +117,7 @@ impl State {
             members: HashMap::new(),
             next_report: 1,
             next_incident: 1,
-            evidence: std::collections::HashSet::new(),
+            evidence: HashSet::new(),
         }
     }
 
