@@ -10,6 +10,7 @@
 //! - [`geography`]: country, zones, distance to the border, cross-border acts.
 //! - [`incident`]: an incident as read back, with its casualty estimate.
 //! - [`report`]: reports and the claims they carry, checked field by field.
+//! - [`role`]: who a user is to the mechanism, and for whom it acts.
 //! - [`sealed`]: commitments to what must not be public.
 //! - [`state`]: `decide` and `evolve`, the pure heart of event sourcing.
 //! - [`synthetic`]: reports with ground truth, to measure correlation.
@@ -24,6 +25,7 @@ pub mod event;
 pub mod geography;
 pub mod incident;
 pub mod report;
+pub mod role;
 pub mod sealed;
 pub mod state;
 pub mod synthetic;

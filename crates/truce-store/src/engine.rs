@@ -46,6 +46,7 @@ impl Engine {
     /// Opens the engine over `writer`'s log, replaying it into the state.
     pub fn open(writer: LogWriter) -> Result<Engine, StoreError> {
         projections::create(writer.connection())?;
+        crate::accounts::create(writer.connection())?;
         let state = replay_state(&LogReader::open(writer.path())?)?;
         Ok(Engine { writer, state })
     }

@@ -11,6 +11,7 @@
 //!   a mismatch;
 //! - readers see whole batches or nothing, and are safe to use concurrently.
 
+pub mod accounts;
 mod audit;
 mod engine;
 mod entry;

@@ -33,7 +33,16 @@ pub enum Command {
         /// The log's origin (its checkpoint's first line and key name); by default from the agreement's id.
         #[arg(long)]
         origin: Option<String>,
+        /// The name of the first admin, whose password is printed once.
+        #[arg(long, default_value = "admin")]
+        admin: String,
     },
+    /// Users: add one, list them, set a password.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for programs: create, list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Import reports or incidents from a file.
     Import {
         #[arg(long)]
@@ -121,6 +130,66 @@ pub enum ExportFormat {
     AcledCsv,
     /// Incidents as CSV with HXL hashtags.
     HxlCsv,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user; without --password-stdin a password is generated and printed once.
+    Add {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// admin, mediator, monitor, party or observer.
+        #[arg(long)]
+        role: String,
+        /// Whom the role acts for: the mediator, monitoring team or party code (QAT, MVM, AFG).
+        #[arg(long = "for")]
+        affiliation: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the users and their roles.
+    List {
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Set a user's password, read from the first line of standard input.
+    Password {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; its secret is printed once and stored only as a hash.
+    Create {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        user: String,
+        /// What the token is for (shown in `token list`).
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        #[arg(long)]
+        data: PathBuf,
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]

@@ -4,6 +4,7 @@
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
+use truce_domain::agreement::Agreement;
 use truce_log::{KeyName, SignerKey, VerifierKey};
 
 pub struct DataDir {
@@ -53,6 +54,18 @@ impl DataDir {
 
     pub fn verifier(&self) -> Result<VerifierKey> {
         Ok(self.signer()?.verifier())
+    }
+
+    /// The agreement registered in the data directory, if it holds one.
+    pub fn agreement(&self) -> Result<Option<Agreement>> {
+        let path = self.path.join("agreement.toml");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path)?;
+        Agreement::from_toml(&text)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 }
 

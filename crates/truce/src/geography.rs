@@ -1,9 +1,7 @@
 //! The Natural Earth data embedded in the binary (see `data/natural-earth/`),
-//! loaded once, and the agreement kept in a data directory.
+//! loaded once.
 
-use std::path::Path;
 use std::sync::OnceLock;
-use truce_domain::agreement::Agreement;
 use truce_domain::geography::Geography;
 
 pub fn world() -> &'static Geography {
@@ -15,16 +13,4 @@ pub fn world() -> &'static Geography {
         )
         .expect("the embedded Natural Earth data is valid")
     })
-}
-
-/// The agreement registered in the data directory, if it holds one.
-pub fn agreement_in(data: &Path) -> anyhow::Result<Option<Agreement>> {
-    let path = data.join("agreement.toml");
-    if !path.exists() {
-        return Ok(None);
-    }
-    let text = std::fs::read_to_string(&path)?;
-    Agreement::from_toml(&text)
-        .map(Some)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }

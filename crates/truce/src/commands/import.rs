@@ -48,7 +48,7 @@ pub fn run(
         Some(choice) => choice == ImportAs::Reports,
         None => matches!(format, ImportFormat::Jsonl | ImportFormat::Gdelt),
     };
-    let agreement = crate::geography::agreement_in(dir.path())?;
+    let agreement = dir.agreement()?;
     let parties: Vec<Code> = agreement
         .iter()
         .flat_map(|a| a.parties.iter().map(|p| p.code.clone()))

@@ -1,16 +1,19 @@
 //! `truce init`: a new data directory with its log key and a signed log; with
 //! `--agreement`, the agreement is checked, kept beside the log, and its
-//! registration (with the document's SHA-256) is the log's first event.
+//! registration (with the document's SHA-256) is the log's first event. The
+//! first admin user is created, and its generated password printed once.
 
 use crate::datadir::DataDir;
 use anyhow::{Context, bail};
 use std::path::Path;
 use std::process::ExitCode;
 use truce_domain::agreement::Agreement;
+use truce_domain::role::Role;
 use truce_domain::state::Command;
 use truce_store::{Engine, LogWriter, Outcome, Submission};
 
-pub fn run(data: &Path, agreement: Option<&Path>, origin: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn run(data: &Path, agreement: Option<&Path>, origin: Option<&str>, admin: &str) -> anyhow::Result<ExitCode> {
+    let admin_name = truce_store::accounts::UserName::parse(admin)?;
     let document = match agreement {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -36,7 +39,7 @@ pub fn run(data: &Path, agreement: Option<&Path>, origin: Option<&str>) -> anyho
         let command = Command::register_agreement(&agreement, &text);
         let outcome = engine.submit(vec![Submission {
             command,
-            by: "admin".into(),
+            by: admin_name.as_str().into(),
             sealed: None,
         }])?;
         if !matches!(outcome.as_slice(), [Outcome::Recorded { .. }]) {
@@ -47,7 +50,11 @@ pub fn run(data: &Path, agreement: Option<&Path>, origin: Option<&str>) -> anyho
             agreement.id, agreement.version, agreement.title
         );
     }
+    drop(engine);
+    let accounts = truce_store::accounts::open(&dir.database())?;
+    let password = super::accounts::add_user(&dir, &accounts, admin, &Role::Admin, None)?;
     println!("created {} for log {origin}", data.display());
+    println!("admin user {admin}, password (shown once): {password}");
     println!("verifier key (give it to every party): {}", dir.verifier()?);
     Ok(ExitCode::SUCCESS)
 }

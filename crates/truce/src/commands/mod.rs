@@ -1,5 +1,6 @@
 //! One module a command. Each turns validated flags into calls on the library crates.
 
+mod accounts;
 mod append;
 mod audit;
 mod bench_core;
@@ -26,7 +27,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             data,
             agreement,
             origin,
-        } => init::run(&data, agreement.as_deref(), origin.as_deref()),
+            admin,
+        } => init::run(&data, agreement.as_deref(), origin.as_deref(), &admin),
+        Command::User(command) => accounts::run_user(command),
+        Command::Token(command) => accounts::run_token(command),
         Command::Import {
             data,
             format,
