@@ -82,6 +82,8 @@ pub struct Agreement {
     pub process: Process,
     pub penalties: Vec<PenaltyStep>,
     pub conditions: Vec<Condition>,
+    /// How each party's ceasefire status follows from its confirmed violations, mildest first.
+    pub status_rules: Vec<StatusRule>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -171,9 +173,14 @@ pub struct Process {
     /// Mediator approvals a determination or penalty needs (k of the n mediators).
     pub approvals_required: u32,
     pub independent_sources_min: u32,
+    /// After this many days without a confirmed violation, a party's earlier
+    /// violations no longer count towards the penalty ladder (decay).
+    pub clean_period_days: u32,
+    /// Days a party has to comply with a penalty once it takes effect.
+    pub compliance_days: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Minor,
@@ -181,7 +188,7 @@ pub enum Severity {
     Grave,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PenaltyKind {
     FormalWarning,
@@ -223,6 +230,42 @@ pub struct Condition {
     pub kind: ConditionKind,
     pub from: Code,
     pub description: String,
+    /// A confirmed violation by `from` within this many days releases `party`.
+    pub within_days: u32,
+}
+
+/// The ceasefire's state for a party, from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CeasefireStatus {
+    /// Outside every effective window.
+    NotInEffect,
+    Holding,
+    Strained,
+    Breached,
+    Collapsed,
+}
+
+impl CeasefireStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CeasefireStatus::NotInEffect => "not_in_effect",
+            CeasefireStatus::Holding => "holding",
+            CeasefireStatus::Strained => "strained",
+            CeasefireStatus::Breached => "breached",
+            CeasefireStatus::Collapsed => "collapsed",
+        }
+    }
+}
+
+/// "`min_violations` confirmed violations of at least `min_severity` within
+/// `within_days` put a party's ceasefire in `status`."
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StatusRule {
+    pub status: CeasefireStatus,
+    pub min_severity: Severity,
+    pub min_violations: u32,
+    pub within_days: u32,
 }
 
 /// One problem in an agreement document: where and why.

@@ -5,6 +5,8 @@
 use crate::codes::Code;
 use crate::geography::GeoFacts;
 use crate::report::Report;
+use crate::verification::determination::Determination;
+use crate::verification::penalties::PenaltyDecision;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +66,105 @@ pub enum Event {
         into: u64,
         report_ids: Vec<u64>,
         reason: String,
+    },
+    // Verification (see `crate::verification`): each step of an incident's case.
+    ReviewStarted {
+        incident: u64,
+    },
+    TaskAssigned {
+        incident: u64,
+        task: u64,
+        team: Code,
+        due: DateTime<Utc>,
+        description: String,
+    },
+    FindingsFiled {
+        incident: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task: Option<u64>,
+        summary: String,
+        #[serde(default)]
+        evidence: Vec<String>,
+        /// A monitor saw the act or its immediate aftermath itself.
+        #[serde(default)]
+        observed: bool,
+    },
+    /// The accused party is notified and has until `due` to reply.
+    ReplyRequested {
+        incident: u64,
+        party: Code,
+        asked_at: DateTime<Utc>,
+        due: DateTime<Utc>,
+    },
+    ReplyFiled {
+        incident: u64,
+        party: Code,
+        text: String,
+        #[serde(default)]
+        evidence: Vec<String>,
+        replied_at: DateTime<Utc>,
+        on_time: bool,
+    },
+    DeterminationIssued {
+        incident: u64,
+        /// 1 for the first, 2 after an appeal, and so on.
+        number: u32,
+        determination: Box<Determination>,
+    },
+    /// One mediator's approval, in its own name.
+    DeterminationApproved {
+        incident: u64,
+        number: u32,
+        mediator: Code,
+    },
+    /// A mediator lets the determination become final before the reply window closes.
+    UrgencyInvoked {
+        incident: u64,
+        number: u32,
+        mediator: Code,
+        reason: String,
+    },
+    DeterminationFinal {
+        incident: u64,
+        number: u32,
+        finalized_at: DateTime<Utc>,
+        /// When the incident happened: what the ladder and the status count by.
+        incident_at: DateTime<Utc>,
+    },
+    /// A party's own statement (dissent), kept beside the determination.
+    StatementAttached {
+        incident: u64,
+        number: u32,
+        party: Code,
+        text: String,
+    },
+    AppealFiled {
+        incident: u64,
+        party: Code,
+        grounds: String,
+        #[serde(default)]
+        withdrawn_penalties: Vec<u64>,
+    },
+    /// The ladder's penalty for a final violation, awaiting the mediators' quorum.
+    PenaltyProposed {
+        penalty: u64,
+        incident: u64,
+        party: Code,
+        decision: Box<PenaltyDecision>,
+    },
+    PenaltyApproved {
+        penalty: u64,
+        mediator: Code,
+    },
+    PenaltyInEffect {
+        penalty: u64,
+        from: DateTime<Utc>,
+        due: DateTime<Utc>,
+    },
+    ComplianceRecorded {
+        penalty: u64,
+        complied: bool,
+        note: String,
     },
 }
 

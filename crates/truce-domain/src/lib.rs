@@ -14,6 +14,8 @@
 //! - [`sealed`]: commitments to what must not be public.
 //! - [`state`]: `decide` and `evolve`, the pure heart of event sourcing.
 //! - [`synthetic`]: reports with ground truth, to measure correlation.
+//! - [`verification`]: lifecycle, verification rules, determinations,
+//!   penalties, status and scorecards.
 //!
 //! This crate does no I/O and knows nothing of SQL, HTTP or the log's format.
 
@@ -29,3 +31,4 @@ pub mod role;
 pub mod sealed;
 pub mod state;
 pub mod synthetic;
+pub mod verification;

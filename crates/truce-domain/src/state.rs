@@ -6,8 +6,14 @@
 use crate::correlate::{CorrelationRules, Correlator, IncidentFootprint};
 use crate::event::{CustodyAction, Event, Placement};
 use crate::geography::GeoFacts;
-use crate::report::Report;
+use crate::report::{Report, SourceType};
+use crate::verification::case::{IncidentFacts, Verification, VerificationCommand, VerificationError};
+use crate::verification::lifecycle::{Step, advance};
+use crate::verification::rules::SourceFact;
+use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+
+pub use crate::verification::case::Context;
 
 /// What a caller asks for.
 #[derive(Clone, Debug)]
@@ -53,6 +59,8 @@ pub enum Command {
         report_ids: Vec<u64>,
         reason: String,
     },
+    /// A step of an incident's verification, a determination, a penalty.
+    Verify(VerificationCommand),
 }
 
 impl Command {
@@ -86,6 +94,8 @@ pub enum DomainError {
     NoSuchEvidence(String),
     #[error("a transfer names who received the evidence (to)")]
     TransferWithoutRecipient,
+    #[error(transparent)]
+    Verification(#[from] VerificationError),
 }
 
 #[derive(Clone, Debug)]
@@ -99,6 +109,11 @@ pub struct State {
     next_report: u64,
     next_incident: u64,
     evidence: HashSet<String>,
+    /// What verification needs of each report: its source and when it happened.
+    report_facts: HashMap<u64, (SourceFact, i64)>,
+    /// Reports filed by each party (sources of type party), by party code.
+    filed_by_party: HashMap<String, u64>,
+    verification: Verification,
 }
 
 impl Default for State {
@@ -118,6 +133,9 @@ impl State {
             next_report: 1,
             next_incident: 1,
             evidence: HashSet::new(),
+            report_facts: HashMap::new(),
+            filed_by_party: HashMap::new(),
+            verification: Verification::default(),
         }
     }
 
@@ -131,6 +149,39 @@ impl State {
 
     pub fn incident_count(&self) -> usize {
         self.members.len()
+    }
+
+    pub fn verification(&self) -> &Verification {
+        &self.verification
+    }
+
+    /// How many reports the party (by code) filed as a source.
+    pub fn filed_by_party(&self, party: &str) -> u64 {
+        self.filed_by_party.get(party).copied().unwrap_or(0)
+    }
+
+    /// What verification needs to know of an incident, if it exists.
+    pub fn incident_facts(&self, incident: u64) -> Option<IncidentFacts> {
+        let members = self.members.get(&incident).filter(|m| !m.is_empty())?;
+        let mut sources = Vec::with_capacity(members.len());
+        let mut acts: Vec<crate::codes::Code> = Vec::new();
+        let mut earliest = i64::MAX;
+        for report in members {
+            if let Some((source, start)) = self.report_facts.get(report) {
+                if let Some(act) = &source.act
+                    && !acts.contains(act)
+                {
+                    acts.push(act.clone());
+                }
+                earliest = earliest.min(*start);
+                sources.push(source.clone());
+            }
+        }
+        Some(IncidentFacts {
+            sources,
+            acts,
+            at: DateTime::from_timestamp(earliest, 0).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        })
     }
 
     /// Applies one event. Events come from `decide` or from the log, so they
@@ -160,11 +211,25 @@ impl State {
                     Placement::JoinedIncident(incident) => self.correlator.join_footprint(incident, &footprint),
                 }
                 self.footprints.insert(*report_id, footprint);
+                let source = &report.source;
+                if source.source_type == SourceType::Party {
+                    *self.filed_by_party.entry(source.name.clone()).or_default() += 1;
+                }
+                let fact = SourceFact {
+                    source_type: source.source_type,
+                    name: source.name.clone(),
+                    owner: source.owner.clone(),
+                    grading: source.grading,
+                    act: report.act.clone(),
+                };
+                self.report_facts
+                    .insert(*report_id, (fact, report.time.start.timestamp()));
                 self.incident_of.insert(*report_id, placement.incident());
                 self.members.entry(placement.incident()).or_default().push(*report_id);
                 self.next_report = self.next_report.max(report_id + 1);
             }
             Event::IncidentsMerged { into, from, .. } => {
+                self.verification.close_as_duplicate(*from);
                 self.correlator.merge(*into, *from);
                 let moved = self.members.remove(from).unwrap_or_default();
                 for report in &moved {
@@ -188,6 +253,7 @@ impl State {
                 self.reset_incident(*into, report_ids.clone());
                 self.next_incident = self.next_incident.max(into + 1);
             }
+            other => self.verification.evolve(other),
         }
     }
 
@@ -198,9 +264,10 @@ impl State {
     }
 }
 
-/// The events `command` causes in `state`, or why it is refused. Filing a
-/// report already filed (same source, same external id) causes nothing.
-pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainError> {
+/// The events `command` causes in `state` under `context` (the time and the
+/// agreement), or why it is refused. Filing a report already filed (same
+/// source, same external id) causes nothing.
+pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec<Event>, DomainError> {
     match command {
         Command::RegisterAgreement {
             agreement_id,
@@ -299,6 +366,7 @@ pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainErro
                     return Err(DomainError::NoSuchIncident(*incident));
                 }
             }
+            advance(*from, state.verification.stage(*from), Step::CloseAsDuplicate).map_err(VerificationError::from)?;
             Ok(vec![Event::IncidentsMerged {
                 into: *into,
                 from: *from,
@@ -328,6 +396,16 @@ pub fn decide(state: &State, command: &Command) -> Result<Vec<Event>, DomainErro
                 report_ids: report_ids.clone(),
                 reason: reason.clone(),
             }])
+        }
+        Command::Verify(command) => {
+            let incident = command.incident();
+            let facts = incident.and_then(|i| state.incident_facts(i));
+            Ok(crate::verification::case::decide(
+                &state.verification,
+                facts.as_ref(),
+                command,
+                context,
+            )?)
         }
     }
 }

@@ -3,7 +3,11 @@
 
 use truce_domain::event::{Envelope, Event, Placement};
 use truce_domain::report::{Report, ReportInput};
-use truce_domain::state::{Command, DomainError, State, decide};
+use truce_domain::state::{Command, Context, DomainError, State, decide};
+
+fn now() -> Context<'static> {
+    Context::at(chrono::Utc::now())
+}
 
 fn report(source: &str, latitude: f64) -> Report {
     let input: ReportInput = serde_json::from_value(serde_json::json!({
@@ -19,7 +23,7 @@ fn report(source: &str, latitude: f64) -> Report {
 }
 
 fn run(state: &mut State, log: &mut Vec<Event>, command: Command) -> Result<Vec<Event>, DomainError> {
-    let events = decide(state, &command)?;
+    let events = decide(state, &command, &Context::at(chrono::Utc::now()))?;
     for event in &events {
         state.evolve(event);
         log.push(event.clone());
@@ -104,7 +108,10 @@ fn reports_correlate_merge_split_and_replay() {
     for report in 1..=3 {
         assert_eq!(replayed.incident_of(report), state.incident_of(report));
     }
-    assert_eq!(decide(&replayed, &file(report("Tolo", 34.11))).unwrap(), Vec::new());
+    assert_eq!(
+        decide(&replayed, &file(report("Tolo", 34.11)), &now()).unwrap(),
+        Vec::new()
+    );
 }
 
 #[test]
@@ -116,20 +123,29 @@ fn refusals_say_why() {
         from,
         reason: reason.into(),
     };
-    assert_eq!(decide(&state, &merge(1, 1, "x")), Err(DomainError::MergeIntoItself));
-    assert_eq!(decide(&state, &merge(1, 9, "x")), Err(DomainError::NoSuchIncident(9)));
-    assert_eq!(decide(&state, &merge(1, 2, " ")), Err(DomainError::ReasonRequired));
+    assert_eq!(
+        decide(&state, &merge(1, 1, "x"), &now()),
+        Err(DomainError::MergeIntoItself)
+    );
+    assert_eq!(
+        decide(&state, &merge(1, 9, "x"), &now()),
+        Err(DomainError::NoSuchIncident(9))
+    );
+    assert_eq!(
+        decide(&state, &merge(1, 2, " "), &now()),
+        Err(DomainError::ReasonRequired)
+    );
     let split = |ids: Vec<u64>| Command::SplitIncident {
         from: 1,
         report_ids: ids,
         reason: "x".into(),
     };
     assert_eq!(
-        decide(&state, &split(vec![1])),
+        decide(&state, &split(vec![1]), &now()),
         Err(DomainError::SplitMovesNothingOrAll)
     );
     assert_eq!(
-        decide(&state, &split(vec![7])),
+        decide(&state, &split(vec![7]), &now()),
         Err(DomainError::NotInIncident { report: 7, incident: 1 })
     );
 }

@@ -8,11 +8,12 @@ use crate::error::StoreError;
 use crate::projections;
 use crate::reader::LogReader;
 use crate::writer::LogWriter;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use rusqlite::params;
+use truce_domain::agreement::Agreement;
 use truce_domain::event::{Envelope, Event, Placement};
-use truce_domain::state::{Command, State, decide};
+use truce_domain::state::{Command, Context, State, decide};
 
 /// A command with who gives it and, for a report with sealed fields, the
 /// salt and plaintext its commitment was made from (stored apart).
@@ -21,6 +22,20 @@ pub struct Submission {
     pub command: Command,
     pub by: String,
     pub sealed: Option<([u8; 32], String)>,
+    /// When it happens; `None` is now. Only a scripted scenario (the demo)
+    /// or a replayed import sets it: the server always leaves it `None`.
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl Submission {
+    pub fn new(by: &str, command: Command) -> Submission {
+        Submission {
+            command,
+            by: by.to_string(),
+            sealed: None,
+            at: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +55,8 @@ pub enum Outcome {
 pub struct Engine {
     writer: LogWriter,
     state: State,
+    /// The agreement verification follows, once registered.
+    agreement: Option<Agreement>,
 }
 
 impl Engine {
@@ -48,7 +65,20 @@ impl Engine {
         projections::create(writer.connection())?;
         crate::accounts::create(writer.connection())?;
         let state = replay_state(&LogReader::open(writer.path())?)?;
-        Ok(Engine { writer, state })
+        Ok(Engine {
+            writer,
+            state,
+            agreement: None,
+        })
+    }
+
+    /// Gives the engine the agreement (as registered in the log) whose rules verification follows.
+    pub fn set_agreement(&mut self, agreement: Agreement) {
+        self.agreement = Some(agreement);
+    }
+
+    pub fn agreement(&self) -> Option<&Agreement> {
+        self.agreement.as_ref()
     }
 
     pub fn state(&self) -> &State {
@@ -64,7 +94,8 @@ impl Engine {
     /// transaction. On a storage error nothing is stored and the state is
     /// replayed from the log.
     pub fn submit(&mut self, submissions: Vec<Submission>) -> Result<Vec<Outcome>, StoreError> {
-        let committed = prepare(&mut self.state, submissions).and_then(|prepared| commit(&mut self.writer, prepared));
+        let committed = prepare(&mut self.state, self.agreement.as_ref(), submissions)
+            .and_then(|prepared| commit(&mut self.writer, prepared));
         if committed.is_err() {
             self.state = replay_state(&LogReader::open(self.writer.path())?)?;
         }
@@ -82,7 +113,11 @@ impl Engine {
         batches: impl Iterator<Item = Vec<Submission>>,
         mut on_committed: impl FnMut(Vec<Outcome>) -> Result<(), StoreError> + Send,
     ) -> Result<(), StoreError> {
-        let Engine { writer, state } = self;
+        let Engine {
+            writer,
+            state,
+            agreement,
+        } = self;
         let result = std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Prepared>(1);
             let committer = scope.spawn(move || -> Result<(), StoreError> {
@@ -93,7 +128,7 @@ impl Engine {
             });
             let mut prepared_all = Ok(());
             for batch in batches {
-                match prepare(state, batch) {
+                match prepare(state, agreement.as_ref(), batch) {
                     Ok(prepared) => {
                         if sender.send(prepared).is_err() {
                             break; // The committer stopped on an error, which it returns.
@@ -126,13 +161,19 @@ struct Prepared {
 
 /// Decides the submissions in order against `state` (which advances), then
 /// encodes their events on all cores.
-fn prepare(state: &mut State, submissions: Vec<Submission>) -> Result<Prepared, StoreError> {
+fn prepare(
+    state: &mut State,
+    agreement: Option<&Agreement>,
+    submissions: Vec<Submission>,
+) -> Result<Prepared, StoreError> {
     let mut outcomes = Vec::with_capacity(submissions.len());
     let mut envelopes: Vec<Envelope> = Vec::new();
     let mut sealed_rows: Vec<(u64, [u8; 32], String)> = Vec::new();
     let now = Utc::now();
     for submission in submissions {
-        let events = match decide(state, &submission.command) {
+        let at = submission.at.unwrap_or(now);
+        let context = Context { at, agreement };
+        let events = match decide(state, &submission.command, &context) {
             Ok(events) if events.is_empty() => {
                 outcomes.push(Outcome::Unchanged);
                 continue;
@@ -163,11 +204,7 @@ fn prepare(state: &mut State, submissions: Vec<Submission>) -> Result<Prepared, 
             entries: events.len() as u64,
             placement,
         });
-        envelopes.extend(
-            events
-                .into_iter()
-                .map(|event| Envelope::new(now, &submission.by, event)),
-        );
+        envelopes.extend(events.into_iter().map(|event| Envelope::new(at, &submission.by, event)));
     }
     // Encoding is the costly part of an event and needs no state: all cores do it.
     let entries = envelopes

@@ -18,6 +18,7 @@ mod entry;
 mod error;
 pub mod evidence;
 pub mod projections;
+mod projections_verification;
 pub mod queries;
 mod reader;
 mod rebuild;

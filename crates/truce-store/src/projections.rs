@@ -75,6 +75,51 @@ CREATE TABLE IF NOT EXISTS custody (
     to_whom TEXT,
     note TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS case_steps (
+    log_index INTEGER PRIMARY KEY,
+    incident_id INTEGER,
+    penalty_id INTEGER,
+    kind TEXT NOT NULL,
+    party TEXT,
+    mediator TEXT,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_steps_by_incident ON case_steps (incident_id);
+CREATE TABLE IF NOT EXISTS replies (
+    incident_id INTEGER NOT NULL,
+    party TEXT NOT NULL,
+    asked_at INTEGER NOT NULL,
+    due INTEGER NOT NULL,
+    replied_at INTEGER,
+    on_time INTEGER,
+    PRIMARY KEY (incident_id, party)
+);
+CREATE TABLE IF NOT EXISTS determinations (
+    incident_id INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    verdict TEXT NOT NULL,
+    responsible_party TEXT,
+    severity TEXT,
+    confidence TEXT NOT NULL,
+    approvals TEXT NOT NULL,
+    final_at INTEGER,
+    log_index INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, number)
+);
+CREATE TABLE IF NOT EXISTS penalties (
+    id INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL,
+    party TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    amount REAL,
+    state TEXT NOT NULL,
+    approvals TEXT NOT NULL,
+    in_effect_from INTEGER,
+    due INTEGER,
+    log_index INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sealed (
     report_id INTEGER PRIMARY KEY,
     salt BLOB NOT NULL,
@@ -83,12 +128,16 @@ CREATE TABLE IF NOT EXISTS sealed (
 ";
 
 /// The projected tables, with their key columns, in digest order.
-pub const TABLES: [(&str, &str); 5] = [
+pub const TABLES: [(&str, &str); 9] = [
     ("reports", "id"),
     ("claims", "report_id, position"),
     ("incidents", "id"),
     ("evidence", "sha256"),
     ("custody", "log_index"),
+    ("case_steps", "log_index"),
+    ("replies", "incident_id, party"),
+    ("determinations", "incident_id, number"),
+    ("penalties", "id"),
 ];
 
 pub fn create(connection: &Connection) -> Result<(), StoreError> {
@@ -223,6 +272,7 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
                 place_report(connection, *report, *into)?;
             }
         }
+        other => crate::projections_verification::apply(connection, log_index, other)?,
     }
     Ok(())
 }

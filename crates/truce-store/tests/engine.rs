@@ -40,6 +40,7 @@ fn submission(source: &str, latitude: f64, sealed: Option<&str>) -> Submission {
         },
         by: "tester".into(),
         sealed,
+        at: None,
     }
 }
 
@@ -161,6 +162,7 @@ fn refused_commands_store_nothing() {
         },
         by: "t".into(),
         sealed: None,
+        at: None,
     };
     let outcomes = engine.submit(vec![merge]).unwrap();
     assert_eq!(outcomes, [Outcome::Refused("incident 1 does not exist".into())]);

@@ -29,6 +29,8 @@ pub struct RawAgreement {
     pub penalties: Vec<RawPenalty>,
     #[serde(default)]
     pub conditions: Vec<RawCondition>,
+    #[serde(default)]
+    pub status_rules: Vec<RawStatusRule>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +96,8 @@ pub struct RawProcess {
     pub appeal_window_hours: S<i64>,
     pub approvals_required: S<i64>,
     pub independent_sources_min: S<i64>,
+    pub clean_period_days: Option<S<i64>>,
+    pub compliance_days: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -129,4 +133,20 @@ pub struct RawCondition {
     pub kind: S<String>,
     pub from: S<String>,
     pub description: S<String>,
+    #[serde(default = "fourteen")]
+    pub within_days: S<i64>,
+}
+
+fn fourteen() -> S<i64> {
+    Spanned::new(0..0, 14)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStatusRule {
+    pub status: S<String>,
+    pub min_severity: S<String>,
+    #[serde(default = "one")]
+    pub min_violations: S<i64>,
+    pub within_days: S<i64>,
 }

@@ -142,6 +142,7 @@ pub fn validate(raw: RawAgreement, text: &str) -> Result<Agreement, AgreementErr
     let process = process(&mut check, &raw.process, mediators.len());
     let penalties = penalties(&mut check, &raw.penalties);
     let conditions = conditions(&mut check, &raw.conditions, &party_codes);
+    let status_rules = status_rules(&mut check, &raw.status_rules);
     if parties.len() < 2 && check.errors.is_empty() {
         check.error("parties", 0..0, "an agreement needs at least two parties");
     }
@@ -171,6 +172,7 @@ pub fn validate(raw: RawAgreement, text: &str) -> Result<Agreement, AgreementErr
                 process,
                 penalties,
                 conditions,
+                status_rules,
             })
         }
         _ => {
@@ -479,11 +481,19 @@ fn process(check: &mut Checker, raw: &RawProcess, mediators: usize) -> Option<Pr
         mediators.max(1) as i64,
     );
     let sources = check.count("process.independent_sources_min", &raw.independent_sources_min, 1, 20);
+    let optional_days = |check: &mut Checker, field: &str, value: &Option<S<i64>>, default: u32| match value {
+        Some(value) => check.count(&format!("process.{field}"), value, 1, 3650),
+        None => Some(default),
+    };
+    let clean = optional_days(check, "clean_period_days", &raw.clean_period_days, 180);
+    let compliance = optional_days(check, "compliance_days", &raw.compliance_days, 30);
     Some(Process {
         reply_window_hours: reply?,
         appeal_window_hours: appeal?,
         approvals_required: approvals?,
         independent_sources_min: sources?,
+        clean_period_days: clean?,
+        compliance_days: compliance?,
     })
 }
 
@@ -494,11 +504,6 @@ fn penalties(check: &mut Checker, raw: &[RawPenalty]) -> Vec<PenaltyStep> {
         ("suspend_measure", PenaltyKind::SuspendMeasure),
         ("compensation", PenaltyKind::Compensation),
         ("referral", PenaltyKind::Referral),
-    ];
-    let severities = [
-        ("minor", Severity::Minor),
-        ("serious", Severity::Serious),
-        ("grave", Severity::Grave),
     ];
     let mut steps: Vec<PenaltyStep> = Vec::new();
     for (i, penalty) in raw.iter().enumerate() {
@@ -516,7 +521,7 @@ fn penalties(check: &mut Checker, raw: &[RawPenalty]) -> Vec<PenaltyStep> {
         let code = check.code(&path("code"), &penalty.code);
         let kind = check.one_of(&path("kind"), &penalty.kind, &kinds);
         let description = check.text(&path("description"), &penalty.description);
-        let min_severity = check.one_of(&path("min_severity"), &penalty.min_severity, &severities);
+        let min_severity = check.one_of(&path("min_severity"), &penalty.min_severity, &SEVERITIES);
         let min_violations = check.count(&path("min_violations"), &penalty.min_violations, 1, 1000);
         let within_days = check.count(&path("within_days"), &penalty.within_days, 1, 3650);
         let civilian_deaths_min = penalty
@@ -583,6 +588,7 @@ fn conditions(check: &mut Checker, raw: &[RawCondition], parties: &[Code]) -> Ve
             &[("no_attacks_from", ConditionKind::NoAttacksFrom)],
         );
         let description = check.text(&path("description"), &condition.description);
+        let within_days = check.count(&path("within_days"), &condition.within_days, 1, 3650);
         if party.is_some() && party == from {
             check.error(
                 &path("from"),
@@ -590,14 +596,50 @@ fn conditions(check: &mut Checker, raw: &[RawCondition], parties: &[Code]) -> Ve
                 "a party's condition names the other party",
             );
         }
-        if let (Some(party), Some(from), Some(kind), Some(description)) = (party, from, kind, description) {
+        if let (Some(party), Some(from), Some(kind), Some(description), Some(within_days)) =
+            (party, from, kind, description, within_days)
+        {
             conditions.push(Condition {
                 party,
                 kind,
                 from,
                 description,
+                within_days,
             });
         }
     }
     conditions
+}
+
+const SEVERITIES: [(&str, Severity); 3] = [
+    ("minor", Severity::Minor),
+    ("serious", Severity::Serious),
+    ("grave", Severity::Grave),
+];
+
+fn status_rules(check: &mut Checker, raw: &[RawStatusRule]) -> Vec<StatusRule> {
+    let statuses = [
+        ("strained", CeasefireStatus::Strained),
+        ("breached", CeasefireStatus::Breached),
+        ("collapsed", CeasefireStatus::Collapsed),
+    ];
+    let mut rules = Vec::new();
+    for (i, rule) in raw.iter().enumerate() {
+        let path = |field: &str| format!("status_rules[{i}].{field}");
+        let status = check.one_of(&path("status"), &rule.status, &statuses);
+        let min_severity = check.one_of(&path("min_severity"), &rule.min_severity, &SEVERITIES);
+        let min_violations = check.count(&path("min_violations"), &rule.min_violations, 1, 1000);
+        let within_days = check.count(&path("within_days"), &rule.within_days, 1, 3650);
+        if let (Some(status), Some(min_severity), Some(min_violations), Some(within_days)) =
+            (status, min_severity, min_violations, within_days)
+        {
+            rules.push(StatusRule {
+                status,
+                min_severity,
+                min_violations,
+                within_days,
+            });
+        }
+    }
+    rules
 }

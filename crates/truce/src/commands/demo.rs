@@ -55,6 +55,7 @@ fn seed(dir: &DataDir) -> anyhow::Result<()> {
         command: register,
         by: "admin".into(),
         sealed: None,
+        at: None,
     }])?;
     let world = SyntheticWorld {
         incidents_per_day: 4.0,
@@ -84,6 +85,7 @@ fn seed(dir: &DataDir) -> anyhow::Result<()> {
                 command,
                 by: "demo".into(),
                 sealed: None,
+                at: None,
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

@@ -96,6 +96,7 @@ pub fn submit(dir: &DataDir, command: Command) -> anyhow::Result<Outcome> {
         command,
         by: "cli".into(),
         sealed: None,
+        at: None,
     }])?;
     Ok(outcomes.pop().expect("one outcome a submission"))
 }

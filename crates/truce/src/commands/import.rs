@@ -249,6 +249,7 @@ fn submission(line: u64, input: &ReportInput, context: &ImportContext) -> Result
         },
         by: "import".into(),
         sealed,
+        at: None,
     })
 }
 

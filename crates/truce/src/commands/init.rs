@@ -41,6 +41,7 @@ pub fn run(data: &Path, agreement: Option<&Path>, origin: Option<&str>, admin: &
             command,
             by: admin_name.as_str().into(),
             sealed: None,
+            at: None,
         }])?;
         if !matches!(outcome.as_slice(), [Outcome::Recorded { .. }]) {
             bail!("registering the agreement failed: {outcome:?}");
