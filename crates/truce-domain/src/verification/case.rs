@@ -109,8 +109,9 @@ pub enum VerificationError {
     NotAMonitor(Code),
     #[error("{0} must not be empty")]
     Empty(&'static str),
-    #[error("{field}: {message}")]
-    Field { field: String, message: String },
+    /// The fields of a determination that do not hold, each with why.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Fields(Vec<FieldError>),
     #[error("incident {incident} has no task {task}")]
     NoSuchTask { incident: u64, task: u64 },
     #[error("{party} was already asked to reply on incident {incident}")]
@@ -143,10 +144,7 @@ pub enum VerificationError {
 
 impl From<Vec<FieldError>> for VerificationError {
     fn from(errors: Vec<FieldError>) -> VerificationError {
-        VerificationError::Field {
-            field: errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(", "),
-            message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-        }
+        VerificationError::Fields(errors)
     }
 }
 
