@@ -19,6 +19,8 @@ pub struct SyntheticWorld {
     /// Incidents a day across the region (Afghanistan's 2020 rate in UCDP GED was about 9).
     pub incidents_per_day: f64,
     pub seed: u64,
+    /// When the first incident may happen.
+    pub start: DateTime<Utc>,
 }
 
 impl Default for SyntheticWorld {
@@ -26,6 +28,7 @@ impl Default for SyntheticWorld {
         SyntheticWorld {
             incidents_per_day: 30.0,
             seed: 2025,
+            start: Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
         }
     }
 }
@@ -55,7 +58,7 @@ const OUTLETS: [(&str, &str); 6] = [
 /// Generates at least `reports` reports (whole incidents), in time order.
 pub fn generate(world: SyntheticWorld, reports: usize) -> Vec<LabelledReport> {
     let mut rng = StdRng::seed_from_u64(world.seed);
-    let start: DateTime<Utc> = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
+    let start = world.start;
     let seconds_between = 86_400.0 / world.incidents_per_day;
     let mut out = Vec::with_capacity(reports + 8);
     let mut incident = 0u64;

@@ -85,6 +85,14 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
+    /// The ceasefire's status over time, each party's scorecard and the penalties.
+    Status {
+        #[arg(long)]
+        data: PathBuf,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check everything: the log (as `truce log audit`) and every projected row and sealed field against it.
     Audit {
         #[arg(long)]

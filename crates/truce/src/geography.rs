@@ -1,8 +1,11 @@
 //! The Natural Earth data embedded in the binary (see `data/natural-earth/`),
-//! loaded once.
+//! loaded once, and the command that files a report placed on it.
 
 use std::sync::OnceLock;
+use truce_domain::agreement::Agreement;
 use truce_domain::geography::Geography;
+use truce_domain::report::Report;
+use truce_domain::state::Command;
 
 pub fn world() -> &'static Geography {
     static WORLD: OnceLock<Geography> = OnceLock::new();
@@ -13,4 +16,26 @@ pub fn world() -> &'static Geography {
         )
         .expect("the embedded Natural Earth data is valid")
     })
+}
+
+/// The command that files `report`, placed on the map (country, the
+/// agreement's zones, border distance, cross-border) as it is filed.
+pub fn file_report(
+    report: Report,
+    agreement: Option<&Agreement>,
+    sealed_commitment: Option<String>,
+    correlate: bool,
+) -> Command {
+    let geo = world().facts(
+        agreement,
+        report.location.latitude.degrees(),
+        report.location.longitude.degrees(),
+        report.perpetrator_party(),
+    );
+    Command::FileReport {
+        report: Box::new(report),
+        sealed_commitment,
+        correlate,
+        geo: Some(geo),
+    }
 }

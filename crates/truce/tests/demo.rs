@@ -50,11 +50,85 @@ fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
         .output()
         .unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
-    assert!(
-        String::from_utf8_lossy(&verify.stdout).contains("at size 601"),
-        "the agreement and 600 reports, one event each"
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("ok: demo.truce.example/doha-ceasefire at size "));
+    // A user for each role and each party, each with a password and a token.
+    let users = credentials["users"].as_array().unwrap();
+    let roles: Vec<(&str, Option<&str>)> = users
+        .iter()
+        .map(|u| (u["role"].as_str().unwrap(), u["for"].as_str()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("admin", None),
+            ("mediator", Some("QAT")),
+            ("mediator", Some("TUR")),
+            ("monitor", Some("MVM")),
+            ("party", Some("AFG")),
+            ("party", Some("PAK")),
+            ("observer", None)
+        ]
     );
+    for user in users {
+        assert!(user["password"].as_str().unwrap().len() >= 20);
+        assert!(user["token"].as_str().unwrap().starts_with("truce_"));
+    }
+    assert_eq!(users[4]["party"], "AFG");
+    assert!(credentials["scenario"].as_str().unwrap().starts_with("Illustrative"));
     drop(first);
+
+    // The scenario, by the agreement's rules: the Paktika airstrikes confirmed
+    // against Pakistan breach its ceasefire for 14 days; the ladder's two
+    // penalties, one complied with, one not.
+    let status = Command::new(TRUCE)
+        .args(["status", "--data", data.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let series: Vec<(&str, &str)> = status["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["at"].as_str().unwrap(), p["agreement"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        series,
+        [
+            ("2025-10-14T13:00:00Z", "not_in_effect"),
+            ("2025-10-15T13:00:00Z", "holding"),
+            ("2025-10-17T18:00:00Z", "breached"),
+            ("2025-10-31T18:00:00Z", "holding")
+        ]
+    );
+    let penalties: Vec<(&str, &str, &str)> = status["penalties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["decision"]["code"].as_str().unwrap(),
+                p["party"].as_str().unwrap(),
+                p["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        penalties,
+        [
+            ("PEN-ATTRIBUTION", "PAK", "complied"),
+            ("PEN-COMPENSATION", "PAK", "not_complied")
+        ]
+    );
+    let pakistan = &status["scorecards"][1];
+    assert_eq!(
+        (pakistan["party"].as_str(), pakistan["confirmed"].as_u64()),
+        (Some("PAK"), Some(1))
+    );
+    assert_eq!(
+        status["scorecards"][0]["replies_pending"], 1,
+        "today's allegation awaits Afghanistan's reply"
+    );
     // What the demo recorded rebuilds from its log exactly, floats and all.
     let audit = Command::new(TRUCE)
         .args(["audit", "--data", data.to_str().unwrap()])

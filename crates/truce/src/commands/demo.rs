@@ -1,8 +1,11 @@
-//! `truce demo`: a fresh data directory seeded with the example agreement
-//! and synthetic reports (correlated into incidents), served on localhost,
-//! with `demo-credentials.json` telling a newcomer where it is and which key
-//! verifies it. The full scenario (roles, determinations) grows with the
-//! next issues.
+//! `truce demo`: a fresh data directory seeded with the example agreement,
+//! a user for each role and party, the illustrative scenario of the Doha
+//! ceasefire (see [`scenario`]) and synthetic background reports, served on
+//! localhost, with `demo-credentials.json` telling a newcomer where it is,
+//! which key verifies it, and how each user signs in.
+
+mod scenario;
+mod users;
 
 use crate::datadir::DataDir;
 use anyhow::{Context, bail};
@@ -12,16 +15,18 @@ use std::process::ExitCode;
 use truce_domain::agreement::Agreement;
 use truce_domain::state::Command;
 use truce_domain::synthetic::{SyntheticWorld, generate};
+use truce_store::evidence::BlobStore;
 use truce_store::{Engine, LogWriter, Submission};
 
 pub const DEMO_ORIGIN: &str = "demo.truce.example/doha-ceasefire";
 
 pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
     let dir = fresh_demo_dir(data)?;
+    let users = users::create(&dir)?;
     seed(&dir)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(super::serve::serve(&dir, listen, |bound| {
-        if let Err(error) = announce(&dir, bound) {
+        if let Err(error) = announce(&dir, bound, &users) {
             eprintln!("error: {error:#}");
         }
     }))?;
@@ -50,16 +55,20 @@ fn seed(dir: &DataDir) -> anyhow::Result<()> {
     let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
     let agreement = Agreement::from_toml(AGREEMENT).map_err(|e| anyhow::anyhow!("the embedded agreement: {e}"))?;
     std::fs::write(dir.path().join("agreement.toml"), AGREEMENT)?;
-    let register = Command::register_agreement(&agreement, AGREEMENT);
-    engine.submit(vec![Submission {
-        command: register,
-        by: "admin".into(),
-        sealed: None,
-        at: None,
-    }])?;
+    let mut register = Submission::new(
+        users::name_of("admin", None),
+        Command::register_agreement(&agreement, AGREEMENT),
+    );
+    register.at = Some(chrono::DateTime::parse_from_rfc3339("2025-10-15T12:00:00Z")?.to_utc());
+    engine.submit(vec![register])?;
+    engine.set_agreement(agreement.clone());
+    let evidence = BlobStore::new(&dir.path().join("evidence"), 256 * 1024 * 1024);
+    scenario::Scenario::new(&mut engine, &agreement, evidence).run()?;
+    // Background: synthetic reports from after the story, correlated like any others.
     let world = SyntheticWorld {
         incidents_per_day: 4.0,
         seed: 2025,
+        start: chrono::DateTime::parse_from_rfc3339("2025-10-25T00:00:00Z")?.to_utc(),
     };
     let submissions = generate(world, SEEDED_REPORTS)
         .into_iter()
@@ -69,31 +78,15 @@ fn seed(dir: &DataDir) -> anyhow::Result<()> {
                 .input
                 .parse()
                 .map_err(|e| anyhow::anyhow!("a seeded report: {e:?}"))?;
-            let geo = crate::geography::world().facts(
-                Some(&agreement),
-                report.location.latitude.degrees(),
-                report.location.longitude.degrees(),
-                report.perpetrator_party(),
-            );
-            let command = Command::FileReport {
-                report: Box::new(report),
-                sealed_commitment: None,
-                geo: Some(geo),
-                correlate: true,
-            };
-            Ok(Submission {
-                command,
-                by: "demo".into(),
-                sealed: None,
-                at: None,
-            })
+            let command = crate::geography::file_report(report, Some(&agreement), None, true);
+            Ok(Submission::new(users::name_of("monitor", Some("MVM")), command))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     engine.submit(submissions)?;
     Ok(())
 }
 
-fn announce(dir: &DataDir, bound: SocketAddr) -> anyhow::Result<()> {
+fn announce(dir: &DataDir, bound: SocketAddr, users: &[users::DemoUser]) -> anyhow::Result<()> {
     let base_url = format!("http://{bound}");
     let vkey = dir.verifier()?.to_string();
     let credentials = serde_json::json!({
@@ -101,6 +94,8 @@ fn announce(dir: &DataDir, bound: SocketAddr) -> anyhow::Result<()> {
         "log_url": format!("{base_url}/log"),
         "log_vkey": vkey,
         "origin": DEMO_ORIGIN,
+        "scenario": "Illustrative: built on public reporting of October 2025; the determinations and penalties are invented to show truce, not findings about real events. Background reports are synthetic.",
+        "users": users,
     });
     let path = dir.path().join("demo-credentials.json");
     std::fs::write(&path, serde_json::to_string_pretty(&credentials)? + "\n")?;
@@ -108,6 +103,17 @@ fn announce(dir: &DataDir, bound: SocketAddr) -> anyhow::Result<()> {
     println!("  checkpoint:  {base_url}/log/checkpoint");
     println!("  credentials: {}", path.display());
     println!("  verify it:   truce log verify --url {base_url} --vkey '{vkey}' --state my-checkpoint");
+    println!("  sign in as any of (passwords and API tokens in the credentials file):");
+    for user in users {
+        println!(
+            "    {:<22} {}",
+            user.name,
+            match &user.affiliation {
+                Some(code) => format!("{} for {code}", user.role),
+                None => user.role.to_string(),
+            }
+        );
+    }
     println!("Stop with Ctrl-C.");
     Ok(())
 }

@@ -16,7 +16,6 @@ use truce_domain::codes::Code;
 use truce_domain::event::Placement;
 use truce_domain::report::ReportInput;
 use truce_domain::sealed::{SealedFields, commitment};
-use truce_domain::state::Command;
 use truce_interchange::gdelt::{self, GdeltRow};
 use truce_interchange::{RowError, acled, jsonl, ucdp};
 use truce_store::{Engine, LogWriter, Outcome, Submission};
@@ -236,17 +235,12 @@ fn submission(line: u64, input: &ReportInput, context: &ImportContext) -> Result
     });
     let sealed_commitment = sealed.as_ref().map(|(salt, plaintext)| commitment(salt, plaintext));
     Ok(Submission {
-        command: Command::FileReport {
+        command: crate::geography::file_report(
+            report,
+            context.agreement.as_ref(),
             sealed_commitment,
-            correlate: context.correlate,
-            geo: Some(crate::geography::world().facts(
-                context.agreement.as_ref(),
-                report.location.latitude.degrees(),
-                report.location.longitude.degrees(),
-                report.perpetrator_party(),
-            )),
-            report: Box::new(report),
-        },
+            context.correlate,
+        ),
         by: "import".into(),
         sealed,
         at: None,

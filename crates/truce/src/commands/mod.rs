@@ -15,6 +15,7 @@ mod init;
 mod mirror;
 mod rebuild;
 mod serve;
+mod status;
 mod verify;
 
 use crate::cli::{BenchCommand, Command, LogCommand};
@@ -43,6 +44,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Evidence(command) => evidence::run(command),
         Command::Incident(command) => incident::run(command),
         Command::Serve { data, listen } => serve::run(&data, listen),
+        Command::Status { data, json } => status::run(&data, json),
         Command::Audit { data } => audit::run(&data, audit::Scope::Everything),
         Command::Log(LogCommand::Audit { data }) => audit::run(&data, audit::Scope::LogOnly),
         Command::Log(LogCommand::Verify(args)) => verify::run(args),
