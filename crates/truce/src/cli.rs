@@ -319,6 +319,15 @@ pub enum BenchCommand {
     Ingest(BenchCoreArgs),
     /// Correlation quality and speed on synthetic ground truth, against DBSCAN.
     Correlate(BenchCoreArgs),
+    /// Recomputing penalties, status and scorecards over a history of determinations.
+    Rules {
+        /// One JSON object a line instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Final determinations in the history.
+        #[arg(long, default_value_t = 100_000)]
+        determinations: usize,
+    },
 }
 
 #[derive(Args)]

@@ -18,7 +18,7 @@
 //! More violations never lower the penalty: each count only rises, so the
 //! set of matching rungs only grows.
 
-use crate::agreement::{Agreement, PenaltyKind, Severity};
+use crate::agreement::{Agreement, PenaltyKind, PenaltyStep, Severity};
 use crate::codes::Code;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -53,15 +53,15 @@ pub struct PenaltyDecision {
 }
 
 /// The penalties for `violation`, given the same party's earlier final
-/// violations `prior`, in the order of their incidents' times (violations
-/// of other parties in `prior` are ignored). Costs O(log n) a rung, plus
-/// the violations within the ladder's longest window, so recomputing a
-/// long history stays fast.
+/// violations `prior`, in the order of their incidents' times. Costs
+/// O(log n) a rung, plus the violations within the ladder's longest
+/// window, so recomputing a long history stays fast.
 pub fn penalties_for(agreement: &Agreement, prior: &[Violation], violation: &Violation) -> Vec<PenaltyDecision> {
-    let own: Vec<&Violation> = prior
-        .iter()
-        .filter(|v| v.party == violation.party && v.at <= violation.at)
-        .collect();
+    debug_assert!(
+        prior.iter().all(|v| v.party == violation.party),
+        "prior holds the same party's violations"
+    );
+    let own = &prior[..prior.partition_point(|v| v.at <= violation.at)];
     let longest = agreement
         .penalties
         .iter()
@@ -69,21 +69,27 @@ pub fn penalties_for(agreement: &Agreement, prior: &[Violation], violation: &Vio
         .max()
         .unwrap_or(0);
     let clean = Duration::days(i64::from(agreement.process.clean_period_days));
-    // Decay: only violations after the last clean period count. A gap
-    // further back than the longest window cannot change any count.
+    // Decay: only violations after the last clean period count. Those at
+    // or before the horizon lie outside every rung's window, so only gaps
+    // from the horizon on can change a count, and none of them can be a
+    // clean period if all of them together are shorter than one.
     let horizon = violation.at - Duration::days(i64::from(longest));
-    let mut first_counted = own.partition_point(|v| v.at <= horizon).saturating_sub(1);
-    let mut later = violation.at;
-    let mut wiped = false;
-    for index in (first_counted..own.len()).rev() {
-        if later - own[index].at >= clean {
-            first_counted = index + 1;
-            wiped = true;
-            break;
+    let inside = own.partition_point(|v| v.at <= horizon);
+    let window = &own[inside..];
+    let mut first_counted = 0;
+    let mut wiped = inside > 0 && window.first().map_or(violation.at, |v| v.at) - own[inside - 1].at >= clean;
+    if window.first().is_some_and(|first| violation.at - first.at >= clean) {
+        let mut later = violation.at;
+        for index in (0..window.len()).rev() {
+            if later - window[index].at >= clean {
+                first_counted = index + 1;
+                wiped = true;
+                break;
+            }
+            later = window[index].at;
         }
-        later = own[index].at;
     }
-    let counted = &own[first_counted.min(own.len())..];
+    let counted = &window[first_counted..];
     let decay_note = if wiped {
         format!(
             "; earlier violations before a clean period of {} days no longer count",
@@ -92,7 +98,9 @@ pub fn penalties_for(agreement: &Agreement, prior: &[Violation], violation: &Vio
     } else {
         String::new()
     };
-    let mut matching = Vec::new();
+    // Which rungs match, and with how many violations (cheap); then the
+    // decisions, explained, for the rungs that apply.
+    let mut matching: Vec<(&PenaltyStep, &[Violation])> = Vec::new();
     for rung in &agreement.penalties {
         let from = violation.at - Duration::days(i64::from(rung.within_days));
         let within = &counted[counted.partition_point(|v| v.at <= from)..];
@@ -103,50 +111,56 @@ pub fn penalties_for(agreement: &Agreement, prior: &[Violation], violation: &Vio
             .civilian_deaths_min
             .is_none_or(|min| violation.civilian_deaths >= min);
         if severe_enough && enough && deaths {
-            // The earlier violations that made the count: the most recent ones the rung needs.
-            let needed = rung.min_violations.saturating_sub(1) as usize;
-            let mut prior_incidents: Vec<u64> = within[within.len() - needed..].iter().map(|v| v.incident).collect();
-            prior_incidents.sort_unstable();
-            let explanation = format!(
-                "step {} ({}): a {} violation (at least {}), {} confirmed violation(s) by {} within {} days (at least {}){}{}",
-                rung.step,
-                rung.code,
-                severity_name(violation.severity),
-                severity_name(rung.min_severity),
-                count,
-                violation.party,
-                rung.within_days,
-                rung.min_violations,
-                match rung.civilian_deaths_min {
-                    Some(min) => format!(", {} civilian death(s) (at least {min})", violation.civilian_deaths),
-                    None => String::new(),
-                },
-                decay_note,
-            );
-            matching.push(PenaltyDecision {
-                step: rung.step,
-                code: rung.code.clone(),
-                kind: rung.kind,
-                description: rung.description.clone(),
-                measure: rung.measure.clone(),
-                duration_days: rung.duration_days,
-                amount: rung
-                    .compensation_per_victim
-                    .map(|per_victim| per_victim * f64::from(violation.civilian_deaths)),
-                prior_incidents,
-                explanation,
-            });
+            matching.push((rung, within));
         }
     }
     let highest = matching
         .iter()
-        .filter(|p| p.kind != PenaltyKind::Compensation)
-        .map(|p| p.step)
+        .filter(|(rung, _)| rung.kind != PenaltyKind::Compensation)
+        .map(|(rung, _)| rung.step)
         .max();
     matching
         .into_iter()
-        .filter(|p| p.kind == PenaltyKind::Compensation || Some(p.step) == highest)
+        .filter(|(rung, _)| rung.kind == PenaltyKind::Compensation || Some(rung.step) == highest)
+        .map(|(rung, within)| decision(rung, within, violation, &decay_note))
         .collect()
+}
+
+/// The decision a matching rung gives, with its explanation.
+fn decision(rung: &PenaltyStep, within: &[Violation], violation: &Violation, decay_note: &str) -> PenaltyDecision {
+    // The earlier violations that made the count: the most recent ones the rung needs.
+    let needed = rung.min_violations.saturating_sub(1) as usize;
+    let mut prior_incidents: Vec<u64> = within[within.len() - needed..].iter().map(|v| v.incident).collect();
+    prior_incidents.sort_unstable();
+    let explanation = format!(
+        "step {} ({}): a {} violation (at least {}), {} confirmed violation(s) by {} within {} days (at least {}){}{}",
+        rung.step,
+        rung.code,
+        severity_name(violation.severity),
+        severity_name(rung.min_severity),
+        within.len() + 1,
+        violation.party,
+        rung.within_days,
+        rung.min_violations,
+        match rung.civilian_deaths_min {
+            Some(min) => format!(", {} civilian death(s) (at least {min})", violation.civilian_deaths),
+            None => String::new(),
+        },
+        decay_note,
+    );
+    PenaltyDecision {
+        step: rung.step,
+        code: rung.code.clone(),
+        kind: rung.kind,
+        description: rung.description.clone(),
+        measure: rung.measure.clone(),
+        duration_days: rung.duration_days,
+        amount: rung
+            .compensation_per_victim
+            .map(|per_victim| per_victim * f64::from(violation.civilian_deaths)),
+        prior_incidents,
+        explanation,
+    }
 }
 
 pub fn severity_name(severity: Severity) -> &'static str {
@@ -199,12 +213,6 @@ mod tests {
                 violation(2, "AFG", 30, Serious, 0),
                 vec!["PEN-ATTRIBUTION"],
             ),
-            // The other party's violations do not count against this one.
-            (
-                vec![violation(1, "PAK", 0, Serious, 0)],
-                violation(2, "AFG", 10, Serious, 0),
-                vec!["PEN-ATTRIBUTION"],
-            ),
             // Grave with civilian deaths: compensation beside the highest rung.
             (
                 vec![],
@@ -248,7 +256,73 @@ mod tests {
         prop_oneof![Just(Severity::Minor), Just(Severity::Serious), Just(Severity::Grave)]
     }
 
+    /// The ladder's rule read literally: walk back over every earlier
+    /// violation to the last clean period, count each rung's window, keep
+    /// the highest rung and every compensation rung.
+    fn reference(agreement: &Agreement, prior: &[Violation], violation: &Violation) -> Vec<(String, Vec<u64>)> {
+        let clean = Duration::days(i64::from(agreement.process.clean_period_days));
+        let mut counted: Vec<&Violation> = Vec::new();
+        let mut later = violation.at;
+        for earlier in prior.iter().rev() {
+            if later - earlier.at >= clean {
+                break;
+            }
+            counted.push(earlier);
+            later = earlier.at;
+        }
+        let matching: Vec<_> = agreement
+            .penalties
+            .iter()
+            .filter_map(|rung| {
+                let mut within: Vec<&Violation> = counted
+                    .iter()
+                    .copied()
+                    .filter(|v| violation.at - v.at < Duration::days(i64::from(rung.within_days)))
+                    .collect();
+                within.reverse();
+                let ok = violation.severity >= rung.min_severity
+                    && within.len() as u32 + 1 >= rung.min_violations
+                    && rung.civilian_deaths_min.is_none_or(|m| violation.civilian_deaths >= m);
+                ok.then(|| {
+                    let needed = rung.min_violations as usize - 1;
+                    let mut prior: Vec<u64> = within[within.len() - needed..].iter().map(|v| v.incident).collect();
+                    prior.sort_unstable();
+                    (rung, prior)
+                })
+            })
+            .collect();
+        let highest = matching
+            .iter()
+            .filter(|(r, _)| r.kind != PenaltyKind::Compensation)
+            .map(|(r, _)| r.step)
+            .max();
+        matching
+            .into_iter()
+            .filter(|(r, _)| r.kind == PenaltyKind::Compensation || Some(r.step) == highest)
+            .map(|(r, prior)| (r.code.to_string(), prior))
+            .collect()
+    }
+
     proptest! {
+        /// The fast ladder gives what the literal reading gives.
+        #[test]
+        fn the_fast_ladder_agrees_with_the_literal_one(
+            days in proptest::collection::vec(0i64..400, 0..30),
+            severities in proptest::collection::vec(severity(), 30),
+            latest in severity(),
+            civilians in 0u32..3,
+        ) {
+            let ladder = agreement();
+            let mut days = days;
+            days.sort_unstable();
+            let history: Vec<Violation> = days.iter().enumerate()
+                .map(|(i, day)| violation(i as u64, "PAK", *day, severities[i], 0)).collect();
+            let this = violation(100, "PAK", 400, latest, civilians);
+            let fast: Vec<(String, Vec<u64>)> = penalties_for(&ladder, &history, &this)
+                .into_iter().map(|p| (p.code.to_string(), p.prior_incidents)).collect();
+            prop_assert_eq!(fast, reference(&ladder, &history, &this));
+        }
+
         /// One more violation by the same party, anywhere in its history,
         /// never lowers the penalty of its latest violation.
         #[test]

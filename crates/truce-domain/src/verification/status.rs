@@ -68,8 +68,13 @@ impl<'a> ViolationIndex<'a> {
     }
 }
 
-/// Each party's status and the agreement's at `at`.
+/// Each party's status and the agreement's at `at`, with the reasons.
 pub fn status_at(agreement: &Agreement, index: &ViolationIndex, at: DateTime<Utc>) -> StatusPoint {
+    evaluate(agreement, index, at, true)
+}
+
+/// The status at `at`; the reasons (which cost most) only if `explain`.
+fn evaluate(agreement: &Agreement, index: &ViolationIndex, at: DateTime<Utc>, explain: bool) -> StatusPoint {
     if !agreement.in_effect_at(at) {
         let parties = agreement
             .parties
@@ -77,7 +82,11 @@ pub fn status_at(agreement: &Agreement, index: &ViolationIndex, at: DateTime<Utc
             .map(|p| PartyStatus {
                 party: p.code.clone(),
                 status: CeasefireStatus::NotInEffect,
-                reasons: vec!["outside every effective window".into()],
+                reasons: if explain {
+                    vec!["outside every effective window".into()]
+                } else {
+                    Vec::new()
+                },
             })
             .collect();
         return StatusPoint {
@@ -101,6 +110,9 @@ pub fn status_at(agreement: &Agreement, index: &ViolationIndex, at: DateTime<Utc
                     reasons.clear();
                 }
                 status = rule.status;
+                if !explain {
+                    continue;
+                }
                 reasons.push(format!(
                     "{} confirmed violation(s) of at least {} severity within {} days (rule: {} from {})",
                     count,
@@ -117,13 +129,16 @@ pub fn status_at(agreement: &Agreement, index: &ViolationIndex, at: DateTime<Utc
                 if status < CeasefireStatus::Breached {
                     status = CeasefireStatus::Breached;
                 }
+                if !explain {
+                    continue;
+                }
                 reasons.push(format!(
                     "released by its condition \"{}\": {attacks} confirmed violation(s) by {} within {} days",
                     condition.description, condition.from, condition.within_days
                 ));
             }
         }
-        if reasons.is_empty() {
+        if reasons.is_empty() && explain {
             reasons.push("no confirmed violation within any rule's window".into());
         }
         parties.push(PartyStatus {
@@ -171,13 +186,15 @@ pub fn status_series(
     moments.sort_unstable();
     moments.dedup();
     let mut series: Vec<StatusPoint> = Vec::new();
+    let statuses = |point: &StatusPoint| -> Vec<CeasefireStatus> { point.parties.iter().map(|p| p.status).collect() };
     for moment in moments {
-        let point = status_at(agreement, &index, moment);
+        // Statuses first; the reasons only where the series changes.
+        let point = evaluate(agreement, &index, moment, false);
         let changed = series
             .last()
-            .is_none_or(|last| last.agreement != point.agreement || last.parties != point.parties);
+            .is_none_or(|last| last.agreement != point.agreement || statuses(last) != statuses(&point));
         if changed {
-            series.push(point);
+            series.push(evaluate(agreement, &index, moment, true));
         }
     }
     series

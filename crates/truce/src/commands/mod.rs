@@ -6,6 +6,7 @@ mod audit;
 mod bench_core;
 mod bench_figure;
 mod bench_log;
+mod bench_rules;
 mod demo;
 mod evidence;
 mod export;
@@ -53,5 +54,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Log(args)) => bench_log::run(args),
         Command::Bench(BenchCommand::Ingest(args)) => bench_core::ingest(args),
         Command::Bench(BenchCommand::Correlate(args)) => bench_core::correlate(args),
+        Command::Bench(BenchCommand::Rules { json, determinations }) => bench_rules::run(json, determinations),
     }
 }
