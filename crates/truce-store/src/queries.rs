@@ -17,6 +17,28 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, text: String) -> Result<T, 
 
 /// Every incident not closed as a duplicate, in id order, with its reports' facts and its claims.
 pub fn incidents(connection: &Connection) -> Result<Vec<IncidentView>, StoreError> {
+    incidents_where(connection, None)
+}
+
+/// One incident (closed as a duplicate or not), if it exists.
+pub fn incident(connection: &Connection, id: u64) -> Result<Option<IncidentView>, StoreError> {
+    Ok(incidents_where(connection, Some(id))?.pop())
+}
+
+/// Every history step of an incident: (log index, kind), reports and verification steps, in log order.
+pub fn history(connection: &Connection, incident: u64) -> Result<Vec<(u64, String)>, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT log_index, 'report_filed' FROM reports WHERE incident_id = ?1
+         UNION ALL SELECT log_index, kind FROM case_steps WHERE incident_id = ?1
+         UNION ALL SELECT c.log_index, c.kind FROM case_steps c JOIN penalties p ON p.id = c.penalty_id
+           WHERE p.incident_id = ?1 AND c.incident_id IS NULL
+         ORDER BY 1",
+    )?;
+    let rows = statement.query_map([incident as i64], |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn incidents_where(connection: &Connection, only: Option<u64>) -> Result<Vec<IncidentView>, StoreError> {
     let mut incidents: Vec<IncidentView> = Vec::new();
     let mut position: HashMap<u64, usize> = HashMap::new();
     let mut statement = connection.prepare(
@@ -24,9 +46,9 @@ pub fn incidents(connection: &Connection) -> Result<Vec<IncidentView>, StoreErro
                 r.time_precision, r.source_name, r.source_type, r.actor1, r.actor2, r.acled_event_type,
                 r.acled_sub_event_type
          FROM incidents i JOIN reports r ON r.incident_id = i.id
-         WHERE i.status != 'closed_duplicate' ORDER BY i.id, r.id",
+         WHERE (?1 IS NULL AND i.status != 'closed_duplicate') OR i.id = ?1 ORDER BY i.id, r.id",
     )?;
-    let mut rows = statement.query([])?;
+    let mut rows = statement.query([only.map(|id| id as i64)])?;
     while let Some(row) = rows.next()? {
         let id = row.get::<_, i64>(0)? as u64;
         let facts = ReportFacts {
@@ -56,9 +78,10 @@ pub fn incidents(connection: &Connection) -> Result<Vec<IncidentView>, StoreErro
     }
     let mut statement = connection.prepare(
         "SELECT r.incident_id, r.source_type, c.claimant, c.claimant_party, c.stance, c.category, c.low, c.best, c.high
-         FROM claims c JOIN reports r ON r.id = c.report_id ORDER BY c.report_id, c.position",
+         FROM claims c JOIN reports r ON r.id = c.report_id WHERE ?1 IS NULL OR r.incident_id = ?1
+         ORDER BY c.report_id, c.position",
     )?;
-    let mut rows = statement.query([])?;
+    let mut rows = statement.query([only.map(|id| id as i64)])?;
     while let Some(row) = rows.next()? {
         let Some(&index) = position.get(&(row.get::<_, i64>(0)? as u64)) else {
             continue;

@@ -213,6 +213,17 @@ pub enum IncidentCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Everything about an incident: reports, claims side by side, the
+    /// verification rules explained, replies, determinations, penalties, and
+    /// its history with log indexes.
+    Show {
+        #[arg(long)]
+        data: PathBuf,
+        id: u64,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Move some of an incident's reports to a new incident.
     Split {
         #[arg(long)]

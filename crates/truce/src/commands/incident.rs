@@ -1,5 +1,6 @@
 //! `truce incident merge` and `split`: a monitor's corrections to
-//! correlation, each an event in the log with its reason.
+//! correlation, each an event in the log with its reason (`show` is in
+//! `incident_show`).
 
 use super::evidence::submit;
 use crate::cli::IncidentCommand;
@@ -10,6 +11,7 @@ use truce_store::Outcome;
 
 pub fn run(command: IncidentCommand) -> anyhow::Result<ExitCode> {
     let (data, command) = match command {
+        IncidentCommand::Show { data, id, json } => return super::incident_show::run(&data, id, json),
         IncidentCommand::Merge {
             data,
             into,

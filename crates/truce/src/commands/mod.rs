@@ -12,6 +12,7 @@ mod evidence;
 mod export;
 mod import;
 mod incident;
+mod incident_show;
 mod init;
 mod mirror;
 mod rebuild;

@@ -47,11 +47,22 @@ fn code(text: &str) -> Code {
     Code::parse(text).expect("the scenario's codes are valid")
 }
 
-/// Runs the scenario on `engine`, dating each step as the story does.
+/// One step of the story: who does what, when (`None`: now, after the rest).
+struct Step {
+    at: Option<DateTime<Utc>>,
+    by: &'static str,
+    command: Command,
+    /// For a report: the incident it must open or join.
+    incident: Option<u64>,
+}
+
+/// Builds the story's steps, then runs them on `engine` in the order of
+/// their times, so the log reads as a chronicle.
 pub struct Scenario<'a> {
     engine: &'a mut Engine,
     agreement: &'a Agreement,
     evidence: BlobStore,
+    steps: Vec<Step>,
 }
 
 impl<'a> Scenario<'a> {
@@ -60,90 +71,105 @@ impl<'a> Scenario<'a> {
             engine,
             agreement,
             evidence,
+            steps: Vec::new(),
         }
     }
 
-    /// Submits one command as `by` at `when` (now if `None`); a refusal stops the demo, loudly.
-    fn submit(&mut self, by: &str, when: Option<DateTime<Utc>>, command: Command) -> anyhow::Result<Outcome> {
-        let mut submission = Submission::new(by, command);
-        submission.at = when;
-        let outcome = self.engine.submit(vec![submission])?.pop().expect("one outcome");
-        if let Outcome::Refused(reason) = &outcome {
-            bail!("the demo scenario was refused a step: {reason}");
-        }
-        Ok(outcome)
+    fn step(&mut self, by: &'static str, at: Option<DateTime<Utc>>, command: Command, incident: Option<u64>) {
+        self.steps.push(Step {
+            at,
+            by,
+            command,
+            incident,
+        });
     }
 
     fn verify(&mut self, role: &str, affiliation: Option<&str>, when: DateTime<Utc>, command: V) -> anyhow::Result<()> {
-        self.submit(name_of(role, affiliation), Some(when), Command::Verify(command))?;
+        self.step(name_of(role, affiliation), Some(when), Command::Verify(command), None);
         Ok(())
     }
 
-    /// Files a report; returns the incident it opened or joined.
-    fn report(&mut self, by: &str, when: Option<DateTime<Utc>>, input: serde_json::Value) -> anyhow::Result<u64> {
+    /// Files a report, which must open or join `incident`.
+    fn report(
+        &mut self,
+        by: &'static str,
+        when: Option<DateTime<Utc>>,
+        incident: u64,
+        input: serde_json::Value,
+    ) -> anyhow::Result<()> {
         let input: ReportInput = serde_json::from_value(input).context("a scenario report")?;
         let report = input.parse().map_err(|e| anyhow::anyhow!("a scenario report: {e:?}"))?;
         let command = crate::geography::file_report(report, Some(self.agreement), None, true);
-        match self.submit(by, when, command)? {
-            Outcome::Recorded {
-                placement: Some(placement),
-                ..
-            } => Ok(placement.incident()),
-            other => bail!("a scenario report was not placed: {other:?}"),
-        }
+        self.step(by, when, command, Some(incident));
+        Ok(())
     }
 
-    /// Files the reports of one story; they must make one incident.
-    fn incident(&mut self, reports: Vec<(&str, DateTime<Utc>, serde_json::Value)>) -> anyhow::Result<u64> {
-        let mut incident = None;
+    /// Files the reports of one story, which make incident `incident`.
+    fn incident(
+        &mut self,
+        incident: u64,
+        reports: Vec<(&'static str, DateTime<Utc>, serde_json::Value)>,
+    ) -> anyhow::Result<u64> {
         for (by, when, input) in reports {
-            let placed = self.report(by, Some(when), input)?;
-            match incident {
-                None => incident = Some(placed),
-                Some(first) if first != placed => {
-                    bail!("the scenario's reports of incident {first} were not correlated (one went to {placed})")
-                }
-                Some(_) => {}
-            }
+            self.report(by, Some(when), incident, input)?;
         }
-        incident.context("a story without reports")
+        Ok(incident)
     }
 
     /// Stores an evidence file and registers it, with its collection in the chain of custody.
     fn evidence(&mut self, when: DateTime<Utc>, bytes: &[u8], media_type: &str) -> anyhow::Result<String> {
         let blob = self.evidence.put(bytes)?;
         let monitor = name_of("monitor", Some("MVM"));
-        self.submit(
-            monitor,
-            Some(when),
-            Command::RegisterEvidence {
-                sha256: blob.sha256.clone(),
-                media_type: media_type.into(),
-                size: blob.size,
-                collected_by: "MVM field team 2".into(),
-                source_url: None,
-                report_id: None,
-            },
-        )?;
-        self.submit(
-            monitor,
-            Some(when),
-            Command::RecordCustody {
-                sha256: blob.sha256.clone(),
-                action: truce_domain::event::CustodyAction::Collected,
-                by: "MVM field team 2".into(),
-                to: None,
-                note: "Collected at the site".into(),
-            },
-        )?;
+        let register = Command::RegisterEvidence {
+            sha256: blob.sha256.clone(),
+            media_type: media_type.into(),
+            size: blob.size,
+            collected_by: "MVM field team 2".into(),
+            source_url: None,
+            report_id: None,
+        };
+        self.step(monitor, Some(when), register, None);
+        let custody = Command::RecordCustody {
+            sha256: blob.sha256.clone(),
+            action: truce_domain::event::CustodyAction::Collected,
+            by: "MVM field team 2".into(),
+            to: None,
+            note: "Collected at the site".into(),
+        };
+        self.step(monitor, Some(when), custody, None);
         Ok(blob.sha256)
     }
 
-    pub fn run(&mut self) -> anyhow::Result<()> {
+    pub fn run(mut self) -> anyhow::Result<()> {
         self.kabul_blasts()?;
         self.border_clash()?;
         self.paktika_airstrikes()?;
-        self.todays_allegation()
+        self.todays_allegation()?;
+        // In time order (steps without a time, today's, last); a refusal stops the demo, loudly.
+        let mut steps = std::mem::take(&mut self.steps);
+        steps.sort_by_key(|step| (step.at.is_none(), step.at));
+        for step in steps {
+            let mut submission = Submission::new(step.by, step.command);
+            submission.at = step.at;
+            let outcome = self.engine.submit(vec![submission])?.pop().expect("one outcome");
+            match (&outcome, step.incident) {
+                (Outcome::Refused(reason), _) => bail!("the demo scenario was refused a step: {reason}"),
+                (
+                    Outcome::Recorded {
+                        placement: Some(placement),
+                        ..
+                    },
+                    Some(expected),
+                ) if placement.incident() != expected => {
+                    bail!(
+                        "a scenario report went to incident {}, not {expected}",
+                        placement.incident()
+                    )
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     fn kabul_blasts(&mut self) -> anyhow::Result<()> {
@@ -153,7 +179,7 @@ impl<'a> Scenario<'a> {
         let location =
             serde_json::json!({"latitude": 34.5281, "longitude": 69.1723, "precision": "within25_km", "name": "Kabul"});
         let time = serde_json::json!({"start": "2025-10-09T21:50:00+04:30", "precision": "hour"});
-        let incident = self.incident(vec![
+        let incident = self.incident(1, vec![
             (afg, at("2025-10-09T19:30:00Z"), serde_json::json!({
                 "external_id": "AFG-2025-0141", "source": {"type": "party", "name": "AFG", "grading": "C3"},
                 "time": time, "location": location, "act": "ACT-AIRSTRIKE",
@@ -234,7 +260,7 @@ impl<'a> Scenario<'a> {
         let pak = name_of("party", Some("PAK"));
         let location = serde_json::json!({"latitude": 33.93, "longitude": 70.09, "precision": "district", "name": "Kurram border posts"});
         let time = serde_json::json!({"start": "2025-10-11T22:00:00+05:00", "end": "2025-10-12T04:00:00+05:00", "precision": "hour"});
-        let incident = self.incident(vec![
+        let incident = self.incident(2, vec![
             (afg, at("2025-10-12T06:00:00Z"), serde_json::json!({
                 "external_id": "AFG-2025-0144", "source": {"type": "party", "name": "AFG", "grading": "C3"},
                 "time": time, "location": location, "act": "ACT-CLASH",
@@ -306,7 +332,7 @@ impl<'a> Scenario<'a> {
         let monitor = name_of("monitor", Some("MVM"));
         let location = serde_json::json!({"latitude": 32.85, "longitude": 69.28, "precision": "within25_km", "name": "Urgun district, Paktika"});
         let time = serde_json::json!({"start": "2025-10-17T22:30:00+04:30", "precision": "hour"});
-        let incident = self.incident(vec![
+        let incident = self.incident(3, vec![
             (afg, at("2025-10-18T04:00:00Z"), serde_json::json!({
                 "external_id": "AFG-2025-0152", "source": {"type": "party", "name": "AFG", "grading": "B3"},
                 "time": time, "location": location, "act": "ACT-AIRSTRIKE",
@@ -326,12 +352,6 @@ impl<'a> Scenario<'a> {
                 "narrative": "Afghan officials say Pakistani strikes in Paktika killed civilians; Pakistan says it targeted militant hideouts.",
                 "claims": [{"claimant": "Afghan officials (as quoted)", "stance": "assert", "category": "civilians", "low": 8, "best": 10, "high": 10}],
             })),
-            (monitor, at("2025-10-19T15:00:00Z"), serde_json::json!({
-                "external_id": "MVM-2025-0007", "source": {"type": "monitor", "name": "MVM field team 2", "grading": "A1"},
-                "time": time, "location": location, "act": "ACT-AIRSTRIKE",
-                "narrative": "Site visit: three impact craters in a residential compound; fragments consistent with air-delivered munitions; 10 graves.",
-                "claims": [{"claimant": "MVM field team 2", "stance": "assert", "category": "civilians", "low": 10, "best": 10, "high": 10}],
-            })),
         ])?;
         self.verify(
             "monitor",
@@ -350,6 +370,12 @@ impl<'a> Scenario<'a> {
                 description: "Visit the struck compound in Urgun; document craters, fragments and graves.".into(),
             },
         )?;
+        self.report(monitor, Some(at("2025-10-19T15:00:00Z")), incident, serde_json::json!({
+                "external_id": "MVM-2025-0007", "source": {"type": "monitor", "name": "MVM field team 2", "grading": "A1"},
+                "time": time, "location": location, "act": "ACT-AIRSTRIKE",
+                "narrative": "Site visit: three impact craters in a residential compound; fragments consistent with air-delivered munitions; 10 graves.",
+                "claims": [{"claimant": "MVM field team 2", "stance": "assert", "category": "civilians", "low": 10, "best": 10, "high": 10}],
+            }))?;
         let notes = self.evidence(
             at("2025-10-19T14:00:00Z"),
             b"MVM field team 2, site visit, Urgun, 19 October 2025 (illustrative).\nThree craters, 2-3 m wide, within one residential compound.\nFragments consistent with air-delivered guided munitions.\n10 fresh graves shown by the village elders.\n",
@@ -476,9 +502,11 @@ impl<'a> Scenario<'a> {
     fn todays_allegation(&mut self) -> anyhow::Result<()> {
         let pak = name_of("party", Some("PAK"));
         let yesterday = Utc::now() - Duration::hours(20);
-        let incident = self.report(
+        let incident = 4;
+        self.report(
             pak,
             None,
+            incident,
             serde_json::json!({
                 "external_id": "PAK-DEMO-LIVE-1", "source": {"type": "party", "name": "PAK", "grading": "C3"},
                 "time": {"start": yesterday.to_rfc3339(), "precision": "hour"},
@@ -497,7 +525,7 @@ impl<'a> Scenario<'a> {
                 party: code("AFG"),
             },
         ] {
-            self.submit(monitor, None, Command::Verify(command))?;
+            self.step(monitor, None, Command::Verify(command), None);
         }
         Ok(())
     }
