@@ -214,6 +214,10 @@ pub struct PenaltyStep {
     pub measure: Option<String>,
     pub duration_days: Option<u32>,
     pub compensation_per_victim: Option<f64>,
+    /// Applies only to violations of one of these acts or obligations; empty: any.
+    pub acts: Vec<Code>,
+    /// Applies only to these parties; empty: any.
+    pub parties: Vec<Code>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -116,6 +116,12 @@ pub struct RawPenalty {
     pub measure: Option<S<String>>,
     pub duration_days: Option<S<i64>>,
     pub compensation_per_victim: Option<S<f64>>,
+    /// Only for violations of these acts or obligations (any, if absent).
+    #[serde(default)]
+    pub acts: Vec<S<String>>,
+    /// Only for these parties (any, if absent).
+    #[serde(default)]
+    pub parties: Vec<S<String>>,
 }
 
 fn one() -> S<i64> {

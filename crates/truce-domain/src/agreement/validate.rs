@@ -140,7 +140,12 @@ pub fn validate(raw: RawAgreement, text: &str) -> Result<Agreement, AgreementErr
     let acts = acts(&mut check, &raw.acts);
     let obligations = obligations(&mut check, &raw.obligations, &party_codes);
     let process = process(&mut check, &raw.process, mediators.len());
-    let penalties = penalties(&mut check, &raw.penalties);
+    let provisions: Vec<Code> = acts
+        .iter()
+        .map(|a| a.code.clone())
+        .chain(obligations.iter().map(|o| o.code.clone()))
+        .collect();
+    let penalties = penalties(&mut check, &raw.penalties, &provisions, &party_codes);
     let conditions = conditions(&mut check, &raw.conditions, &party_codes);
     let status_rules = status_rules(&mut check, &raw.status_rules);
     if parties.len() < 2 && check.errors.is_empty() {
@@ -497,7 +502,7 @@ fn process(check: &mut Checker, raw: &RawProcess, mediators: usize) -> Option<Pr
     })
 }
 
-fn penalties(check: &mut Checker, raw: &[RawPenalty]) -> Vec<PenaltyStep> {
+fn penalties(check: &mut Checker, raw: &[RawPenalty], provisions: &[Code], parties: &[Code]) -> Vec<PenaltyStep> {
     let kinds = [
         ("formal_warning", PenaltyKind::FormalWarning),
         ("public_attribution", PenaltyKind::PublicAttribution),
@@ -541,6 +546,20 @@ fn penalties(check: &mut Checker, raw: &[RawPenalty]) -> Vec<PenaltyStep> {
             );
         }
         let compensation = penalty.compensation_per_victim.as_ref().map(|v| *v.get_ref());
+        let acts: Vec<Code> = penalty
+            .acts
+            .iter()
+            .enumerate()
+            .filter_map(|(j, act)| {
+                check.reference(&path(&format!("acts[{j}]")), act, provisions, "acts and obligations")
+            })
+            .collect();
+        let only_parties: Vec<Code> = penalty
+            .parties
+            .iter()
+            .enumerate()
+            .filter_map(|(j, party)| check.reference(&path(&format!("parties[{j}]")), party, parties, "parties"))
+            .collect();
         if let (Some(PenaltyKind::Compensation), None | Some(..=0.0)) = (kind, compensation) {
             check.error(
                 &path("compensation_per_victim"),
@@ -570,6 +589,8 @@ fn penalties(check: &mut Checker, raw: &[RawPenalty]) -> Vec<PenaltyStep> {
                 measure,
                 duration_days,
                 compensation_per_victim: compensation,
+                acts,
+                parties: only_parties,
             });
         }
     }

@@ -565,6 +565,7 @@ fn violation_of(incident: u64, determination: &Determination, at: DateTime<Utc>)
             at,
             severity,
             civilian_deaths: determination.deaths.civilians,
+            provisions: determination.provisions.clone(),
         }),
         _ => None,
     }

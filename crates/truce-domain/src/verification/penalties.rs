@@ -7,8 +7,10 @@
 //!    `clean_period_days` without a violation wipes the slate: decay).
 //! 2. A rung matches when the violation is at least its `min_severity`,
 //!    the party has at least `min_violations` counted violations within
-//!    its `within_days` (this one included), and the verified civilian
-//!    deaths reach its `civilian_deaths_min`, if it has one.
+//!    its `within_days` (this one included), the verified civilian deaths
+//!    reach its `civilian_deaths_min`, if it has one, and, where the rung
+//!    names them, the violation is of one of its `acts` (acts or
+//!    obligations) and by one of its `parties`.
 //! 3. Of the matching rungs, the highest that is not compensation applies
 //!    (escalation: a third violation is referred, not warned again), and
 //!    every matching compensation rung applies beside it (compensation is
@@ -32,6 +34,8 @@ pub struct Violation {
     pub at: DateTime<Utc>,
     pub severity: Severity,
     pub civilian_deaths: u32,
+    /// The acts and obligations it violated.
+    pub provisions: Vec<Code>,
 }
 
 /// A penalty the ladder gives, with its explanation.
@@ -110,7 +114,9 @@ pub fn penalties_for(agreement: &Agreement, prior: &[Violation], violation: &Vio
         let deaths = rung
             .civilian_deaths_min
             .is_none_or(|min| violation.civilian_deaths >= min);
-        if severe_enough && enough && deaths {
+        let act = rung.acts.is_empty() || violation.provisions.iter().any(|p| rung.acts.contains(p));
+        let party = rung.parties.is_empty() || rung.parties.contains(&violation.party);
+        if severe_enough && enough && deaths && act && party {
             matching.push((rung, within));
         }
     }
@@ -187,6 +193,7 @@ mod tests {
             at: DateTime::from_timestamp(1_760_000_000 + day * 86_400, 0).unwrap(),
             severity,
             civilian_deaths: civilians,
+            provisions: vec![Code::parse("ACT-CLASH").unwrap()],
         }
     }
 
@@ -239,6 +246,45 @@ mod tests {
         }
     }
 
+    /// A rung that names acts and parties applies to those only.
+    #[test]
+    fn rungs_can_be_for_some_acts_and_parties() {
+        let text = format!(
+            "{}\n[[penalties]]\nstep = 6\ncode = \"PEN-AIRSPACE\"\nkind = \"suspend_measure\"\n\
+             description = \"Suspension of the joint airspace channel\"\nmin_severity = \"minor\"\n\
+             measure = \"Joint airspace deconfliction channel\"\nduration_days = 30\n\
+             acts = [\"ACT-AIRSTRIKE\"]\nparties = [\"PAK\"]\n",
+            include_str!("../../../../examples/doha-ceasefire.toml")
+        );
+        // The rung goes after the conditions in the file; TOML arrays of tables may interleave.
+        let ladder = Agreement::from_toml(&text).unwrap();
+        let airstrike = |party: &str| Violation {
+            provisions: vec![Code::parse("ACT-AIRSTRIKE").unwrap()],
+            ..violation(1, party, 0, Severity::Minor, 0)
+        };
+        assert_eq!(codes(&penalties_for(&ladder, &[], &airstrike("PAK"))), ["PEN-AIRSPACE"]);
+        assert_eq!(
+            codes(&penalties_for(&ladder, &[], &airstrike("AFG"))),
+            ["PEN-WARNING"],
+            "not for AFG"
+        );
+        assert_eq!(
+            codes(&penalties_for(
+                &ladder,
+                &[],
+                &violation(1, "PAK", 0, Severity::Minor, 0)
+            )),
+            ["PEN-WARNING"],
+            "not for a clash"
+        );
+        let wrong = text.replace("acts = [\"ACT-AIRSTRIKE\"]", "acts = [\"ACT-NONE\"]");
+        let errors = Agreement::from_toml(&wrong).unwrap_err().to_string();
+        assert!(
+            errors.contains("penalties[5].acts[0]: ACT-NONE is not one of the acts and obligations"),
+            "{errors}"
+        );
+    }
+
     #[test]
     fn a_penalty_explains_itself() {
         let prior = [violation(1, "AFG", 0, Severity::Serious, 0)];
@@ -282,7 +328,9 @@ mod tests {
                 within.reverse();
                 let ok = violation.severity >= rung.min_severity
                     && within.len() as u32 + 1 >= rung.min_violations
-                    && rung.civilian_deaths_min.is_none_or(|m| violation.civilian_deaths >= m);
+                    && rung.civilian_deaths_min.is_none_or(|m| violation.civilian_deaths >= m)
+                    && (rung.acts.is_empty() || violation.provisions.iter().any(|p| rung.acts.contains(p)))
+                    && (rung.parties.is_empty() || rung.parties.contains(&violation.party));
                 ok.then(|| {
                     let needed = rung.min_violations as usize - 1;
                     let mut prior: Vec<u64> = within[within.len() - needed..].iter().map(|v| v.incident).collect();

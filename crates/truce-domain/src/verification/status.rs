@@ -220,6 +220,7 @@ mod tests {
             at: time(at),
             severity,
             civilian_deaths: 0,
+            provisions: vec![],
         }
     }
 

@@ -51,6 +51,7 @@ fn history(agreement: &Agreement, determinations: usize) -> (Vec<Case>, Vec<Viol
                 at,
                 severity,
                 civilian_deaths: civilians,
+                provisions: vec![agreement.acts[rng.gen_range(0..agreement.acts.len())].code.clone()],
             });
         }
         let due = at + Duration::hours(48);
