@@ -1,6 +1,7 @@
 //! `truce-domain`: what a ceasefire mechanism knows, as types that cannot hold
 //! an invalid value and functions without I/O.
 //!
+//! - [`access`]: who may do what, the role table as one function.
 //! - [`agreement`]: the agreement the parties signed, parsed from TOML with
 //!   every error named by its field path and line.
 //! - [`casualties`]: an incident's casualty estimate from its claims, by a written rule.
@@ -19,6 +20,7 @@
 //!
 //! This crate does no I/O and knows nothing of SQL, HTTP or the log's format.
 
+pub mod access;
 pub mod agreement;
 pub mod casualties;
 pub mod codes;

@@ -9,7 +9,7 @@ use crate::geography::GeoFacts;
 use crate::report::{Report, SourceType};
 use crate::verification::case::{IncidentFacts, Verification, VerificationCommand, VerificationError};
 use crate::verification::lifecycle::{Step, advance};
-use crate::verification::rules::SourceFact;
+use crate::verification::rules::{Explanation, SourceFact, evaluate};
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
@@ -158,6 +158,16 @@ impl State {
     /// How many reports the party (by code) filed as a source.
     pub fn filed_by_party(&self, party: &str) -> u64 {
         self.filed_by_party.get(party).copied().unwrap_or(0)
+    }
+
+    /// The agreement's verification rules evaluated on an incident now, if it exists.
+    pub fn explain(&self, incident: u64, agreement: &crate::agreement::Agreement) -> Option<Explanation> {
+        let facts = self.incident_facts(incident)?;
+        let observed = self
+            .verification
+            .case(incident)
+            .is_some_and(|case| case.findings.iter().any(|f| f.observed));
+        Some(evaluate(agreement, &facts.sources, &facts.acts, observed))
     }
 
     /// What verification needs to know of an incident, if it exists.

@@ -1,17 +1,20 @@
-//! `truce-server`: truce's HTTP server. Today it serves the log:
+//! `truce-server`: truce's HTTP server. It serves the log:
 //!
 //! - the C2SP tlog-tiles read API (`/log/checkpoint`, `/log/key`,
 //!   `/log/tile/...`), so any tlog client, mirror or CDN can read it;
 //! - JSON conveniences under `/api/v1/log` (inclusion and consistency proofs,
 //!   single entries);
-//! - errors as RFC 9457 problem documents, never a 500 for a reader's mistake.
+//! - errors as RFC 9457 problem documents, never a 500 for a reader's mistake;
+//! - and, with an [`Api`], the JSON API over the ceasefire's record (see [`api`]).
 //!
 //! [`router`] builds the whole application from an [`AppState`], so tests
 //! drive it with `oneshot` or bind it to port 0.
 
+pub mod api;
 mod log_api;
 mod problem;
 
+pub use api::Api;
 pub use problem::Problem;
 
 use axum::Router;
@@ -24,14 +27,21 @@ pub struct AppState {
     pub log: Arc<LogReader>,
     /// The log's verifier key line, served at `/log/key`.
     pub log_vkey: String,
+    /// The JSON API over the ceasefire's record; `None` serves the log alone.
+    pub api: Option<Arc<Api>>,
 }
+
+/// The most bytes a request body may hold (a report with its narrative and claims fits in far less).
+pub const BODY_BYTES_MAX: usize = 256 * 1024;
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(log_api::routes())
+        .merge(api::routes())
         .route("/healthz", axum::routing::get(|| async { "ok\n" }))
         .fallback(|| async { Problem::not_found("no such resource") })
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -38,6 +38,69 @@ impl Problem {
         }
     }
 
+    pub fn unauthorized(detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: "https://truce.example/problems/unauthorized",
+            title: "Authentication required",
+            status: 401,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: "https://truce.example/problems/forbidden",
+            title: "Not allowed for this role",
+            status: 403,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    /// The request is well formed but the record's rules refuse it now
+    /// (a step out of turn, a second approval, a closed window).
+    pub fn conflict(detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: "https://truce.example/problems/refused-by-the-rules",
+            title: "Refused by the agreement's rules",
+            status: 409,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    /// A field's value is invalid.
+    pub fn unprocessable(field: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: "https://truce.example/problems/invalid-field",
+            title: "A field is invalid",
+            status: 422,
+            detail: detail.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: "https://truce.example/problems/unsupported-media-type",
+            title: "Unsupported media type",
+            status: 415,
+            detail: detail.into(),
+            field: Some("content-type".into()),
+        }
+    }
+
+    pub fn too_large(detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: "https://truce.example/problems/too-large",
+            title: "The request is too large",
+            status: 413,
+            detail: detail.into(),
+            field: Some("body".into()),
+        }
+    }
+
     /// A failure of ours. The cause is logged; the reader gets no internals.
     pub fn internal(cause: &dyn std::fmt::Display) -> Problem {
         tracing::error!(%cause, "request failed");

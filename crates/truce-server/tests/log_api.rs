@@ -29,6 +29,7 @@ fn fixture(entries: u64) -> Fixture {
     let state = AppState {
         log: Arc::new(LogReader::open(&path).unwrap()),
         log_vkey: signer.verifier().to_string(),
+        api: None,
     };
     Fixture {
         _dir: dir,

@@ -6,14 +6,16 @@
 use crate::entry::LogEntry;
 use crate::error::StoreError;
 use crate::projections;
-use crate::reader::LogReader;
+use crate::reader::{LogReader, StoredCheckpoint};
 use crate::writer::LogWriter;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use rusqlite::params;
 use truce_domain::agreement::Agreement;
 use truce_domain::event::{Envelope, Event, Placement};
-use truce_domain::state::{Command, Context, State, decide};
+use truce_domain::report::ReportInput;
+use truce_domain::sealed::{SealedFields, commitment};
+use truce_domain::state::{Command, Context, DomainError, State, decide};
 
 /// A command with who gives it and, for a report with sealed fields, the
 /// salt and plaintext its commitment was made from (stored apart).
@@ -36,6 +38,28 @@ impl Submission {
             at: None,
         }
     }
+
+    /// A report's submission: its sealed fields, if it has any, salted
+    /// afresh and kept apart; `command` gets their commitment (the only
+    /// trace of them the log will hold).
+    pub fn report(by: &str, input: &ReportInput, command: impl FnOnce(Option<String>) -> Command) -> Submission {
+        let fields = SealedFields {
+            submitter_identity: input.submitter_identity.clone(),
+            protected_source: input.protected_source.clone(),
+        };
+        let sealed = (!fields.is_empty()).then(|| {
+            let mut salt = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
+            (salt, fields.plaintext())
+        });
+        let sealed_commitment = sealed.as_ref().map(|(salt, plaintext)| commitment(salt, plaintext));
+        Submission {
+            command: command(sealed_commitment),
+            by: by.to_string(),
+            sealed,
+            at: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -49,7 +73,8 @@ pub enum Outcome {
     },
     /// Nothing to do (the report was filed before).
     Unchanged,
-    Refused(String),
+    /// Refused by the rules, with the rule it breaks.
+    Refused(DomainError),
 }
 
 pub struct Engine {
@@ -94,6 +119,15 @@ impl Engine {
     /// transaction. On a storage error nothing is stored and the state is
     /// replayed from the log.
     pub fn submit(&mut self, submissions: Vec<Submission>) -> Result<Vec<Outcome>, StoreError> {
+        Ok(self.submit_signed(submissions)?.0)
+    }
+
+    /// The same, with the signed checkpoint that covers the batch: with it
+    /// and an inclusion proof, each submitter holds a receipt.
+    pub fn submit_signed(
+        &mut self,
+        submissions: Vec<Submission>,
+    ) -> Result<(Vec<Outcome>, StoredCheckpoint), StoreError> {
         let committed = prepare(&mut self.state, self.agreement.as_ref(), submissions)
             .and_then(|prepared| commit(&mut self.writer, prepared));
         if committed.is_err() {
@@ -122,7 +156,7 @@ impl Engine {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Prepared>(1);
             let committer = scope.spawn(move || -> Result<(), StoreError> {
                 for prepared in receiver {
-                    on_committed(commit(writer, prepared)?)?;
+                    on_committed(commit(writer, prepared)?.0)?;
                 }
                 Ok(())
             });
@@ -180,7 +214,7 @@ fn prepare(
             }
             Ok(events) => events,
             Err(error) => {
-                outcomes.push(Outcome::Refused(error.to_string()));
+                outcomes.push(Outcome::Refused(error));
                 continue;
             }
         };
@@ -224,7 +258,7 @@ fn prepare(
 }
 
 /// Appends a prepared batch and its projection rows in one transaction.
-fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<Vec<Outcome>, StoreError> {
+fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<(Vec<Outcome>, StoredCheckpoint), StoreError> {
     let Prepared {
         mut outcomes,
         envelopes,
@@ -247,7 +281,7 @@ fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<Vec<Outcome>, St
             *first_index += batch.first_index;
         }
     }
-    Ok(outcomes)
+    Ok((outcomes, batch.checkpoint))
 }
 
 /// Decodes the entry at `index` into an event envelope, naming the index if it is not one.

@@ -14,6 +14,7 @@
 pub mod accounts;
 mod audit;
 mod engine;
+mod engine_service;
 mod entry;
 mod error;
 pub mod evidence;
@@ -24,11 +25,13 @@ mod reader;
 mod rebuild;
 mod schema;
 mod sequencer;
+mod service;
 mod tiles;
 mod writer;
 
 pub use audit::{AuditError, AuditReport, audit_log};
 pub use engine::{Engine, Outcome, Submission, envelope_at, replay_state};
+pub use engine_service::{Committed, EngineHandle, EngineService};
 pub use entry::{EntryTooLarge, LogEntry};
 pub use error::StoreError;
 pub use reader::{LogReader, ReadError, StoredCheckpoint, StoredEntries};

@@ -5,6 +5,7 @@
 use crate::entry::LogEntry;
 use crate::error::StoreError;
 use crate::reader::StoredCheckpoint;
+use crate::service::Service;
 use crate::writer::LogWriter;
 use tokio::sync::{mpsc, oneshot};
 
@@ -38,10 +39,9 @@ struct Request {
     reply: oneshot::Sender<Result<Appended, String>>,
 }
 
-/// Owns the writer thread; dropping every handle stops it after the queue drains.
+/// Owns the writer thread; dropping it stops the thread after the queue drains.
 pub struct Sequencer {
-    handle: SequencerHandle,
-    thread: Option<std::thread::JoinHandle<()>>,
+    service: Service<Request>,
 }
 
 /// A cheap, cloneable way to append; safe to use from many tasks at once.
@@ -52,38 +52,22 @@ pub struct SequencerHandle {
 
 impl Sequencer {
     pub fn start(writer: LogWriter, config: SequencerConfig) -> Sequencer {
-        let (sender, receiver) = mpsc::channel(config.queue_entries_max);
-        let thread = std::thread::Builder::new()
-            .name("truce-sequencer".into())
-            .spawn(move || run(writer, receiver, config.batch_entries_max))
-            .expect("spawn the sequencer thread");
         Sequencer {
-            handle: SequencerHandle { sender },
-            thread: Some(thread),
+            service: Service::start("truce-sequencer", config.queue_entries_max, move |receiver| {
+                run(writer, receiver, config.batch_entries_max)
+            }),
         }
     }
 
     pub fn handle(&self) -> SequencerHandle {
-        self.handle.clone()
+        SequencerHandle {
+            sender: self.service.sender(),
+        }
     }
 
     /// Stops taking appends, commits what is queued and waits for the thread.
     pub fn shutdown(mut self) {
-        self.stop();
-    }
-
-    fn stop(&mut self) {
-        let (sender, _) = mpsc::channel(1);
-        self.handle = SequencerHandle { sender };
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for Sequencer {
-    fn drop(&mut self) {
-        self.stop();
+        self.service.stop();
     }
 }
 

@@ -37,6 +37,9 @@ pub enum Command {
         #[arg(long, default_value = "admin")]
         admin: String,
     },
+    /// Receipts of submissions: check one offline, or against the log's current checkpoint.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
     /// Users: add one, list them, set a password.
     #[command(subcommand)]
     User(UserCommand),
@@ -138,6 +141,21 @@ pub enum ExportFormat {
     AcledCsv,
     /// Incidents as CSV with HXL hashtags.
     HxlCsv,
+}
+
+#[derive(Subcommand)]
+pub enum ReceiptCommand {
+    /// Check a saved receipt: the checkpoint's signature and the entry's inclusion proof.
+    Verify {
+        /// The receipt: the API's answer to a submission, saved as JSON.
+        file: PathBuf,
+        /// The log's verifier key (name+keyid+key), or a file holding it.
+        #[arg(long)]
+        vkey: String,
+        /// The log's URL: also prove the current checkpoint consistent with the receipt's.
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -37,6 +37,7 @@ impl ServedLog {
         let state = AppState {
             log: Arc::new(LogReader::open(&path).unwrap()),
             log_vkey: vkey(),
+            api: None,
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)

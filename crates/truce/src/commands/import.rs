@@ -15,7 +15,6 @@ use truce_domain::agreement::Agreement;
 use truce_domain::codes::Code;
 use truce_domain::event::Placement;
 use truce_domain::report::ReportInput;
-use truce_domain::sealed::{SealedFields, commitment};
 use truce_interchange::gdelt::{self, GdeltRow};
 use truce_interchange::{RowError, acled, jsonl, ucdp};
 use truce_store::{Engine, LogWriter, Outcome, Submission};
@@ -144,7 +143,10 @@ pub fn import_rows(
                 Outcome::Unchanged => summary.already_imported += 1,
                 Outcome::Refused(reason) => {
                     summary.rejected += 1;
-                    refused.push(RowError { line, reason });
+                    refused.push(RowError {
+                        line,
+                        reason: reason.to_string(),
+                    });
                 }
             }
         }
@@ -224,27 +226,9 @@ fn submission(line: u64, input: &ReportInput, context: &ImportContext) -> Result
         line,
         reason: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
     })?;
-    let fields = SealedFields {
-        submitter_identity: input.submitter_identity.clone(),
-        protected_source: input.protected_source.clone(),
-    };
-    let sealed = (!fields.is_empty()).then(|| {
-        let mut salt = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
-        (salt, fields.plaintext())
-    });
-    let sealed_commitment = sealed.as_ref().map(|(salt, plaintext)| commitment(salt, plaintext));
-    Ok(Submission {
-        command: crate::geography::file_report(
-            report,
-            context.agreement.as_ref(),
-            sealed_commitment,
-            context.correlate,
-        ),
-        by: "import".into(),
-        sealed,
-        at: None,
-    })
+    Ok(Submission::report("import", input, |sealed_commitment| {
+        crate::geography::file_report(report, context.agreement.as_ref(), sealed_commitment, context.correlate)
+    }))
 }
 
 /// The rejects file, created at the first rejected row.

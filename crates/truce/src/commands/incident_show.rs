@@ -9,7 +9,6 @@ use crate::datadir::DataDir;
 use anyhow::Context;
 use std::path::Path;
 use std::process::ExitCode;
-use truce_domain::verification::rules::evaluate;
 use truce_store::{LogReader, envelope_at, queries, replay_state};
 
 pub fn run(data: &Path, id: u64, json: bool) -> anyhow::Result<ExitCode> {
@@ -24,10 +23,7 @@ pub fn run(data: &Path, id: u64, json: bool) -> anyhow::Result<ExitCode> {
     let verification = state.verification();
     let case = verification.case(id).cloned().unwrap_or_default();
     let facts = state.incident_facts(id).context("an incident without reports")?;
-    let observed = case.findings.iter().any(|f| f.observed);
-    let explanation = dir
-        .agreement()?
-        .map(|agreement| evaluate(&agreement, &facts.sources, &facts.acts, observed));
+    let explanation = dir.agreement()?.and_then(|agreement| state.explain(id, &agreement));
     let estimate = view.estimate();
     let penalties: Vec<_> = verification.penalties().iter().filter(|p| p.incident == id).collect();
     let mut history = Vec::new();

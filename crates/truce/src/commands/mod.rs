@@ -16,6 +16,7 @@ mod incident_show;
 mod init;
 mod mirror;
 mod rebuild;
+mod receipt;
 mod serve;
 mod status;
 mod verify;
@@ -33,6 +34,9 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             admin,
         } => init::run(&data, agreement.as_deref(), origin.as_deref(), &admin),
         Command::User(command) => accounts::run_user(command),
+        Command::Receipt(crate::cli::ReceiptCommand::Verify { file, vkey, url }) => {
+            receipt::verify(&file, &vkey, url.as_deref())
+        }
         Command::Token(command) => accounts::run_token(command),
         Command::Import {
             data,

@@ -6,8 +6,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use truce_server::Api;
 use truce_server::AppState;
-use truce_store::{LogReader, LogWriter, Sequencer, SequencerConfig};
+use truce_server::api::auth::AccountsPool;
+use truce_store::{Engine, EngineService, LogReader, LogWriter, Sequencer, SequencerConfig};
 
 pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
     let dir = DataDir::open(data)?;
@@ -16,13 +18,40 @@ pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The writer's owner while serving: the engine for a ceasefire's record,
+/// the raw sequencer for a log that holds none (`truce init --origin`).
+enum Writer {
+    Engine(EngineService),
+    Raw(Sequencer),
+}
+
 /// Binds `listen`, tells `on_bound` the address, and serves until Ctrl-C.
 pub async fn serve(dir: &DataDir, listen: SocketAddr, on_bound: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
     let writer = LogWriter::open(&dir.database(), dir.signer()?)?;
-    let sequencer = Sequencer::start(writer, SequencerConfig::default());
+    let (owner, api) = match dir.agreement()? {
+        Some(agreement) => {
+            let mut engine = Engine::open(writer)?;
+            engine.set_agreement(agreement.clone());
+            let service = EngineService::start(engine, 1024);
+            let agreement = Arc::new(agreement);
+            let for_places = agreement.clone();
+            let api = Api {
+                engine: service.handle(),
+                accounts: Arc::new(AccountsPool::new(&dir.database())),
+                agreement,
+                place_report: Arc::new(move |report, commitment| {
+                    crate::geography::file_report(report, Some(&for_places), commitment, true)
+                }),
+                database: dir.database(),
+            };
+            (Writer::Engine(service), Some(Arc::new(api)))
+        }
+        None => (Writer::Raw(Sequencer::start(writer, SequencerConfig::default())), None),
+    };
     let state = AppState {
         log: Arc::new(LogReader::open(&dir.database())?),
         log_vkey: dir.verifier()?.to_string(),
+        api,
     };
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let bound = listener.local_addr()?;
@@ -33,6 +62,9 @@ pub async fn serve(dir: &DataDir, listen: SocketAddr, on_bound: impl FnOnce(Sock
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
-    sequencer.shutdown();
+    match owner {
+        Writer::Engine(service) => service.shutdown(),
+        Writer::Raw(sequencer) => sequencer.shutdown(),
+    }
     Ok(())
 }

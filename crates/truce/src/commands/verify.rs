@@ -45,7 +45,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The key itself, or a file holding it.
-fn read_vkey(argument: &str) -> anyhow::Result<VerifierKey> {
+pub fn read_vkey(argument: &str) -> anyhow::Result<VerifierKey> {
     let text = match argument.parse::<VerifierKey>() {
         Ok(key) => return Ok(key),
         Err(_) if std::path::Path::new(argument).is_file() => std::fs::read_to_string(argument)?,

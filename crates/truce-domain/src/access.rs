@@ -1,0 +1,146 @@
+//! Who may do what: the role table of the design, as one function. The
+//! shell asks [`permits`] before it builds a command, and fills in the
+//! mediator or party a command acts for from the caller's role, never from
+//! the request, so no one acts in another's name.
+//!
+//! | role | may |
+//! |---|---|
+//! | admin | set up the agreement, users, keys; read everything |
+//! | mediator | everything a monitor may; issue determinations; approve determinations and penalties in its own name; invoke urgency |
+//! | monitor | file reports and evidence, review, assign tasks, file findings, ask for replies, finalize, record compliance; see protected sources |
+//! | party | file allegations as itself, reply, attach statements, appeal; see its own submissions, allegations against it (sources redacted), determinations and penalties |
+//! | observer | read published findings, status, penalties, the log |
+
+use crate::role::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    FileReport,
+    RegisterEvidence,
+    StartReview,
+    AssignTask,
+    FileFindings,
+    RequestReply,
+    Reply,
+    IssueDetermination,
+    Approve,
+    InvokeUrgency,
+    Finalize,
+    AttachStatement,
+    Appeal,
+    ApprovePenalty,
+    RecordCompliance,
+    /// Read every incident and report, unredacted.
+    ReadAll,
+    /// Read sealed fields (reporter identity, protected source).
+    ReadSealed,
+    ManageUsers,
+}
+
+impl Action {
+    pub const ALL: [Action; 18] = [
+        Action::FileReport,
+        Action::RegisterEvidence,
+        Action::StartReview,
+        Action::AssignTask,
+        Action::FileFindings,
+        Action::RequestReply,
+        Action::Reply,
+        Action::IssueDetermination,
+        Action::Approve,
+        Action::InvokeUrgency,
+        Action::Finalize,
+        Action::AttachStatement,
+        Action::Appeal,
+        Action::ApprovePenalty,
+        Action::RecordCompliance,
+        Action::ReadAll,
+        Action::ReadSealed,
+        Action::ManageUsers,
+    ];
+}
+
+/// Whether `role` may take `action`.
+pub fn permits(role: &Role, action: Action) -> bool {
+    use Action::*;
+    let monitor = matches!(
+        action,
+        FileReport
+            | RegisterEvidence
+            | StartReview
+            | AssignTask
+            | FileFindings
+            | RequestReply
+            | Finalize
+            | RecordCompliance
+            | ReadAll
+            | ReadSealed
+    );
+    match role {
+        Role::Admin => matches!(action, ReadAll | ManageUsers),
+        Role::Mediator(_) => monitor || matches!(action, IssueDetermination | Approve | InvokeUrgency | ApprovePenalty),
+        Role::Monitor(_) => monitor,
+        Role::Party(_) => matches!(action, FileReport | RegisterEvidence | Reply | AttachStatement | Appeal),
+        Role::Observer => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::Code;
+
+    /// The whole table: for each role, the actions it may take; every other is refused.
+    #[test]
+    fn the_role_table() {
+        use Action::*;
+        let code = |c: &str| Code::parse(c).unwrap();
+        let table: [(Role, &[Action]); 5] = [
+            (Role::Admin, &[ReadAll, ManageUsers]),
+            (
+                Role::Mediator(code("QAT")),
+                &[
+                    FileReport,
+                    RegisterEvidence,
+                    StartReview,
+                    AssignTask,
+                    FileFindings,
+                    RequestReply,
+                    IssueDetermination,
+                    Approve,
+                    InvokeUrgency,
+                    Finalize,
+                    ApprovePenalty,
+                    RecordCompliance,
+                    ReadAll,
+                    ReadSealed,
+                ],
+            ),
+            (
+                Role::Monitor(code("MVM")),
+                &[
+                    FileReport,
+                    RegisterEvidence,
+                    StartReview,
+                    AssignTask,
+                    FileFindings,
+                    RequestReply,
+                    Finalize,
+                    RecordCompliance,
+                    ReadAll,
+                    ReadSealed,
+                ],
+            ),
+            (
+                Role::Party(code("AFG")),
+                &[FileReport, RegisterEvidence, Reply, AttachStatement, Appeal],
+            ),
+            (Role::Observer, &[]),
+        ];
+        for (role, allowed) in &table {
+            for action in Action::ALL {
+                assert_eq!(permits(role, action), allowed.contains(&action), "{role} {action:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Who is calling: a bearer token (`Authorization: Bearer truce_…`) names a
+//! user and its role; no token is an anonymous observer. A bad, expired or
+//! revoked token is a 401, never a silent downgrade to observer.
+
+use super::Api;
+use crate::Problem;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use std::sync::Mutex;
+use truce_domain::access::{Action, permits};
+use truce_domain::role::Role;
+use truce_store::accounts::{self, User};
+
+/// Connections to the accounts tables, reused across requests.
+pub struct AccountsPool {
+    path: std::path::PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+}
+
+impl AccountsPool {
+    pub fn new(path: &std::path::Path) -> AccountsPool {
+        AccountsPool {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `work` with a connection (opened on first need, kept for the next).
+    pub fn with<T>(&self, work: impl FnOnce(&rusqlite::Connection) -> T) -> Result<T, Problem> {
+        let idle = self.idle.lock().map_err(|e| Problem::internal(&e))?.pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => accounts::open(&self.path).map_err(|e| Problem::internal(&e))?,
+        };
+        let result = work(&connection);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(connection);
+        }
+        Ok(result)
+    }
+}
+
+/// The caller of a request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// `None`: anonymous, an observer.
+    pub user: Option<User>,
+}
+
+impl Caller {
+    pub fn role(&self) -> Role {
+        self.user.as_ref().map_or(Role::Observer, |u| u.role.clone())
+    }
+
+    pub fn name(&self) -> &str {
+        self.user.as_ref().map_or("anonymous", |u| u.name.as_str())
+    }
+
+    /// Refuses what the caller's role does not permit: 401 if anonymous, 403 otherwise.
+    pub fn require(&self, action: Action) -> Result<(), Problem> {
+        if permits(&self.role(), action) {
+            return Ok(());
+        }
+        if self.user.is_none() {
+            return Err(Problem::unauthorized(
+                "this needs a signed-in user: send Authorization: Bearer <token>",
+            ));
+        }
+        Err(Problem::forbidden(format!(
+            "a {} may not {}",
+            self.role(),
+            format!("{action:?}").to_lowercase()
+        )))
+    }
+}
+
+impl FromRequestParts<crate::AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &crate::AppState) -> Result<Caller, Problem> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(Caller { user: None });
+        };
+        let api: &Api = state
+            .api
+            .as_deref()
+            .ok_or_else(|| Problem::not_found("this server has no API"))?;
+        let text = value
+            .to_str()
+            .map_err(|_| Problem::unauthorized("the Authorization header is not text"))?;
+        let token = text
+            .strip_prefix("Bearer ")
+            .ok_or_else(|| Problem::unauthorized("the Authorization header must be: Bearer <token>"))?
+            .trim()
+            .to_string();
+        let pool = api.accounts.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            pool.with(|connection| accounts::authenticate_token(connection, &token, chrono::Utc::now()))
+        })
+        .await
+        .map_err(|e| Problem::internal(&e))??
+        .map_err(|e| Problem::internal(&e))?;
+        match found {
+            Some(user) => Ok(Caller { user: Some(user) }),
+            None => Err(Problem::unauthorized("the token is unknown, expired or revoked")),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Receipts: proof that the mechanism received a submission, and when. A
+//! receipt holds the submission's first log entry (its bytes), its index,
+//! the signed checkpoint of the batch it was committed in and the
+//! inclusion proof of the entry in that checkpoint's tree. `truce receipt
+//! verify` checks one offline with the log's verifier key alone, and later
+//! against a newer checkpoint with a consistency proof.
+
+use crate::{AppState, Problem};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use truce_store::{Committed, Outcome};
+
+/// The receipt of `committed`, as JSON; `None` when nothing was recorded.
+pub async fn receipt(state: &AppState, committed: &Committed) -> Result<Option<serde_json::Value>, Problem> {
+    let Outcome::Recorded {
+        first_index, entries, ..
+    } = committed.outcome
+    else {
+        return Ok(None);
+    };
+    let size = committed.checkpoint.size;
+    let log = state.log.clone();
+    let (entry, proof) = tokio::task::spawn_blocking(move || {
+        let entry = log.entry(first_index)?;
+        let proof = log.inclusion_proof(first_index, size)?;
+        Ok::<_, truce_store::ReadError>((entry, proof))
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))?;
+    Ok(Some(serde_json::json!({
+        "log_index": first_index,
+        "entries": entries,
+        "entry": BASE64.encode(&entry),
+        "tree_size": size,
+        "checkpoint": committed.checkpoint.note,
+        "inclusion_proof": proof.iter().map(|h| BASE64.encode(h.as_bytes())).collect::<Vec<_>>(),
+    })))
+}
+
+/// 201 with `extra` and the receipt; 200 with `extra` when nothing changed (a repeat).
+pub async fn respond(
+    state: &AppState,
+    committed: Committed,
+    mut extra: serde_json::Value,
+) -> Result<Response, Problem> {
+    let receipt = receipt(state, &committed).await?;
+    let status = if receipt.is_some() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    if let Some(object) = extra.as_object_mut() {
+        object.insert("recorded".into(), serde_json::json!(receipt.is_some()));
+        object.insert("receipt".into(), receipt.unwrap_or(serde_json::Value::Null));
+    }
+    Ok((status, axum::Json(extra)).into_response())
+}

@@ -1,0 +1,71 @@
+//! Public figures, for everyone: the ceasefire's status over time per party
+//! and for the agreement, each party's scorecard, and the penalties.
+
+use super::api;
+use crate::{AppState, Problem};
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use chrono::{Duration, Utc};
+use truce_domain::verification::scorecard::scorecards;
+use truce_domain::verification::status::status_series;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/status", get(status))
+        .route("/api/v1/scorecards", get(cards))
+        .route("/api/v1/penalties", get(penalties))
+}
+
+async fn status(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
+    let api = api(&state)?;
+    let agreement = api.agreement.clone();
+    let value = api
+        .engine
+        .read(move |engine| {
+            let now = Utc::now();
+            let from = agreement.windows.iter().map(|w| w.starts).min().unwrap_or(now) - Duration::days(1);
+            let series = status_series(&agreement, engine.state().verification().violations(), from, now);
+            serde_json::json!({
+                "agreement": agreement.id,
+                "at": now,
+                "current": series.last(),
+                "series": series,
+            })
+        })
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(Json(value))
+}
+
+async fn cards(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
+    let api = api(&state)?;
+    let agreement = api.agreement.clone();
+    let value = api
+        .engine
+        .read(move |engine| {
+            let state = engine.state();
+            let verification = state.verification();
+            let cards = scorecards(
+                &agreement,
+                verification.cases().map(|(_, case)| case),
+                verification.penalties(),
+                |party| state.filed_by_party(party.as_str()),
+                Utc::now(),
+            );
+            serde_json::json!({"items": cards})
+        })
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(Json(value))
+}
+
+async fn penalties(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
+    let value = api(&state)?
+        .engine
+        .read(|engine| serde_json::json!({"items": engine.state().verification().penalties()}))
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(Json(value))
+}

@@ -1,0 +1,302 @@
+//! The steps of verification, one endpoint each, under the incident (or
+//! penalty) they act on. Whom a step acts for comes from the caller's
+//! role: a mediator approves in its own name, a party replies, states and
+//! appeals as itself.
+//!
+//! | method and path | step | who |
+//! |---|---|---|
+//! | `POST /api/v1/incidents/{id}/review` | start the review | monitor, mediator |
+//! | `POST /api/v1/incidents/{id}/tasks` | assign a monitoring team | monitor, mediator |
+//! | `POST /api/v1/incidents/{id}/findings` | file findings | monitor, mediator |
+//! | `POST /api/v1/incidents/{id}/reply-requests` | notify the accused party | monitor, mediator |
+//! | `POST /api/v1/incidents/{id}/replies` | the party's reply | party |
+//! | `POST /api/v1/incidents/{id}/determinations` | issue a determination | mediator |
+//! | `POST /api/v1/incidents/{id}/approvals` | approve the current determination | mediator |
+//! | `POST /api/v1/incidents/{id}/urgency` | invoke urgency | mediator |
+//! | `POST /api/v1/incidents/{id}/finalization` | make it final (after the reply window) | monitor, mediator |
+//! | `POST /api/v1/incidents/{id}/statements` | a party's statement (dissent) | party |
+//! | `POST /api/v1/incidents/{id}/appeals` | appeal a final determination | party |
+//! | `POST /api/v1/penalties/{id}/approvals` | approve a penalty | mediator |
+//! | `POST /api/v1/penalties/{id}/compliance` | record compliance | monitor, mediator |
+
+use super::auth::Caller;
+use super::body::{Id, JsonBody};
+use super::submit_with_receipt;
+use crate::{AppState, Problem};
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use truce_domain::access::Action;
+use truce_domain::codes::Code;
+use truce_domain::role::Role;
+use truce_domain::state::Command;
+use truce_domain::verification::case::VerificationCommand as V;
+use truce_domain::verification::determination::DeterminationInput;
+use truce_store::Submission;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/incidents/{id}/review", post(review))
+        .route("/api/v1/incidents/{id}/tasks", post(task))
+        .route("/api/v1/incidents/{id}/findings", post(findings))
+        .route("/api/v1/incidents/{id}/reply-requests", post(reply_request))
+        .route("/api/v1/incidents/{id}/replies", post(reply))
+        .route("/api/v1/incidents/{id}/determinations", post(determination))
+        .route("/api/v1/incidents/{id}/approvals", post(approval))
+        .route("/api/v1/incidents/{id}/urgency", post(urgency))
+        .route("/api/v1/incidents/{id}/finalization", post(finalization))
+        .route("/api/v1/incidents/{id}/statements", post(statement))
+        .route("/api/v1/incidents/{id}/appeals", post(appeal))
+        .route("/api/v1/penalties/{id}/approvals", post(penalty_approval))
+        .route("/api/v1/penalties/{id}/compliance", post(compliance))
+}
+
+/// Checks the caller may, then submits the step as the caller.
+async fn act(state: &AppState, caller: &Caller, action: Action, command: V) -> Result<Response, Problem> {
+    caller.require(action)?;
+    let extra = serde_json::json!({"step": format!("{action:?}")});
+    submit_with_receipt(state, Submission::new(caller.name(), Command::Verify(command)), extra).await
+}
+
+/// The mediator the caller acts for.
+fn mediator_of(caller: &Caller) -> Result<Code, Problem> {
+    match caller.role() {
+        Role::Mediator(code) => Ok(code),
+        role => Err(Problem::forbidden(format!("only a mediator may do this, not a {role}"))),
+    }
+}
+
+/// The party the caller acts for.
+fn party_of(caller: &Caller) -> Result<Code, Problem> {
+    match caller.role() {
+        Role::Party(code) => Ok(code),
+        role => Err(Problem::forbidden(format!("only a party may do this, not a {role}"))),
+    }
+}
+
+fn code(field: &str, text: &str) -> Result<Code, Problem> {
+    Code::parse(text).map_err(|e| Problem::unprocessable(field, e.to_string()))
+}
+
+async fn review(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
+    act(&state, &caller, Action::StartReview, V::StartReview { incident }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskBody {
+    team: String,
+    due: DateTime<Utc>,
+    description: String,
+}
+
+async fn task(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(incident): Id,
+    JsonBody(body): JsonBody<TaskBody>,
+) -> Result<Response, Problem> {
+    let command = V::AssignTask {
+        incident,
+        team: code("team", &body.team)?,
+        due: body.due,
+        description: body.description,
+    };
+    act(&state, &caller, Action::AssignTask, command).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FindingsBody {
+    #[serde(default)]
+    task: Option<u64>,
+    summary: String,
+    #[serde(default)]
+    evidence: Vec<String>,
+    #[serde(default)]
+    observed: bool,
+}
+
+async fn findings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(incident): Id,
+    JsonBody(body): JsonBody<FindingsBody>,
+) -> Result<Response, Problem> {
+    let command = V::FileFindings {
+        incident,
+        task: body.task,
+        summary: body.summary,
+        evidence: body.evidence,
+        observed: body.observed,
+    };
+    act(&state, &caller, Action::FileFindings, command).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartyBody {
+    party: String,
+}
+
+async fn reply_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(incident): Id,
+    JsonBody(body): JsonBody<PartyBody>,
+) -> Result<Response, Problem> {
+    let party = code("party", &body.party)?;
+    act(
+        &state,
+        &caller,
+        Action::RequestReply,
+        V::RequestReply { incident, party },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyBody {
+    text: String,
+    #[serde(default)]
+    evidence: Vec<String>,
+}
+
+async fn reply(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(incident): Id,
+    JsonBody(body): JsonBody<ReplyBody>,
+) -> Result<Response, Problem> {
+    caller.require(Action::Reply)?;
+    let command = V::FileReply {
+        incident,
+        party: party_of(&caller)?,
+        text: body.text,
+        evidence: body.evidence,
+    };
+    act(&state, &caller, Action::Reply, command).await
+}
+
+async fn determination(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(incident): Id,
+    JsonBody(input): JsonBody<DeterminationInput>,
+) -> Result<Response, Problem> {
+    let command = V::IssueDetermination {
+        incident,
+        input: Box::new(input),
+    };
+    act(&state, &caller, Action::IssueDetermination, command).await
+}
+
+async fn approval(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
+    caller.require(Action::Approve)?;
+    let mediator = mediator_of(&caller)?;
+    act(&state, &caller, Action::Approve, V::Approve { incident, mediator }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    reason: String,
+}
+
+async fn urgency(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(incident): Id,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, Problem> {
+    caller.require(Action::InvokeUrgency)?;
+    let command = V::InvokeUrgency {
+        incident,
+        mediator: mediator_of(&caller)?,
+        reason: body.reason,
+    };
+    act(&state, &caller, Action::InvokeUrgency, command).await
+}
+
+async fn finalization(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
+    act(&state, &caller, Action::Finalize, V::Finalize { incident }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextBody {
+    text: String,
+}
+
+async fn statement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(incident): Id,
+    JsonBody(body): JsonBody<TextBody>,
+) -> Result<Response, Problem> {
+    caller.require(Action::AttachStatement)?;
+    let command = V::AttachStatement {
+        incident,
+        party: party_of(&caller)?,
+        text: body.text,
+    };
+    act(&state, &caller, Action::AttachStatement, command).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroundsBody {
+    grounds: String,
+}
+
+async fn appeal(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(incident): Id,
+    JsonBody(body): JsonBody<GroundsBody>,
+) -> Result<Response, Problem> {
+    caller.require(Action::Appeal)?;
+    let command = V::Appeal {
+        incident,
+        party: party_of(&caller)?,
+        grounds: body.grounds,
+    };
+    act(&state, &caller, Action::Appeal, command).await
+}
+
+async fn penalty_approval(State(state): State<AppState>, caller: Caller, Id(penalty): Id) -> Result<Response, Problem> {
+    caller.require(Action::ApprovePenalty)?;
+    let mediator = mediator_of(&caller)?;
+    act(
+        &state,
+        &caller,
+        Action::ApprovePenalty,
+        V::ApprovePenalty { penalty, mediator },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComplianceBody {
+    complied: bool,
+    note: String,
+}
+
+async fn compliance(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(penalty): Id,
+    JsonBody(body): JsonBody<ComplianceBody>,
+) -> Result<Response, Problem> {
+    let command = V::RecordCompliance {
+        penalty,
+        complied: body.complied,
+        note: body.note,
+    };
+    act(&state, &caller, Action::RecordCompliance, command).await
+}

@@ -1,0 +1,137 @@
+//! The engine as a service: one thread owns the [`Engine`] (the domain
+//! state and the log's writer) and turns concurrent submissions into
+//! batches (group commit), as the [`crate::Sequencer`] does for raw
+//! appends. Each caller hears its outcome only once the batch holding its
+//! events, and the signed checkpoint covering them, are durable. Reads of
+//! the domain state (status, scorecards, cases) run on the same thread,
+//! between batches, so they see whole batches only.
+
+use crate::engine::{Engine, Outcome, Submission};
+use crate::error::StoreError;
+use crate::reader::StoredCheckpoint;
+use crate::service::Service;
+use tokio::sync::{mpsc, oneshot};
+
+/// An outcome with the checkpoint of the batch it was committed in.
+#[derive(Clone, Debug)]
+pub struct Committed {
+    pub outcome: Outcome,
+    pub checkpoint: StoredCheckpoint,
+}
+
+type Read = Box<dyn FnOnce(&Engine) + Send>;
+
+enum Job {
+    Submit {
+        submission: Box<Submission>,
+        reply: oneshot::Sender<Result<Committed, String>>,
+    },
+    Read(Read),
+}
+
+/// Owns the engine's thread; stopping it commits what is queued first.
+pub struct EngineService {
+    service: Service<Job>,
+}
+
+/// A cheap, cloneable way to submit and to read; safe from many tasks at once.
+#[derive(Clone)]
+pub struct EngineHandle {
+    sender: mpsc::Sender<Job>,
+}
+
+impl EngineService {
+    /// Starts the thread; at most `batch_max` submissions commit together.
+    pub fn start(engine: Engine, batch_max: usize) -> EngineService {
+        let batch_max = batch_max.max(1);
+        EngineService {
+            service: Service::start("truce-engine", 16 * batch_max, move |receiver| {
+                run(engine, receiver, batch_max)
+            }),
+        }
+    }
+
+    pub fn handle(&self) -> EngineHandle {
+        EngineHandle {
+            sender: self.service.sender(),
+        }
+    }
+
+    /// Stops taking submissions, commits what is queued and waits for the thread.
+    pub fn shutdown(mut self) {
+        self.service.stop();
+    }
+}
+
+impl EngineHandle {
+    /// Submits one command and waits until its events are durable (or it is refused).
+    pub async fn submit(&self, submission: Submission) -> Result<Committed, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Job::Submit {
+                submission: Box::new(submission),
+                reply,
+            })
+            .await
+            .map_err(|_| StoreError::SequencerStopped)?;
+        answer
+            .await
+            .map_err(|_| StoreError::SequencerStopped)?
+            .map_err(StoreError::BatchFailed)
+    }
+
+    /// Runs `read` on the engine between batches and returns what it returns.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Engine) -> T + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Read(Box::new(move |engine: &Engine| {
+            let _ = reply.send(read(engine));
+        }));
+        self.sender.send(job).await.map_err(|_| StoreError::SequencerStopped)?;
+        answer.await.map_err(|_| StoreError::SequencerStopped)
+    }
+}
+
+fn run(mut engine: Engine, mut receiver: mpsc::Receiver<Job>, batch_max: usize) {
+    let mut submissions: Vec<Submission> = Vec::with_capacity(batch_max);
+    let mut replies: Vec<oneshot::Sender<Result<Committed, String>>> = Vec::with_capacity(batch_max);
+    let mut reads: Vec<Read> = Vec::new();
+    while let Some(first) = receiver.blocking_recv() {
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Submit { submission, reply } => {
+                    submissions.push(*submission);
+                    replies.push(reply);
+                }
+                Job::Read(read) => reads.push(read),
+            }
+            if submissions.len() < batch_max {
+                next = receiver.try_recv().ok();
+            }
+        }
+        if !submissions.is_empty() {
+            match engine.submit_signed(std::mem::take(&mut submissions)) {
+                Ok((outcomes, checkpoint)) => {
+                    for (reply, outcome) in replies.drain(..).zip(outcomes) {
+                        let _ = reply.send(Ok(Committed {
+                            outcome,
+                            checkpoint: checkpoint.clone(),
+                        }));
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, "committing a batch failed; nothing of it was stored");
+                    for reply in replies.drain(..) {
+                        let _ = reply.send(Err(error.to_string()));
+                    }
+                }
+            }
+        }
+        for read in reads.drain(..) {
+            read(&engine);
+        }
+    }
+}
