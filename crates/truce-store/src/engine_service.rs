@@ -57,7 +57,8 @@ impl EngineService {
         }
     }
 
-    /// Stops taking submissions, commits what is queued and waits for the thread.
+    /// Commits what is queued and waits for the thread, which ends once
+    /// every handle is dropped (drop them first, or this waits for them).
     pub fn shutdown(mut self) {
         self.service.stop();
     }

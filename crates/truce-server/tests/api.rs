@@ -1,0 +1,572 @@
+//! The JSON API driven through the router, as each role uses it: the whole
+//! authorization matrix (every role and party against every endpoint), an
+//! allegation through to a final determination with receipts that verify,
+//! what a party may see of the allegations against it, and bad input
+//! answered with the right 4xx problem while nothing is stored.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use tower::ServiceExt as _;
+use truce_domain::access::{Action, permits};
+use truce_domain::agreement::Agreement;
+use truce_domain::role::Role;
+use truce_domain::state::Command;
+use truce_log::{Hash, KeyName, SignedCheckpoint, SignerKey, leaf_hash, verify_inclusion};
+use truce_server::api::auth::AccountsPool;
+use truce_server::{Api, AppState, router};
+use truce_store::accounts::{self, UserName};
+use truce_store::{Engine, EngineService, LogReader, LogWriter, Submission};
+
+const AGREEMENT: &str = include_str!("../../../examples/doha-ceasefire.toml");
+
+/// Fields drop in order: the state (and its engine handle) before the
+/// engine's service, which waits for its handles, then the directory.
+struct Fixture {
+    state: AppState,
+    signer: SignerKey,
+    /// (user name, role, token)
+    users: Vec<(String, Role, String)>,
+    _service: EngineService,
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn token(&self, name: &str) -> Option<&str> {
+        self.users
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, t)| t.as_str())
+    }
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("truce.db");
+    let signer = SignerKey::from_seed(KeyName::parse("truce.test/api").unwrap(), [5; 32]);
+    let agreement = Agreement::from_toml(AGREEMENT).unwrap();
+    let mut engine = Engine::open(LogWriter::open(&path, signer.clone()).unwrap()).unwrap();
+    engine.set_agreement(agreement.clone());
+    engine
+        .submit(vec![Submission::new(
+            "admin",
+            Command::register_agreement(&agreement, AGREEMENT),
+        )])
+        .unwrap();
+    let connection = accounts::open(&path).unwrap();
+    let mut users = Vec::new();
+    for (name, role, affiliation) in [
+        ("admin", "admin", None),
+        ("qatar", "mediator", Some("QAT")),
+        ("turkiye", "mediator", Some("TUR")),
+        ("monitor", "monitor", Some("MVM")),
+        ("kabul", "party", Some("AFG")),
+        ("islamabad", "party", Some("PAK")),
+        ("press", "observer", None),
+    ] {
+        let role = Role::parse(role, affiliation).unwrap();
+        let user = UserName::parse(name).unwrap();
+        accounts::add_user(&connection, &user, &role, None).unwrap();
+        let (_, token) = accounts::create_token(&connection, &user, "test", 1).unwrap();
+        users.push((name.to_string(), role, token));
+    }
+    let service = EngineService::start(engine, 64);
+    let api = Api {
+        engine: service.handle(),
+        accounts: Arc::new(AccountsPool::new(&path)),
+        agreement: Arc::new(agreement),
+        place_report: Arc::new(|report, commitment| Command::FileReport {
+            report: Box::new(report),
+            sealed_commitment: commitment,
+            correlate: true,
+            geo: None,
+        }),
+        database: path.clone(),
+    };
+    let state = AppState {
+        log: Arc::new(LogReader::open(&path).unwrap()),
+        log_vkey: signer.verifier().to_string(),
+        api: Some(Arc::new(api)),
+    };
+    Fixture {
+        state,
+        signer,
+        users,
+        _service: service,
+        _dir: dir,
+    }
+}
+
+/// Sends a request as `token` (or anonymously); returns the status and the JSON answer.
+async fn call(
+    fixture: &Fixture,
+    token: Option<&str>,
+    method: &str,
+    uri: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => request
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+        None => request.body(Body::empty()).unwrap(),
+    };
+    let response = router(fixture.state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+fn report(external_id: &str, source_type: &str, name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "external_id": external_id,
+        "source": {"type": source_type, "name": name, "grading": "B2"},
+        "time": {"start": "2025-10-24T22:00:00+04:30", "precision": "hour"},
+        "location": {"latitude": 32.95, "longitude": 69.46, "precision": "exact"},
+        "act": "ACT-SHELLING",
+        "actor1": {"name": "Pakistani artillery", "party": "PAK"},
+        "claims": [{"claimant": name, "stance": "assert", "category": "civilians", "low": 2, "best": 3, "high": 4}],
+        "submitter_identity": "liaison officer 7",
+    })
+}
+
+fn log_size(fixture: &Fixture) -> u64 {
+    fixture.state.log.latest_checkpoint().unwrap().size
+}
+
+/// Every role (and anonymous) against every endpoint that acts: allowed
+/// exactly when the role table says so. Allowed calls may still be refused
+/// by the record's rules (404, 409, 422), but never with 401 or 403.
+#[tokio::test]
+async fn the_authorization_matrix() {
+    let fixture = fixture();
+    // An incident to act on.
+    let (status, _) = call(
+        &fixture,
+        fixture.token("monitor"),
+        "POST",
+        "/api/v1/reports",
+        Some(report("m-1", "media", "Dawn")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let endpoints: Vec<(Action, &str, &str, Option<serde_json::Value>)> = vec![
+        (Action::StartReview, "POST", "/api/v1/incidents/1/review", None),
+        (
+            Action::AssignTask,
+            "POST",
+            "/api/v1/incidents/1/tasks",
+            Some(serde_json::json!({"team": "MVM", "due": "2025-10-27T00:00:00Z", "description": "visit"})),
+        ),
+        (
+            Action::FileFindings,
+            "POST",
+            "/api/v1/incidents/1/findings",
+            Some(serde_json::json!({"summary": "seen", "observed": true})),
+        ),
+        (
+            Action::RequestReply,
+            "POST",
+            "/api/v1/incidents/1/reply-requests",
+            Some(serde_json::json!({"party": "PAK"})),
+        ),
+        (
+            Action::Reply,
+            "POST",
+            "/api/v1/incidents/1/replies",
+            Some(serde_json::json!({"text": "we deny it"})),
+        ),
+        (
+            Action::IssueDetermination,
+            "POST",
+            "/api/v1/incidents/1/determinations",
+            Some(serde_json::json!({"verdict": "unverifiable", "rationale": "no access"})),
+        ),
+        (Action::Approve, "POST", "/api/v1/incidents/1/approvals", None),
+        (
+            Action::InvokeUrgency,
+            "POST",
+            "/api/v1/incidents/1/urgency",
+            Some(serde_json::json!({"reason": "now"})),
+        ),
+        (Action::Finalize, "POST", "/api/v1/incidents/1/finalization", None),
+        (
+            Action::AttachStatement,
+            "POST",
+            "/api/v1/incidents/1/statements",
+            Some(serde_json::json!({"text": "we dissent"})),
+        ),
+        (
+            Action::Appeal,
+            "POST",
+            "/api/v1/incidents/1/appeals",
+            Some(serde_json::json!({"grounds": "new facts"})),
+        ),
+        (Action::ApprovePenalty, "POST", "/api/v1/penalties/1/approvals", None),
+        (
+            Action::RecordCompliance,
+            "POST",
+            "/api/v1/penalties/1/compliance",
+            Some(serde_json::json!({"complied": true, "note": "paid"})),
+        ),
+    ];
+    let mut callers: Vec<(Option<&str>, Role)> = vec![(None, Role::Observer)];
+    callers.extend(
+        fixture
+            .users
+            .iter()
+            .map(|(_, role, token)| (Some(token.as_str()), role.clone())),
+    );
+    for (token, role) in &callers {
+        for (action, method, uri, body) in &endpoints {
+            let (status, problem) = call(&fixture, *token, method, uri, body.clone()).await;
+            let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+            let allowed = permits(role, *action);
+            assert_eq!(!denied, allowed, "{role} {method} {uri}: {status} {problem}");
+            assert!(
+                status.is_client_error() || status.is_success(),
+                "{role} {uri}: {status} {problem}"
+            );
+            if token.is_none() {
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "anonymous {uri}");
+            }
+        }
+        // Filing a report: a party files only as itself.
+        let own = match role {
+            Role::Party(code) => report(&format!("own-{code}"), "party", code.as_str()),
+            _ => report(&format!("own-{role}"), "media", "Dawn"),
+        };
+        let (status, _) = call(&fixture, *token, "POST", "/api/v1/reports", Some(own)).await;
+        let allowed = permits(role, Action::FileReport);
+        assert_eq!(
+            status == StatusCode::CREATED,
+            allowed,
+            "{role} files a report: {status}"
+        );
+        if let Role::Party(code) = role {
+            let other = if code.as_str() == "AFG" { "PAK" } else { "AFG" };
+            let (status, _) = call(
+                &fixture,
+                *token,
+                "POST",
+                "/api/v1/reports",
+                Some(report("x", "party", other)),
+            )
+            .await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{role} may not file as {other}");
+        }
+        // Public reads are public.
+        for uri in [
+            "/api/v1/incidents",
+            "/api/v1/status",
+            "/api/v1/scorecards",
+            "/api/v1/penalties",
+        ] {
+            let (status, _) = call(&fixture, *token, "GET", uri, None).await;
+            assert_eq!(status, StatusCode::OK, "{role} GET {uri}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_allegation_to_a_final_determination_with_receipts() {
+    let fixture = fixture();
+    let (status, filed) = call(
+        &fixture,
+        fixture.token("kabul"),
+        "POST",
+        "/api/v1/reports",
+        Some(report("afg-1", "party", "AFG")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    assert_eq!(filed["placement"], serde_json::json!({"opened_incident": 1}));
+    // The receipt verifies with the log's key alone.
+    let receipt = &filed["receipt"];
+    let checkpoint = SignedCheckpoint::open(
+        receipt["checkpoint"].as_str().unwrap().as_bytes(),
+        &fixture.signer.verifier(),
+    )
+    .unwrap();
+    let entry = BASE64.decode(receipt["entry"].as_str().unwrap()).unwrap();
+    let proof: Vec<Hash> = receipt["inclusion_proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| Hash::from_slice(&BASE64.decode(h.as_str().unwrap()).unwrap()).unwrap())
+        .collect();
+    let index = receipt["log_index"].as_u64().unwrap();
+    verify_inclusion(
+        &leaf_hash(&entry),
+        index,
+        checkpoint.checkpoint.size,
+        &proof,
+        &checkpoint.checkpoint.root,
+    )
+    .unwrap();
+    // The sealed identity is committed, never in the entry.
+    let entry_text = String::from_utf8(entry).unwrap();
+    assert!(entry_text.contains("sealed_commitment") && !entry_text.contains("liaison officer 7"));
+    // Filing it again changes nothing: 200, no receipt.
+    let (status, again) = call(
+        &fixture,
+        fixture.token("kabul"),
+        "POST",
+        "/api/v1/reports",
+        Some(report("afg-1", "party", "AFG")),
+    )
+    .await;
+    assert_eq!((status, again["recorded"].as_bool()), (StatusCode::OK, Some(false)));
+
+    for (name, source) in [("monitor", "Dawn"), ("monitor", "TOLOnews")] {
+        let (status, _) = call(
+            &fixture,
+            fixture.token(name),
+            "POST",
+            "/api/v1/reports",
+            Some(report(&format!("{source}-1"), "media", source)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let monitor = fixture.token("monitor");
+    let steps = [
+        ("/api/v1/incidents/1/review", None),
+        (
+            "/api/v1/incidents/1/findings",
+            Some(serde_json::json!({"summary": "craters seen", "observed": true})),
+        ),
+        (
+            "/api/v1/incidents/1/reply-requests",
+            Some(serde_json::json!({"party": "PAK"})),
+        ),
+    ];
+    for (uri, body) in steps {
+        let (status, answer) = call(&fixture, monitor, "POST", uri, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{uri}: {answer}");
+        assert!(answer["receipt"]["log_index"].is_u64());
+    }
+    // What Pakistan sees of the allegation against it: the kind of each source, not who.
+    let (status, seen) = call(&fixture, fixture.token("islamabad"), "GET", "/api/v1/incidents/1", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = seen["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["AFG", "(redacted)", "(redacted)"]);
+    let claimants: Vec<&str> = seen["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["claim"]["claimant"].as_str().unwrap())
+        .collect();
+    assert_eq!(claimants, ["(redacted)", "(redacted)", "(redacted)"]);
+    // The monitors see everything.
+    let (_, full) = call(&fixture, monitor, "GET", "/api/v1/incidents/1", None).await;
+    assert_eq!(full["sources"][1]["name"], "Dawn");
+    // An observer sees nothing of it until it is final.
+    let (status, _) = call(&fixture, None, "GET", "/api/v1/incidents/1", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, _) = call(
+        &fixture,
+        fixture.token("islamabad"),
+        "POST",
+        "/api/v1/incidents/1/replies",
+        Some(serde_json::json!({"text": "Our artillery did not fire."})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let determination = serde_json::json!({
+        "verdict": "violation_confirmed", "responsible_party": "PAK", "provisions": ["ACT-SHELLING"],
+        "severity": "serious", "rationale": "observed by the monitors", "deaths": {"low": 2, "best": 3, "high": 4, "civilians": 3}
+    });
+    let (status, issued) = call(
+        &fixture,
+        fixture.token("qatar"),
+        "POST",
+        "/api/v1/incidents/1/determinations",
+        Some(determination),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let (status, _) = call(
+        &fixture,
+        fixture.token("qatar"),
+        "POST",
+        "/api/v1/incidents/1/approvals",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, again) = call(
+        &fixture,
+        fixture.token("qatar"),
+        "POST",
+        "/api/v1/incidents/1/approvals",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (status, _) = call(
+        &fixture,
+        fixture.token("turkiye"),
+        "POST",
+        "/api/v1/incidents/1/approvals",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, incident) = call(&fixture, None, "GET", "/api/v1/incidents/1", None).await;
+    assert_eq!(incident["status"], "final", "final, and now public");
+    let (_, penalties) = call(&fixture, None, "GET", "/api/v1/penalties", None).await;
+    let codes: Vec<&str> = penalties["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["decision"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["PEN-ATTRIBUTION"]);
+    let (_, status) = call(&fixture, None, "GET", "/api/v1/status", None).await;
+    assert!(status["series"].is_array());
+}
+
+#[tokio::test]
+async fn bad_input_gets_the_right_problem_and_stores_nothing() {
+    let fixture = fixture();
+    let monitor = fixture.token("monitor");
+    let before = log_size(&fixture);
+    let send = |token: Option<&'static str>, body: &'static str, content_type: &'static str| {
+        let mut request = Request::post("/api/v1/reports").header("content-type", content_type);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.body(Body::from(body)).unwrap()
+    };
+    let monitor_token: &'static str = Box::leak(monitor.unwrap().to_string().into_boxed_str());
+    let cases: Vec<(Request<Body>, StatusCode, Option<&str>)> = vec![
+        (
+            send(Some(monitor_token), "{\"external_id\": ", "application/json"),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            send(Some(monitor_token), "{}", "text/plain"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("content-type"),
+        ),
+        (
+            send(Some("truce_not-a-token"), "{}", "application/json"),
+            StatusCode::UNAUTHORIZED,
+            None,
+        ),
+    ];
+    for (request, expected, field) in cases {
+        let response = router(fixture.state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+        let body: serde_json::Value =
+            serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(status, expected, "{body}");
+        assert_eq!(content_type, "application/problem+json");
+        if let Some(field) = field {
+            assert_eq!(body["field"], field);
+        }
+    }
+    let mut unknown = report("u-1", "media", "Dawn");
+    unknown["colour"] = serde_json::json!("red");
+    let mut wrong_type = report("u-2", "media", "Dawn");
+    wrong_type["location"]["latitude"] = serde_json::json!("north");
+    let mut out_of_range = report("u-3", "media", "Dawn");
+    out_of_range["location"]["latitude"] = serde_json::json!(123.0);
+    let mut negative = report("u-4", "media", "Dawn");
+    negative["claims"][0]["best"] = serde_json::json!(-3);
+    for (body, field) in [
+        (unknown, "colour"),
+        (wrong_type, "location.latitude"),
+        (out_of_range, "location.latitude"),
+        (negative, "claims[0].best"),
+    ] {
+        let (status, problem) = call(&fixture, monitor, "POST", "/api/v1/reports", Some(body)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["field"], field, "{problem}");
+    }
+    // Oversized: past the body limit.
+    let mut huge = report("u-5", "media", "Dawn");
+    huge["narrative"] = serde_json::json!("x".repeat(300 * 1024));
+    let (status, problem) = call(&fixture, monitor, "POST", "/api/v1/reports", Some(huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+    // Unknown incidents, bad ids, bad queries.
+    let (status, _) = call(&fixture, monitor, "POST", "/api/v1/incidents/99/review", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, problem) = call(&fixture, monitor, "POST", "/api/v1/incidents/x/review", None).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("id"))
+    );
+    let (status, problem) = call(&fixture, None, "GET", "/api/v1/incidents?limit=0", None).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("limit"))
+    );
+    let (status, problem) = call(&fixture, None, "GET", "/api/v1/incidents?status=lost", None).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("status"))
+    );
+    // A revoked token authenticates no one.
+    let connection = accounts::open(&fixture.state.api.as_ref().unwrap().database).unwrap();
+    accounts::revoke_token(&connection, 4).unwrap();
+    let (status, _) = call(&fixture, monitor, "GET", "/api/v1/incidents", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(log_size(&fixture), before, "nothing refused was stored");
+}
+
+#[tokio::test]
+async fn lists_page_by_cursor() {
+    let fixture = fixture();
+    for i in 0..5 {
+        let mut body = report(&format!("p-{i}"), "media", "Dawn");
+        body["location"]["latitude"] = serde_json::json!(30.0 + i as f64);
+        let (status, _) = call(
+            &fixture,
+            fixture.token("monitor"),
+            "POST",
+            "/api/v1/reports",
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut uri = "/api/v1/incidents?limit=2".to_string();
+    loop {
+        let (status, page) = call(&fixture, fixture.token("qatar"), "GET", &uri, None).await;
+        assert_eq!(status, StatusCode::OK);
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_u64().unwrap()),
+        );
+        match page["next"].as_str() {
+            Some(next) => uri = format!("/api/v1/incidents?limit=2&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [1, 2, 3, 4, 5]);
+}
