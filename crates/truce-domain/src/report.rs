@@ -51,6 +51,7 @@ impl Longitude {
 }
 
 /// How precisely a place is known (UCDP GED `where_prec` 1 to 7).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LocationPrecision {
@@ -97,6 +98,7 @@ impl LocationPrecision {
 }
 
 /// How precisely a time is known (UCDP GED `date_prec` 1 to 5, plus the hour).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimePrecision {
@@ -139,6 +141,7 @@ impl TimePrecision {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceType {
@@ -203,13 +206,16 @@ pub struct EventTime {
 }
 
 /// An actor of an event; `party` when it is (or acts for) a party to the agreement.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActorRef {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub party: Option<Code>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stance {
@@ -285,6 +291,7 @@ impl DeathCategory {
 }
 
 /// Who died, as UCDP GED counts them, or all deaths without a breakdown.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeathCategory {
@@ -369,6 +376,7 @@ pub const NARRATIVE_BYTES_MAX: usize = 20_000;
 pub const CLAIMS_MAX: usize = 50;
 
 /// A report as submitted (JSON). Unknown fields are refused.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportInput {
@@ -404,6 +412,7 @@ fn english() -> String {
     "en".into()
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceInput {
@@ -422,6 +431,7 @@ fn web() -> String {
     "web".into()
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimeInput {
@@ -431,6 +441,7 @@ pub struct TimeInput {
     pub precision: TimePrecision,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LocationInput {
@@ -441,6 +452,7 @@ pub struct LocationInput {
     pub name: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimInput {

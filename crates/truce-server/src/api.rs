@@ -9,6 +9,7 @@
 pub mod auth;
 mod body;
 mod incidents;
+pub mod openapi;
 mod receipt;
 mod reports;
 mod status;
@@ -42,6 +43,10 @@ pub fn routes() -> Router<AppState> {
         .merge(incidents::routes())
         .merge(verification::routes())
         .merge(status::routes())
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(|| async { axum::Json(openapi::document()) }),
+        )
 }
 
 /// The API of `state`, or a 404 when the server serves the log alone.

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// A problem document: `type`, `title`, `status`, `detail`, and the field
 /// (query parameter or path segment) at fault, when there is one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_uri: &'static str,

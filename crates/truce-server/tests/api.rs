@@ -570,3 +570,47 @@ async fn lists_page_by_cursor() {
     }
     assert_eq!(seen, [1, 2, 3, 4, 5]);
 }
+
+/// The OpenAPI document describes every route of the API, with the bearer scheme.
+#[tokio::test]
+async fn the_openapi_document_lists_every_operation() {
+    let fixture = fixture();
+    let (status, document) = call(&fixture, None, "GET", "/api/v1/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(document["openapi"], "3.1.0");
+    let mut operations: Vec<String> = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            operations.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    operations.sort();
+    let mut expected: Vec<String> = [
+        "POST /api/v1/reports",
+        "GET /api/v1/incidents",
+        "GET /api/v1/incidents/{id}",
+        "POST /api/v1/incidents/{id}/review",
+        "POST /api/v1/incidents/{id}/tasks",
+        "POST /api/v1/incidents/{id}/findings",
+        "POST /api/v1/incidents/{id}/reply-requests",
+        "POST /api/v1/incidents/{id}/replies",
+        "POST /api/v1/incidents/{id}/determinations",
+        "POST /api/v1/incidents/{id}/approvals",
+        "POST /api/v1/incidents/{id}/urgency",
+        "POST /api/v1/incidents/{id}/finalization",
+        "POST /api/v1/incidents/{id}/statements",
+        "POST /api/v1/incidents/{id}/appeals",
+        "POST /api/v1/penalties/{id}/approvals",
+        "POST /api/v1/penalties/{id}/compliance",
+        "GET /api/v1/status",
+        "GET /api/v1/scorecards",
+        "GET /api/v1/penalties",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    expected.sort();
+    assert_eq!(operations, expected);
+    assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert!(document["components"]["schemas"]["ReportInput"]["properties"]["location"].is_object());
+}

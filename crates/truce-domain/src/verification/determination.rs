@@ -12,6 +12,7 @@ use crate::codes::Code;
 use crate::report::FieldError;
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -33,6 +34,7 @@ impl Verdict {
 }
 
 /// Verified deaths: the mechanism's own estimate, beside (never instead of) each claim.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedDeaths {
     pub low: u32,
@@ -43,6 +45,7 @@ pub struct VerifiedDeaths {
 }
 
 /// What a caller proposes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeterminationInput {

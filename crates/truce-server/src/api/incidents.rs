@@ -51,20 +51,55 @@ fn bind<'a>(sql: &str, given: &[(&'a str, &'a dyn rusqlite::ToSql)]) -> Vec<(&'a
     given.iter().filter(|(name, _)| sql.contains(name)).copied().collect()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// The cursor: the `next` of the previous page.
     #[serde(default)]
     after: Option<u64>,
+    /// 1 to 500, 50 if absent.
     #[serde(default)]
     limit: Option<u32>,
+    /// Only incidents at this stage of the lifecycle.
     #[serde(default)]
     status: Option<String>,
 }
 
 const LIMIT_MAX: u32 = 500;
 
-async fn list(
+/// One incident in a list.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct IncidentSummary {
+    pub id: u64,
+    pub status: String,
+    pub happened_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub reports: u64,
+    pub verdict: Option<String>,
+    pub responsible_party: Option<String>,
+}
+
+/// A page of incidents.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct IncidentPage {
+    pub items: Vec<IncidentSummary>,
+    /// The cursor of the next page; null on the last.
+    pub next: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents",
+    summary = "Incidents the caller may see, by cursor",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "a page: items, and the cursor of the next (null at the end)", body = IncidentPage),
+        (status = "4XX", description = "a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
@@ -137,7 +172,21 @@ async fn list(
     Ok(Json(serde_json::json!({"items": items, "next": next})))
 }
 
-async fn one(State(state): State<AppState>, caller: Caller, Id(id): Id) -> Result<Json<serde_json::Value>, Problem> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}",
+    summary = "One incident, as the caller may see it",
+    params(("id" = u64, Path, description = "the incident's id")),
+    responses(
+        (status = 200, description = "the incident", body = Object),
+        (status = "4XX", description = "a problem document", body = crate::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Json<serde_json::Value>, Problem> {
     let api = api(&state)?;
     let role = caller.role();
     let database = api.database.clone();

@@ -58,3 +58,26 @@ pub async fn respond(
     }
     Ok((status, axum::Json(extra)).into_response())
 }
+
+/// A submission's receipt, as documented (the handlers build it as JSON).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Receipt {
+    pub log_index: u64,
+    /// How many log entries the submission made, from `log_index` on.
+    pub entries: u64,
+    /// The first entry's bytes, base64.
+    pub entry: String,
+    pub tree_size: u64,
+    /// The signed checkpoint (a C2SP signed note) of the tree holding it.
+    pub checkpoint: String,
+    /// The entry's inclusion proof in that tree, base64 hashes.
+    pub inclusion_proof: Vec<String>,
+}
+
+/// The answer to a submission.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Submitted {
+    /// Whether anything was recorded (false for a repeat).
+    pub recorded: bool,
+    pub receipt: Option<Receipt>,
+}

@@ -21,7 +21,19 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/reports", post(file_report))
 }
 
-async fn file_report(
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    summary = "File a report (monitor, mediator; a party only as itself)",
+    request_body = ReportInput,
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "filed before: nothing recorded", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn file_report(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(input): JsonBody<ReportInput>,

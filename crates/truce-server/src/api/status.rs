@@ -18,7 +18,16 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/penalties", get(penalties))
 }
 
-async fn status(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/status",
+    summary = "The ceasefire's status per party and for the agreement, over time",
+    responses(
+        (status = 200, description = "public", body = Object),
+        (status = "4XX", description = "a problem document", body = crate::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn status(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
     let api = api(&state)?;
     let agreement = api.agreement.clone();
     let value = api
@@ -39,7 +48,16 @@ async fn status(State(state): State<AppState>) -> Result<Json<serde_json::Value>
     Ok(Json(value))
 }
 
-async fn cards(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/scorecards",
+    summary = "Each party's scorecard",
+    responses(
+        (status = 200, description = "public", body = Object),
+        (status = "4XX", description = "a problem document", body = crate::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn cards(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
     let api = api(&state)?;
     let agreement = api.agreement.clone();
     let value = api
@@ -61,7 +79,16 @@ async fn cards(State(state): State<AppState>) -> Result<Json<serde_json::Value>,
     Ok(Json(value))
 }
 
-async fn penalties(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/penalties",
+    summary = "Every penalty, with its explanation and state",
+    responses(
+        (status = 200, description = "public", body = Object),
+        (status = "4XX", description = "a problem document", body = crate::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn penalties(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
     let value = api(&state)?
         .engine
         .read(|engine| serde_json::json!({"items": engine.state().verification().penalties()}))

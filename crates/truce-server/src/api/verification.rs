@@ -34,7 +34,7 @@ use truce_domain::codes::Code;
 use truce_domain::role::Role;
 use truce_domain::state::Command;
 use truce_domain::verification::case::VerificationCommand as V;
-use truce_domain::verification::determination::DeterminationInput;
+pub use truce_domain::verification::determination::DeterminationInput;
 use truce_store::Submission;
 
 pub fn routes() -> Router<AppState> {
@@ -81,24 +81,50 @@ fn code(field: &str, text: &str) -> Result<Code, Problem> {
     Code::parse(text).map_err(|e| Problem::unprocessable(field, e.to_string()))
 }
 
-async fn review(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/review",
+    summary = "Start the review of an incident (monitor, mediator)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn review(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
     act(&state, &caller, Action::StartReview, V::StartReview { incident }).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TaskBody {
+pub struct TaskBody {
     team: String,
     due: DateTime<Utc>,
     description: String,
 }
 
-async fn task(
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/tasks",
+    summary = "Assign a monitoring team, with a due date (monitor, mediator)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    request_body = TaskBody,
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn task(
     State(state): State<AppState>,
     caller: Caller,
     Id(incident): Id,
     JsonBody(body): JsonBody<TaskBody>,
 ) -> Result<Response, Problem> {
+    caller.require(Action::AssignTask)?;
     let command = V::AssignTask {
         incident,
         team: code("team", &body.team)?,
@@ -108,9 +134,9 @@ async fn task(
     act(&state, &caller, Action::AssignTask, command).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct FindingsBody {
+pub struct FindingsBody {
     #[serde(default)]
     task: Option<u64>,
     summary: String,
@@ -120,7 +146,20 @@ struct FindingsBody {
     observed: bool,
 }
 
-async fn findings(
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/findings",
+    summary = "File findings with the evidence they rely on (monitor, mediator)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    request_body = FindingsBody,
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn findings(
     State(state): State<AppState>,
     caller: Caller,
     Id(incident): Id,
@@ -136,18 +175,32 @@ async fn findings(
     act(&state, &caller, Action::FileFindings, command).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PartyBody {
+pub struct PartyBody {
     party: String,
 }
 
-async fn reply_request(
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/reply-requests",
+    summary = "Notify the accused party; its reply window opens (monitor, mediator)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    request_body = PartyBody,
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reply_request(
     State(state): State<AppState>,
     caller: Caller,
     Id(incident): Id,
     JsonBody(body): JsonBody<PartyBody>,
 ) -> Result<Response, Problem> {
+    caller.require(Action::RequestReply)?;
     let party = code("party", &body.party)?;
     act(
         &state,
@@ -158,15 +211,28 @@ async fn reply_request(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReplyBody {
+pub struct ReplyBody {
     text: String,
     #[serde(default)]
     evidence: Vec<String>,
 }
 
-async fn reply(
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/replies",
+    summary = "The caller's party replies (party)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    request_body = ReplyBody,
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reply(
     State(state): State<AppState>,
     caller: Caller,
     Id(incident): Id,
@@ -182,7 +248,20 @@ async fn reply(
     act(&state, &caller, Action::Reply, command).await
 }
 
-async fn determination(
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/determinations",
+    summary = "Issue a determination (mediator)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    request_body = DeterminationInput,
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn determination(
     State(state): State<AppState>,
     caller: Caller,
     Id(incident): Id,
@@ -195,19 +274,44 @@ async fn determination(
     act(&state, &caller, Action::IssueDetermination, command).await
 }
 
-async fn approval(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/approvals",
+    summary = "Approve the current determination in the caller's mediator's name (mediator)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn approval(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
     caller.require(Action::Approve)?;
     let mediator = mediator_of(&caller)?;
     act(&state, &caller, Action::Approve, V::Approve { incident, mediator }).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReasonBody {
+pub struct ReasonBody {
     reason: String,
 }
 
-async fn urgency(
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/urgency",
+    summary = "Invoke urgency: finality before the reply window closes (mediator)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    request_body = ReasonBody,
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn urgency(
     State(state): State<AppState>,
     caller: Caller,
     Id(incident): Id,
@@ -222,17 +326,46 @@ async fn urgency(
     act(&state, &caller, Action::InvokeUrgency, command).await
 }
 
-async fn finalization(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/finalization",
+    summary = "Make the determination final once quorum and the reply window allow (monitor, mediator)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn finalization(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(incident): Id,
+) -> Result<Response, Problem> {
     act(&state, &caller, Action::Finalize, V::Finalize { incident }).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TextBody {
+pub struct TextBody {
     text: String,
 }
 
-async fn statement(
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/statements",
+    summary = "The caller's party's statement, kept beside the determination (party)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    request_body = TextBody,
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn statement(
     State(state): State<AppState>,
     caller: Caller,
     Id(incident): Id,
@@ -247,13 +380,26 @@ async fn statement(
     act(&state, &caller, Action::AttachStatement, command).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct GroundsBody {
+pub struct GroundsBody {
     grounds: String,
 }
 
-async fn appeal(
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/appeals",
+    summary = "Appeal a final determination within the appeal window (party)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    request_body = GroundsBody,
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn appeal(
     State(state): State<AppState>,
     caller: Caller,
     Id(incident): Id,
@@ -268,7 +414,23 @@ async fn appeal(
     act(&state, &caller, Action::Appeal, command).await
 }
 
-async fn penalty_approval(State(state): State<AppState>, caller: Caller, Id(penalty): Id) -> Result<Response, Problem> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/penalties/{id}/approvals",
+    summary = "Approve a penalty in the caller's mediator's name (mediator)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn penalty_approval(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(penalty): Id,
+) -> Result<Response, Problem> {
     caller.require(Action::ApprovePenalty)?;
     let mediator = mediator_of(&caller)?;
     act(
@@ -280,14 +442,27 @@ async fn penalty_approval(State(state): State<AppState>, caller: Caller, Id(pena
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ComplianceBody {
+pub struct ComplianceBody {
     complied: bool,
     note: String,
 }
 
-async fn compliance(
+#[utoipa::path(
+    post,
+    path = "/api/v1/penalties/{id}/compliance",
+    summary = "Record a penalty's compliance (monitor, mediator)",
+    params(("id" = u64, Path, description = "the incident's or penalty's id")),
+    request_body = ComplianceBody,
+    responses(
+        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn compliance(
     State(state): State<AppState>,
     caller: Caller,
     Id(penalty): Id,
