@@ -67,6 +67,11 @@ pub enum Event {
         report_ids: Vec<u64>,
         reason: String,
     },
+    /// Someone (the envelope's `by`) read a report's sealed fields: every
+    /// read of a protected source is on the record, its content never is.
+    SealedRead {
+        report_id: u64,
+    },
     // Verification (see `crate::verification`): each step of an incident's case.
     ReviewStarted {
         incident: u64,

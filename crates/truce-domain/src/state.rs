@@ -61,6 +61,10 @@ pub enum Command {
     },
     /// A step of an incident's verification, a determination, a penalty.
     Verify(VerificationCommand),
+    /// Record that the giver read a report's sealed fields (before they are shown).
+    RecordSealedRead {
+        report_id: u64,
+    },
 }
 
 impl Command {
@@ -406,6 +410,12 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
                 report_ids: report_ids.clone(),
                 reason: reason.clone(),
             }])
+        }
+        Command::RecordSealedRead { report_id } => {
+            if *report_id == 0 || *report_id >= state.next_report {
+                return Err(DomainError::NoSuchReport(*report_id));
+            }
+            Ok(vec![Event::SealedRead { report_id: *report_id }])
         }
         Command::Verify(command) => {
             let incident = command.incident();

@@ -12,6 +12,7 @@ mod incidents;
 pub mod openapi;
 mod receipt;
 mod reports;
+pub mod session;
 mod status;
 mod verification;
 
@@ -35,6 +36,8 @@ pub struct Api {
     pub place_report: Arc<PlaceReport>,
     /// The database, for reading projections.
     pub database: std::path::PathBuf,
+    /// Failed sign-ins, to slow guessing.
+    pub logins: session::LoginLimiter,
 }
 
 pub fn routes() -> Router<AppState> {
@@ -43,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(incidents::routes())
         .merge(verification::routes())
         .merge(status::routes())
+        .merge(session::routes())
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(|| async { axum::Json(openapi::document()) }),

@@ -12,6 +12,7 @@
 
 pub mod api;
 mod log_api;
+mod ops;
 mod problem;
 
 pub use api::Api;
@@ -31,6 +32,10 @@ pub struct AppState {
     pub api: Option<Arc<Api>>,
 }
 
+/// The longest a request may take before it is answered 503 (the work it
+/// started, a durable submission included, still completes).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The most bytes a request body may hold (a report with its narrative and claims fits in far less).
 pub const BODY_BYTES_MAX: usize = 256 * 1024;
 
@@ -39,9 +44,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(log_api::routes())
         .merge(api::routes())
-        .route("/healthz", axum::routing::get(|| async { "ok\n" }))
+        .merge(ops::routes())
         .fallback(|| async { Problem::not_found("no such resource") })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::from_fn(ops::measure))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -101,6 +101,26 @@ impl Problem {
         }
     }
 
+    pub fn too_many(detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: "https://truce.example/problems/too-many-requests",
+            title: "Too many requests",
+            status: 429,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: "https://truce.example/problems/unavailable",
+            title: "Not ready",
+            status: 503,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
     /// A failure of ours. The cause is logged; the reader gets no internals.
     pub fn internal(cause: &dyn std::fmt::Display) -> Problem {
         tracing::error!(%cause, "request failed");

@@ -85,6 +85,7 @@ fn fixture() -> Fixture {
             geo: None,
         }),
         database: path.clone(),
+        logins: Default::default(),
     };
     let state = AppState {
         log: Arc::new(LogReader::open(&path).unwrap()),
@@ -318,6 +319,39 @@ async fn an_allegation_to_a_final_determination_with_receipts() {
     // The sealed identity is committed, never in the entry.
     let entry_text = String::from_utf8(entry).unwrap();
     assert!(entry_text.contains("sealed_commitment") && !entry_text.contains("liaison officer 7"));
+    // The sealed identity, to the roles cleared for it only, each read on the record.
+    let (status, _) = call(
+        &fixture,
+        fixture.token("islamabad"),
+        "GET",
+        "/api/v1/reports/1/sealed",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let before = log_size(&fixture);
+    let (status, sealed) = call(
+        &fixture,
+        fixture.token("monitor"),
+        "GET",
+        "/api/v1/reports/1/sealed",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{sealed}");
+    assert_eq!(sealed["fields"]["submitter_identity"], "liaison officer 7");
+    assert_eq!(sealed["opens"], true);
+    assert_eq!(log_size(&fixture), before + 1, "the read is in the log");
+    let read = fixture
+        .state
+        .log
+        .entry(sealed["read_recorded_at"].as_u64().unwrap())
+        .unwrap();
+    let read: serde_json::Value = serde_json::from_slice(&read).unwrap();
+    assert_eq!(
+        (read["type"].as_str(), read["by"].as_str(), read["report_id"].as_u64()),
+        (Some("sealed_read"), Some("monitor"), Some(1))
+    );
     // Filing it again changes nothing: 200, no receipt.
     let (status, again) = call(
         &fixture,
@@ -587,6 +621,7 @@ async fn the_openapi_document_lists_every_operation() {
     operations.sort();
     let mut expected: Vec<String> = [
         "POST /api/v1/reports",
+        "GET /api/v1/reports/{id}/sealed",
         "GET /api/v1/incidents",
         "GET /api/v1/incidents/{id}",
         "POST /api/v1/incidents/{id}/review",
@@ -605,6 +640,9 @@ async fn the_openapi_document_lists_every_operation() {
         "GET /api/v1/status",
         "GET /api/v1/scorecards",
         "GET /api/v1/penalties",
+        "POST /api/v1/session",
+        "GET /api/v1/session",
+        "DELETE /api/v1/session",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -613,4 +651,106 @@ async fn the_openapi_document_lists_every_operation() {
     assert_eq!(operations, expected);
     assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert!(document["components"]["schemas"]["ReportInput"]["properties"]["location"].is_object());
+}
+
+/// Sends a prepared request; returns the status, the headers and the JSON answer.
+async fn send(fixture: &Fixture, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let response = router(fixture.state.clone()).oneshot(request).await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+fn sign_in(name: &str, password: &str) -> Request<Body> {
+    Request::post("/api/v1/session")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            serde_json::json!({"name": name, "password": password}).to_string(),
+        ))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn browser_sessions_need_their_csrf_token_and_guessing_is_limited() {
+    let fixture = fixture();
+    let connection = accounts::open(&fixture.state.api.as_ref().unwrap().database).unwrap();
+    accounts::set_password(&connection, &UserName::parse("qatar").unwrap(), "correct horse battery").unwrap();
+
+    let (status, headers, answer) = send(&fixture, sign_in("qatar", "correct horse battery")).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let set_cookie = headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let csrf = answer["csrf_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        (answer["role"].as_str(), answer["for"].as_str()),
+        (Some("mediator"), Some("QAT"))
+    );
+
+    let with_cookie = |method: &str, uri: &str, csrf: Option<&str>| {
+        let mut request = Request::builder().method(method).uri(uri).header("cookie", &cookie);
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let (status, _, me) = send(&fixture, with_cookie("GET", "/api/v1/session", None)).await;
+    assert_eq!((status, me["name"].as_str()), (StatusCode::OK, Some("qatar")));
+    // A change without the CSRF token is refused; with it, the mediator acts (here on a missing incident).
+    let (status, _, _) = send(&fixture, with_cookie("POST", "/api/v1/incidents/1/review", None)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(
+        &fixture,
+        with_cookie("POST", "/api/v1/incidents/1/review", Some("wrong")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(&fixture, with_cookie("POST", "/api/v1/incidents/1/review", Some(&csrf))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Signing out ends the session.
+    let (status, headers, _) = send(&fixture, with_cookie("DELETE", "/api/v1/session", Some(&csrf))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    let (status, _, _) = send(&fixture, with_cookie("GET", "/api/v1/session", None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Five wrong passwords, then even the right one waits.
+    for _ in 0..5 {
+        let (status, _, problem) = send(&fixture, sign_in("qatar", "wrong horse battery")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(problem["detail"], "wrong name or password");
+    }
+    let (status, headers, _) = send(&fixture, sign_in("qatar", "correct horse battery")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 0);
+    // Another name is not held back by it; an unknown name answers like a wrong password.
+    let (status, _, problem) = send(&fixture, sign_in("nobody", "whatever it is")).await;
+    assert_eq!(
+        (status, problem["detail"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("wrong name or password"))
+    );
+}
+
+#[tokio::test]
+async fn operations_endpoints_answer() {
+    let fixture = fixture();
+    let (status, _, _) = send(&fixture, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let _ = call(&fixture, None, "GET", "/api/v1/status", None).await;
+    let response = router(fixture.state.clone())
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(text.contains("truce_http_responses_total{class=\"2xx\"}"), "{text}");
+    assert!(text.contains("truce_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
+    assert!(text.contains("truce_log_entries 1"), "{text}");
 }

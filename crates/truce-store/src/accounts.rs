@@ -29,6 +29,13 @@ CREATE TABLE IF NOT EXISTS users (
     password_hash TEXT,
     created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    id_sha256 BLOB PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tokens (
     id INTEGER PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users (id),
@@ -296,6 +303,52 @@ pub fn authenticate_token(
         .transpose()
 }
 
+/// Opens a browser session for `user` lasting `hours`: returns the session's
+/// secret (for its cookie; stored only as a hash) and its CSRF token (which
+/// every state-changing request of the session must echo in a header).
+pub fn create_session(connection: &Connection, user: &User, hours: i64) -> Result<(String, String), AccountError> {
+    let secret = random_secret();
+    let csrf = random_secret();
+    let now = Utc::now();
+    connection.execute(
+        "INSERT INTO sessions (id_sha256, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            token_digest(&secret).as_slice(),
+            user.id,
+            csrf,
+            now.timestamp(),
+            (now + Duration::hours(hours)).timestamp()
+        ],
+    )?;
+    Ok((secret, csrf))
+}
+
+/// The user of a live session, with the session's CSRF token.
+pub fn session_user(
+    connection: &Connection,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(User, String)>, AccountError> {
+    let found: Option<(UserRow, String)> = connection
+        .query_row(
+            "SELECT u.id, u.name, u.role, u.affiliation, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id_sha256 = ?1 AND s.expires_at > ?2",
+            params![token_digest(secret).as_slice(), now.timestamp()],
+            |row| Ok((user_from_row(row)?, row.get(4)?)),
+        )
+        .optional()?;
+    found.map(|(row, csrf)| Ok((into_user(row)?, csrf))).transpose()
+}
+
+/// Ends a session (signing out); ending it again changes nothing.
+pub fn end_session(connection: &Connection, secret: &str) -> Result<(), AccountError> {
+    connection.execute(
+        "DELETE FROM sessions WHERE id_sha256 = ?1",
+        params![token_digest(secret).as_slice()],
+    )?;
+    Ok(())
+}
+
 /// Revokes a token; revoking it again changes nothing.
 pub fn revoke_token(connection: &Connection, id: i64) -> Result<(), AccountError> {
     let changed = connection.execute(
@@ -384,6 +437,29 @@ mod tests {
         assert_eq!(check_password(&db, "robot", "anything at all").unwrap(), None);
         set_password(&db, &name("robot"), "now it has a password").unwrap();
         assert!(check_password(&db, "robot", "now it has a password").unwrap().is_some());
+    }
+
+    #[test]
+    fn sessions_live_until_they_expire_or_end() {
+        let db = database();
+        let user = add_user(
+            &db,
+            &name("doha"),
+            &Role::parse("mediator", Some("QAT")).unwrap(),
+            Some("a long password"),
+        )
+        .unwrap();
+        let (secret, csrf) = create_session(&db, &user, 12).unwrap();
+        let now = Utc::now();
+        assert_eq!(session_user(&db, &secret, now).unwrap(), Some((user.clone(), csrf)));
+        assert_eq!(
+            session_user(&db, &secret, now + Duration::hours(13)).unwrap(),
+            None,
+            "expired"
+        );
+        assert_eq!(session_user(&db, "guess", now).unwrap(), None);
+        end_session(&db, &secret).unwrap();
+        assert_eq!(session_user(&db, &secret, now).unwrap(), None, "ended");
     }
 
     #[test]

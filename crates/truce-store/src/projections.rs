@@ -120,6 +120,12 @@ CREATE TABLE IF NOT EXISTS penalties (
     due INTEGER,
     log_index INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sealed_reads (
+    log_index INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL,
+    reader TEXT NOT NULL,
+    read_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sealed (
     report_id INTEGER PRIMARY KEY,
     salt BLOB NOT NULL,
@@ -128,7 +134,7 @@ CREATE TABLE IF NOT EXISTS sealed (
 ";
 
 /// The projected tables, with their key columns, in digest order.
-pub const TABLES: [(&str, &str); 9] = [
+pub const TABLES: [(&str, &str); 10] = [
     ("reports", "id"),
     ("claims", "report_id, position"),
     ("incidents", "id"),
@@ -138,6 +144,7 @@ pub const TABLES: [(&str, &str); 9] = [
     ("replies", "incident_id, party"),
     ("determinations", "incident_id, number"),
     ("penalties", "id"),
+    ("sealed_reads", "log_index"),
 ];
 
 pub fn create(connection: &Connection) -> Result<(), StoreError> {
@@ -271,6 +278,18 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
             for report in report_ids {
                 place_report(connection, *report, *into)?;
             }
+        }
+        Event::SealedRead { report_id } => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO sealed_reads (log_index, report_id, reader, read_at) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![
+                    log_index as i64,
+                    *report_id as i64,
+                    envelope.by,
+                    envelope.at.timestamp()
+                ])?;
         }
         other => crate::projections_verification::apply(connection, log_index, other)?,
     }

@@ -80,7 +80,7 @@ impl FromRequestParts<crate::AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &crate::AppState) -> Result<Caller, Problem> {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Ok(Caller { user: None });
+            return session_caller(parts, state).await;
         };
         let api: &Api = state
             .api
@@ -106,4 +106,44 @@ impl FromRequestParts<crate::AppState> for Caller {
             None => Err(Problem::unauthorized("the token is unknown, expired or revoked")),
         }
     }
+}
+
+/// The caller of a browser session (its cookie), or anonymous without one.
+/// A request that changes state must echo the session's CSRF token.
+async fn session_caller(parts: &Parts, state: &crate::AppState) -> Result<Caller, Problem> {
+    let Some(secret) = super::session::session_cookie(&parts.headers) else {
+        return Ok(Caller { user: None });
+    };
+    let api: &Api = state
+        .api
+        .as_deref()
+        .ok_or_else(|| Problem::not_found("this server has no API"))?;
+    let pool = api.accounts.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        pool.with(|connection| accounts::session_user(connection, &secret, chrono::Utc::now()))
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))??
+    .map_err(|e| Problem::internal(&e))?;
+    let Some((user, csrf)) = found else {
+        return Err(Problem::unauthorized("the session has expired or ended: sign in again"));
+    };
+    if !parts.method.is_safe() {
+        let sent = parts
+            .headers
+            .get(super::session::CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !constant_time_eq(sent.as_bytes(), csrf.as_bytes()) {
+            return Err(Problem::forbidden(
+                "a session's request that changes anything must carry its X-CSRF-Token",
+            ));
+        }
+    }
+    Ok(Caller { user: Some(user) })
+}
+
+/// Equality that takes the same time wherever the first difference is.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -2,7 +2,7 @@
 //! annotations and the request types themselves, served at
 //! `/api/v1/openapi.json`.
 
-use super::{incidents, receipt, reports, status, verification};
+use super::{incidents, receipt, reports, session, status, verification};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -14,6 +14,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     ),
     paths(
         reports::file_report,
+        reports::sealed,
         incidents::list,
         incidents::one,
         verification::review,
@@ -32,6 +33,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         status::status,
         status::cards,
         status::penalties,
+        session::sign_in,
+        session::who,
+        session::sign_out,
     ),
     components(schemas(receipt::Receipt, receipt::Submitted, crate::Problem)),
     modifiers(&BearerAuth)

@@ -18,7 +18,9 @@ use truce_domain::role::Role;
 use truce_store::{Outcome, Submission};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/reports", post(file_report))
+    Router::new()
+        .route("/api/v1/reports", post(file_report))
+        .route("/api/v1/reports/{id}/sealed", axum::routing::get(sealed))
 }
 
 #[utoipa::path(
@@ -61,4 +63,76 @@ pub async fn file_report(
     };
     let extra = serde_json::json!({"external_id": input.external_id, "placement": placement});
     super::receipt::respond(&state, committed, extra).await
+}
+
+/// A sealed row as stored: salt, plaintext, and the commitment the log holds.
+type SealedRow = (Vec<u8>, String, Option<String>);
+
+/// A report's sealed fields, for the roles cleared for them. The read is
+/// recorded in the log (who, which report, when) before anything is shown;
+/// the answer carries the salt so the reader can check the plaintext
+/// against the commitment the public log holds.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{id}/sealed",
+    summary = "A report's sealed fields (monitor, mediator); the read is recorded in the log first",
+    params(("id" = u64, Path, description = "the report's id")),
+    responses(
+        (status = 200, description = "the sealed fields, their salt and the commitment they open", body = Object),
+        (status = "4XX", description = "a problem document", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn sealed(
+    State(state): State<AppState>,
+    caller: Caller,
+    super::body::Id(report_id): super::body::Id,
+) -> Result<axum::Json<serde_json::Value>, Problem> {
+    caller.require(Action::ReadSealed)?;
+    let database = api(&state)?.database.clone();
+    let row = tokio::task::spawn_blocking(move || -> rusqlite::Result<Option<SealedRow>> {
+        let connection = rusqlite::Connection::open_with_flags(&database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let mut statement = connection.prepare(
+            "SELECT s.salt, s.plaintext, r.sealed_commitment FROM sealed s JOIN reports r ON r.id = s.report_id
+             WHERE s.report_id = ?1",
+        )?;
+        let mut rows = statement.query([report_id as i64])?;
+        match rows.next()? {
+            Some(row) => Ok(Some((row.get(0)?, row.get(1)?, row.get(2)?))),
+            None => Ok(None),
+        }
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))?;
+    let Some((salt, plaintext, commitment)) = row else {
+        return Err(Problem::not_found(format!("report {report_id} has no sealed fields")));
+    };
+    let read = Submission::new(
+        caller.name(),
+        truce_domain::state::Command::RecordSealedRead { report_id },
+    );
+    let committed = super::submit(&state, read).await?;
+    let Outcome::Recorded { first_index, .. } = committed.outcome else {
+        return Err(Problem::internal(&"a sealed read was not recorded"));
+    };
+    let salt: [u8; 32] = salt
+        .try_into()
+        .map_err(|_| Problem::internal(&"a stored salt is not 32 bytes"))?;
+    let opens = commitment
+        .as_deref()
+        .is_some_and(|c| truce_domain::sealed::opens(c, &salt, &plaintext));
+    let fields: serde_json::Value = serde_json::from_str(&plaintext).unwrap_or(serde_json::Value::String(plaintext));
+    Ok(axum::Json(serde_json::json!({
+        "report_id": report_id,
+        "fields": fields,
+        "salt": hex_of(&salt),
+        "commitment": commitment,
+        "opens": opens,
+        "read_recorded_at": first_index,
+    })))
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -43,6 +43,7 @@ pub async fn serve(dir: &DataDir, listen: SocketAddr, on_bound: impl FnOnce(Sock
                     crate::geography::file_report(report, Some(&for_places), commitment, true)
                 }),
                 database: dir.database(),
+                logins: Default::default(),
             };
             (Writer::Engine(service), Some(Arc::new(api)))
         }
