@@ -31,7 +31,9 @@ pub type PlaceReport = dyn Fn(Report, Option<String>) -> Command + Send + Sync;
 /// What the API needs beyond the log's reader.
 pub struct Api {
     pub engine: EngineHandle,
-    pub accounts: Arc<auth::AccountsPool>,
+    pub accounts: Arc<auth::ConnectionPool>,
+    /// Read-only connections to the projections.
+    pub reads: Arc<auth::ConnectionPool>,
     pub agreement: Arc<Agreement>,
     pub place_report: Arc<PlaceReport>,
     /// The database, for reading projections.

@@ -16,7 +16,7 @@ use truce_domain::agreement::Agreement;
 use truce_domain::role::Role;
 use truce_domain::state::Command;
 use truce_log::{Hash, KeyName, SignedCheckpoint, SignerKey, leaf_hash, verify_inclusion};
-use truce_server::api::auth::AccountsPool;
+use truce_server::api::auth::ConnectionPool;
 use truce_server::{Api, AppState, router};
 use truce_store::accounts::{self, UserName};
 use truce_store::{Engine, EngineService, LogReader, LogWriter, Submission};
@@ -76,7 +76,8 @@ fn fixture() -> Fixture {
     let service = EngineService::start(engine, 64);
     let api = Api {
         engine: service.handle(),
-        accounts: Arc::new(AccountsPool::new(&path)),
+        accounts: Arc::new(ConnectionPool::accounts(&path)),
+        reads: Arc::new(ConnectionPool::read_only(&path)),
         agreement: Arc::new(agreement),
         place_report: Arc::new(|report, commitment| Command::FileReport {
             report: Box::new(report),

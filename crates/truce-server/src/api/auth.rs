@@ -12,16 +12,32 @@ use truce_domain::access::{Action, permits};
 use truce_domain::role::Role;
 use truce_store::accounts::{self, User};
 
-/// Connections to the accounts tables, reused across requests.
-pub struct AccountsPool {
-    path: std::path::PathBuf,
+/// SQLite connections reused across requests: opening one (and reading
+/// the schema) costs more than most queries.
+pub struct ConnectionPool {
+    open: Box<dyn Fn() -> Result<rusqlite::Connection, String> + Send + Sync>,
     idle: Mutex<Vec<rusqlite::Connection>>,
 }
 
-impl AccountsPool {
-    pub fn new(path: &std::path::Path) -> AccountsPool {
-        AccountsPool {
-            path: path.to_path_buf(),
+impl ConnectionPool {
+    /// Connections to the accounts tables (read and write: sessions are written).
+    pub fn accounts(path: &std::path::Path) -> ConnectionPool {
+        let path = path.to_path_buf();
+        ConnectionPool::new(move || accounts::open(&path).map_err(|e| e.to_string()))
+    }
+
+    /// Read-only connections, for the projections.
+    pub fn read_only(path: &std::path::Path) -> ConnectionPool {
+        let path = path.to_path_buf();
+        ConnectionPool::new(move || {
+            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            rusqlite::Connection::open_with_flags(&path, flags).map_err(|e| e.to_string())
+        })
+    }
+
+    fn new(open: impl Fn() -> Result<rusqlite::Connection, String> + Send + Sync + 'static) -> ConnectionPool {
+        ConnectionPool {
+            open: Box::new(open),
             idle: Mutex::new(Vec::new()),
         }
     }
@@ -31,7 +47,7 @@ impl AccountsPool {
         let idle = self.idle.lock().map_err(|e| Problem::internal(&e))?.pop();
         let connection = match idle {
             Some(connection) => connection,
-            None => accounts::open(&self.path).map_err(|e| Problem::internal(&e))?,
+            None => (self.open)().map_err(|e| Problem::internal(&e))?,
         };
         let result = work(&connection);
         if let Ok(mut idle) = self.idle.lock() {

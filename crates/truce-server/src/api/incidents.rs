@@ -123,10 +123,9 @@ pub async fn list(
     }
     let role = caller.role();
     let party = role.affiliation().map(|c| c.to_string()).unwrap_or_default();
-    let database = api(&state)?.database.clone();
+    let reads = api(&state)?.reads.clone();
     let condition = visible(&role);
-    let rows = tokio::task::spawn_blocking(move || -> rusqlite::Result<Vec<serde_json::Value>> {
-        let connection = rusqlite::Connection::open_with_flags(&database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let rows = tokio::task::spawn_blocking(move || reads.with(|connection| -> rusqlite::Result<Vec<serde_json::Value>> {
         let sql = format!(
             "SELECT i.id, i.status,
                     (SELECT MIN(event_start) FROM reports r WHERE r.incident_id = i.id),
@@ -139,7 +138,7 @@ pub async fn list(
              WHERE i.id > :after AND (:status IS NULL OR i.status = :status) AND i.status != 'closed_duplicate' AND {condition}
              ORDER BY i.id LIMIT :limit"
         );
-        let mut statement = connection.prepare(&sql)?;
+        let mut statement = connection.prepare_cached(&sql)?;
         let after = query.after.unwrap_or(0) as i64;
         let rows = statement.query_map(
             bind(&sql, &[(":after", &after), (":status", &query.status), (":limit", &(limit + 1)), (":party", &party)]).as_slice(),
@@ -158,9 +157,9 @@ pub async fn list(
             },
         )?;
         rows.collect()
-    })
+    }))
     .await
-    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))??
     .map_err(|e| Problem::internal(&e))?;
     let mut items = rows;
     let next = if items.len() > limit as usize {
@@ -189,23 +188,24 @@ pub async fn one(
 ) -> Result<Json<serde_json::Value>, Problem> {
     let api = api(&state)?;
     let role = caller.role();
-    let database = api.database.clone();
+    let reads = api.reads.clone();
     let visible_sql = visible(&role);
     let party = role.affiliation().map(|c| c.to_string()).unwrap_or_default();
-    let (view, may_see) = tokio::task::spawn_blocking(move || -> Result<_, truce_store::StoreError> {
-        let connection = rusqlite::Connection::open_with_flags(&database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let view = queries::incident(&connection, id)?;
-        let sql = format!("SELECT EXISTS (SELECT 1 FROM incidents i WHERE i.id = :id AND {visible_sql})");
-        let id_param = id as i64;
-        let may_see: bool = connection.query_row(
-            &sql,
-            bind(&sql, &[(":id", &id_param), (":party", &party)]).as_slice(),
-            |row| row.get(0),
-        )?;
-        Ok((view, may_see))
+    let (view, may_see) = tokio::task::spawn_blocking(move || {
+        reads.with(|connection| -> Result<_, truce_store::StoreError> {
+            let view = queries::incident(connection, id)?;
+            let sql = format!("SELECT EXISTS (SELECT 1 FROM incidents i WHERE i.id = :id AND {visible_sql})");
+            let id_param = id as i64;
+            let may_see: bool = connection.query_row(
+                &sql,
+                bind(&sql, &[(":id", &id_param), (":party", &party)]).as_slice(),
+                |row| row.get(0),
+            )?;
+            Ok((view, may_see))
+        })
     })
     .await
-    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))??
     .map_err(|e| Problem::internal(&e))?;
     // Not there and not visible are the same answer: a party must not learn what exists.
     let (Some(view), true) = (view, may_see) else {

@@ -89,21 +89,22 @@ pub async fn sealed(
     super::body::Id(report_id): super::body::Id,
 ) -> Result<axum::Json<serde_json::Value>, Problem> {
     caller.require(Action::ReadSealed)?;
-    let database = api(&state)?.database.clone();
-    let row = tokio::task::spawn_blocking(move || -> rusqlite::Result<Option<SealedRow>> {
-        let connection = rusqlite::Connection::open_with_flags(&database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let mut statement = connection.prepare(
-            "SELECT s.salt, s.plaintext, r.sealed_commitment FROM sealed s JOIN reports r ON r.id = s.report_id
+    let reads = api(&state)?.reads.clone();
+    let row = tokio::task::spawn_blocking(move || {
+        reads.with(|connection| -> rusqlite::Result<Option<SealedRow>> {
+            let mut statement = connection.prepare(
+                "SELECT s.salt, s.plaintext, r.sealed_commitment FROM sealed s JOIN reports r ON r.id = s.report_id
              WHERE s.report_id = ?1",
-        )?;
-        let mut rows = statement.query([report_id as i64])?;
-        match rows.next()? {
-            Some(row) => Ok(Some((row.get(0)?, row.get(1)?, row.get(2)?))),
-            None => Ok(None),
-        }
+            )?;
+            let mut rows = statement.query([report_id as i64])?;
+            match rows.next()? {
+                Some(row) => Ok(Some((row.get(0)?, row.get(1)?, row.get(2)?))),
+                None => Ok(None),
+            }
+        })
     })
     .await
-    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))??
     .map_err(|e| Problem::internal(&e))?;
     let Some((salt, plaintext, commitment)) = row else {
         return Err(Problem::not_found(format!("report {report_id} has no sealed fields")));

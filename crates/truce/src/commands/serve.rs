@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use truce_server::Api;
 use truce_server::AppState;
-use truce_server::api::auth::AccountsPool;
+use truce_server::api::auth::ConnectionPool;
 use truce_store::{Engine, EngineService, LogReader, LogWriter, Sequencer, SequencerConfig};
 
 pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
@@ -37,7 +37,8 @@ pub async fn serve(dir: &DataDir, listen: SocketAddr, on_bound: impl FnOnce(Sock
             let for_places = agreement.clone();
             let api = Api {
                 engine: service.handle(),
-                accounts: Arc::new(AccountsPool::new(&dir.database())),
+                accounts: Arc::new(ConnectionPool::accounts(&dir.database())),
+                reads: Arc::new(ConnectionPool::read_only(&dir.database())),
                 agreement,
                 place_report: Arc::new(move |report, commitment| {
                     crate::geography::file_report(report, Some(&for_places), commitment, true)
