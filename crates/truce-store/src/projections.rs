@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS incidents (
     merged_into INTEGER,
     log_index INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS incidents_by_status ON incidents (status, id);
 CREATE TABLE IF NOT EXISTS evidence (
     sha256 TEXT PRIMARY KEY,
     media_type TEXT NOT NULL,

@@ -348,6 +348,18 @@ pub enum BenchCommand {
     Ingest(BenchCoreArgs),
     /// Correlation quality and speed on synthetic ground truth, against DBSCAN.
     Correlate(BenchCoreArgs),
+    /// The HTTP API under load from wrk: authenticated submissions with receipts, public reads.
+    Api {
+        /// One JSON object a line instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Seconds of load for each figure.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
+    },
     /// Recomputing penalties, status and scorecards over a history of determinations.
     Rules {
         /// One JSON object a line instead of a table.

@@ -3,6 +3,7 @@
 mod accounts;
 mod append;
 mod audit;
+mod bench_api;
 mod bench_core;
 mod bench_figure;
 mod bench_log;
@@ -60,5 +61,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Ingest(args)) => bench_core::ingest(args),
         Command::Bench(BenchCommand::Correlate(args)) => bench_core::correlate(args),
         Command::Bench(BenchCommand::Rules { json, determinations }) => bench_rules::run(json, determinations),
+        Command::Bench(BenchCommand::Api {
+            json,
+            seconds,
+            connections,
+        }) => bench_api::run(json, seconds, connections),
     }
 }

@@ -27,6 +27,19 @@ enum Writer {
 
 /// Binds `listen`, tells `on_bound` the address, and serves until Ctrl-C.
 pub async fn serve(dir: &DataDir, listen: SocketAddr, on_bound: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+    serve_until(dir, listen, on_bound, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// The same, until `stop` completes; then what is queued is committed.
+pub async fn serve_until(
+    dir: &DataDir,
+    listen: SocketAddr,
+    on_bound: impl FnOnce(SocketAddr),
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let writer = LogWriter::open(&dir.database(), dir.signer()?)?;
     let (owner, api) = match dir.agreement()? {
         Some(agreement) => {
@@ -60,9 +73,7 @@ pub async fn serve(dir: &DataDir, listen: SocketAddr, on_bound: impl FnOnce(Sock
     tracing::info!(%bound, data = %dir.path().display(), "serving");
     on_bound(bound);
     axum::serve(listener, truce_server::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop)
         .await?;
     match owner {
         Writer::Engine(service) => service.shutdown(),

@@ -1,0 +1,186 @@
+//! `truce bench api`: the server under load from a second process. The
+//! server runs here, on loopback, over a fresh data directory with the
+//! example agreement; wrk (Debian's, installed by `scripts/setup`) loads it:
+//! authenticated report submissions, each answered only once durable with
+//! its receipt, then public reads (the checkpoint, the incident list). The
+//! figures stand beside the issue's targets; the log's growth is checked
+//! against the submissions wrk saw answered.
+
+use super::bench_figure::Figure;
+use crate::datadir::DataDir;
+use anyhow::{Context, bail};
+use std::process::{Command as Process, ExitCode};
+use truce_domain::agreement::Agreement;
+use truce_domain::role::Role;
+use truce_domain::state::Command;
+use truce_store::accounts::{self, UserName};
+use truce_store::{Engine, LogReader, LogWriter, Submission};
+
+const AGREEMENT: &str = include_str!("../../../../examples/doha-ceasefire.toml");
+
+/// Each request files a new report: a unique external id per thread and request.
+const SUBMIT_LUA: &str = r#"
+local counter = 0
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  token = args[1]
+end
+request = function()
+  counter = counter + 1
+  local body = string.format('{"external_id":"bench-%d-%d","source":{"type":"media","name":"Dawn","grading":"B2"},"time":{"start":"2025-10-24T22:00:00+04:30","precision":"hour"},"location":{"latitude":%f,"longitude":%f,"precision":"exact"},"act":"ACT-SHELLING","claims":[{"claimant":"Dawn","stance":"assert","category":"civilians","low":1,"best":2,"high":3}]}', id, counter, 30 + (counter % 600) / 100.0, 62 + (id * 7 + counter) % 1100 / 100.0)
+  return wrk.format("POST", "/api/v1/reports", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+end
+"#;
+
+/// What wrk measured.
+struct Load {
+    requests_per_s: f64,
+    p99_ms: f64,
+    requests: u64,
+    failed: u64,
+}
+
+fn milliseconds(text: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
+}
+
+/// Runs wrk and reads its report.
+fn wrk(url: &str, seconds: u64, connections: u32, extra: &[&str]) -> anyhow::Result<Load> {
+    let output = Process::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+        ])
+        .args(extra.iter().take_while(|a| **a != "--"))
+        .arg(url)
+        .args(extra.iter().skip_while(|a| **a != "--"))
+        .output()
+        .context("running wrk (install it with scripts/setup: apt-get install wrk)")?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        bail!("wrk failed: {}{}", text, String::from_utf8_lossy(&output.stderr));
+    }
+    let field = |prefix: &str| -> Option<String> {
+        text.lines()
+            .find_map(|line| line.trim().strip_prefix(prefix).map(|rest| rest.trim().to_string()))
+    };
+    let requests_per_s = field("Requests/sec:")
+        .and_then(|v| v.parse().ok())
+        .context("wrk gave no Requests/sec")?;
+    let p99_ms = field("99%")
+        .and_then(|v| milliseconds(&v))
+        .context("wrk gave no 99th percentile")?;
+    let requests = text
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .split_once(" requests in ")
+                .map(|(n, _)| n.trim().to_string())
+        })
+        .and_then(|n| n.parse().ok())
+        .context("wrk gave no request count")?;
+    let failed = field("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Ok(Load {
+        requests_per_s,
+        p99_ms,
+        requests,
+        failed,
+    })
+}
+
+pub fn run(json: bool, seconds: u64, connections: u32) -> anyhow::Result<ExitCode> {
+    let scratch = tempfile::tempdir()?;
+    let dir = DataDir::create(&scratch.path().join("data"), "bench.truce.example/api")?;
+    std::fs::write(dir.path().join("agreement.toml"), AGREEMENT)?;
+    let agreement = Agreement::from_toml(AGREEMENT).map_err(|e| anyhow::anyhow!("{e}"))?;
+    {
+        let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
+        engine.submit(vec![Submission::new(
+            "admin",
+            Command::register_agreement(&agreement, AGREEMENT),
+        )])?;
+    }
+    let connection = accounts::open(&dir.database())?;
+    let user = UserName::parse("bench-monitor")?;
+    accounts::add_user(&connection, &user, &Role::parse("monitor", Some("MVM"))?, None)?;
+    let (_, token) = accounts::create_token(&connection, &user, "bench", 1)?;
+    drop(connection);
+
+    // The server, on its own runtime in this process.
+    let (bound_tx, bound_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server_dir = DataDir::open(dir.path())?;
+    let server = std::thread::spawn(move || -> anyhow::Result<()> {
+        let runtime = tokio::runtime::Runtime::new()?;
+        runtime.block_on(super::serve::serve_until(
+            &server_dir,
+            "127.0.0.1:0".parse()?,
+            move |bound| {
+                let _ = bound_tx.send(bound);
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        ))
+    });
+    let bound = bound_rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .context("the server did not start")?;
+    let base = format!("http://{bound}");
+    let script = scratch.path().join("submit.lua");
+    std::fs::write(&script, SUBMIT_LUA)?;
+    let before = LogReader::open(&dir.database())?.latest_checkpoint()?.size;
+    let script_arg = script.display().to_string();
+    let submissions = wrk(&base, seconds, connections, &["-s", &script_arg, "--", &token])?;
+    let after = LogReader::open(&dir.database())?.latest_checkpoint()?.size;
+    let checkpoint = wrk(&format!("{base}/log/checkpoint"), seconds, connections, &[])?;
+    let incidents = wrk(&format!("{base}/api/v1/incidents?limit=20"), seconds, connections, &[])?;
+    let _ = stop_tx.send(());
+    server
+        .join()
+        .map_err(|_| anyhow::anyhow!("the server thread panicked"))??;
+
+    if !json {
+        println!("truce bench api: wrk -t2 -c{connections} for {seconds} s each, on loopback, against truce serve");
+    }
+    let print = |figure: Figure| figure.print(json);
+    print(Figure::new("api_submissions_per_s", submissions.requests_per_s, "requests/s").against("target", 5_000.0));
+    print(Figure::new("api_submissions_p99_ms", submissions.p99_ms, "ms").against("target", 50.0));
+    print(Figure::new(
+        "api_submissions_failed",
+        submissions.failed as f64,
+        "responses",
+    ));
+    print(
+        Figure::new("api_submissions_logged", (after - before) as f64, "entries").against(
+            "answered submissions",
+            (submissions.requests - submissions.failed) as f64,
+        ),
+    );
+    print(
+        Figure::new("api_checkpoint_reads_per_s", checkpoint.requests_per_s, "requests/s").against("target", 20_000.0),
+    );
+    print(
+        Figure::new("api_incident_list_reads_per_s", incidents.requests_per_s, "requests/s")
+            .against("target", 20_000.0),
+    );
+    print(Figure::new("api_incident_list_p99_ms", incidents.p99_ms, "ms"));
+    Ok(ExitCode::SUCCESS)
+}
