@@ -85,6 +85,35 @@ pub fn permits(role: &Role, action: Action) -> bool {
     }
 }
 
+/// Whether a user in `role` is notified of `event`: everything for the
+/// roles that read everything; for a party, the events that name it (a
+/// reply asked of it, its own replies, statements and appeals, penalties on
+/// it) and the public ones; for observers, the public ones only (final
+/// determinations, penalties taking effect, compliance, the agreement).
+/// Never a report to a party: its sources would show.
+pub fn notifies(role: &Role, event: &crate::event::Event) -> bool {
+    use crate::event::Event as E;
+    if permits(role, Action::ReadAll) {
+        return true;
+    }
+    let public = matches!(
+        event,
+        E::AgreementRegistered { .. }
+            | E::DeterminationFinal { .. }
+            | E::PenaltyInEffect { .. }
+            | E::ComplianceRecorded { .. }
+    );
+    let named = match event {
+        E::ReplyRequested { party, .. }
+        | E::ReplyFiled { party, .. }
+        | E::StatementAttached { party, .. }
+        | E::AppealFiled { party, .. }
+        | E::PenaltyProposed { party, .. } => Some(party),
+        _ => None,
+    };
+    public || matches!((role, named), (Role::Party(code), Some(party)) if code == party)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +170,40 @@ mod tests {
             for action in Action::ALL {
                 assert_eq!(permits(role, action), allowed.contains(&action), "{role} {action:?}");
             }
+        }
+    }
+
+    #[test]
+    fn notifications_follow_what_each_role_may_see() {
+        use crate::event::Event;
+        let code = |c: &str| Code::parse(c).unwrap();
+        let asked = Event::ReplyRequested {
+            incident: 1,
+            party: code("PAK"),
+            asked_at: chrono::Utc::now(),
+            due: chrono::Utc::now(),
+        };
+        let reviewed = Event::ReviewStarted { incident: 1 };
+        let final_ = Event::DeterminationFinal {
+            incident: 1,
+            number: 1,
+            finalized_at: chrono::Utc::now(),
+            incident_at: chrono::Utc::now(),
+        };
+        let cases = [
+            (Role::Monitor(code("MVM")), [true, true, true]),
+            (Role::Mediator(code("QAT")), [true, true, true]),
+            (Role::Party(code("PAK")), [true, false, true]),
+            (Role::Party(code("AFG")), [false, false, true]),
+            (Role::Observer, [false, false, true]),
+        ];
+        for (role, expected) in cases {
+            let got = [
+                notifies(&role, &asked),
+                notifies(&role, &reviewed),
+                notifies(&role, &final_),
+            ];
+            assert_eq!(got, expected, "{role}");
         }
     }
 }

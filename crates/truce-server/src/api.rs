@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod body;
+mod events;
 mod incidents;
 pub mod openapi;
 mod receipt;
@@ -40,6 +41,8 @@ pub struct Api {
     pub database: std::path::PathBuf,
     /// Failed sign-ins, to slow guessing.
     pub logins: session::LoginLimiter,
+    /// Every committed event, as the engine service sends them.
+    pub notifications: tokio::sync::broadcast::Sender<std::sync::Arc<truce_store::Notification>>,
 }
 
 pub fn routes() -> Router<AppState> {
@@ -49,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(verification::routes())
         .merge(status::routes())
         .merge(session::routes())
+        .merge(events::routes())
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(|| async { axum::Json(openapi::document()) }),

@@ -73,7 +73,8 @@ fn fixture() -> Fixture {
         let (_, token) = accounts::create_token(&connection, &user, "test", 1).unwrap();
         users.push((name.to_string(), role, token));
     }
-    let service = EngineService::start(engine, 64);
+    let (notifications, _) = tokio::sync::broadcast::channel(1024);
+    let service = EngineService::start(engine, 64, Some(notifications.clone()));
     let api = Api {
         engine: service.handle(),
         accounts: Arc::new(ConnectionPool::accounts(&path)),
@@ -87,6 +88,7 @@ fn fixture() -> Fixture {
         }),
         database: path.clone(),
         logins: Default::default(),
+        notifications,
     };
     let state = AppState {
         log: Arc::new(LogReader::open(&path).unwrap()),
@@ -644,6 +646,7 @@ async fn the_openapi_document_lists_every_operation() {
         "POST /api/v1/session",
         "GET /api/v1/session",
         "DELETE /api/v1/session",
+        "GET /api/v1/events",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -754,4 +757,119 @@ async fn operations_endpoints_answer() {
     assert!(text.contains("truce_http_responses_total{class=\"2xx\"}"), "{text}");
     assert!(text.contains("truce_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
     assert!(text.contains("truce_log_entries 1"), "{text}");
+}
+
+/// Reads an SSE body until an event of type `until`, returning the types seen.
+async fn events_until(body: Body, until: &str) -> Vec<String> {
+    let mut body = body;
+    let mut text = String::new();
+    let mut seen = Vec::new();
+    loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(20), body.frame())
+            .await
+            .expect("an event within 20 s")
+            .expect("the stream is open")
+            .unwrap();
+        if let Some(data) = frame.data_ref() {
+            text.push_str(&String::from_utf8_lossy(data));
+        }
+        while let Some(end) = text.find("\n\n") {
+            let message: String = text.drain(..end + 2).collect();
+            if let Some(kind) = message.lines().find_map(|l| l.strip_prefix("event: ")) {
+                seen.push(kind.to_string());
+                if kind == until {
+                    return seen;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_user_is_notified_of_what_it_may_see() {
+    let fixture = fixture();
+    let open = |token: &str| {
+        Request::get("/api/v1/events")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let pakistan = router(fixture.state.clone())
+        .oneshot(open(fixture.token("islamabad").unwrap()))
+        .await
+        .unwrap();
+    let afghanistan = router(fixture.state.clone())
+        .oneshot(open(fixture.token("kabul").unwrap()))
+        .await
+        .unwrap();
+    let monitors = router(fixture.state.clone())
+        .oneshot(open(fixture.token("monitor").unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(pakistan.headers()["content-type"], "text/event-stream");
+
+    let monitor = fixture.token("monitor");
+    let (status, _) = call(
+        &fixture,
+        monitor,
+        "POST",
+        "/api/v1/reports",
+        Some(report("d-1", "media", "Dawn")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    for (uri, body) in [
+        ("/api/v1/incidents/1/review", None),
+        (
+            "/api/v1/incidents/1/findings",
+            Some(serde_json::json!({"summary": "seen", "observed": true})),
+        ),
+        (
+            "/api/v1/incidents/1/reply-requests",
+            Some(serde_json::json!({"party": "PAK"})),
+        ),
+    ] {
+        assert_eq!(
+            call(&fixture, monitor, "POST", uri, body).await.0,
+            StatusCode::CREATED,
+            "{uri}"
+        );
+    }
+    let determination = serde_json::json!({"verdict": "unverifiable", "rationale": "one source only"});
+    for (user, uri, body) in [
+        ("qatar", "/api/v1/incidents/1/determinations", Some(determination)),
+        (
+            "qatar",
+            "/api/v1/incidents/1/urgency",
+            Some(serde_json::json!({"reason": "a bulletin is due"})),
+        ),
+        ("qatar", "/api/v1/incidents/1/approvals", None),
+        ("turkiye", "/api/v1/incidents/1/approvals", None),
+    ] {
+        let (status, answer) = call(&fixture, fixture.token(user), "POST", uri, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{uri}: {answer}");
+    }
+    let seen_by_pakistan = events_until(pakistan.into_body(), "determination_final").await;
+    assert_eq!(seen_by_pakistan, ["reply_requested", "determination_final"]);
+    let seen_by_afghanistan = events_until(afghanistan.into_body(), "determination_final").await;
+    assert_eq!(
+        seen_by_afghanistan,
+        ["determination_final"],
+        "no report, no source, nothing addressed to another party"
+    );
+    let seen_by_monitors = events_until(monitors.into_body(), "determination_final").await;
+    assert_eq!(
+        seen_by_monitors,
+        [
+            "report_filed",
+            "review_started",
+            "findings_filed",
+            "reply_requested",
+            "determination_issued",
+            "urgency_invoked",
+            "determination_approved",
+            "determination_approved",
+            "determination_final"
+        ]
+    );
 }

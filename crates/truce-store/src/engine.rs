@@ -119,15 +119,13 @@ impl Engine {
     /// transaction. On a storage error nothing is stored and the state is
     /// replayed from the log.
     pub fn submit(&mut self, submissions: Vec<Submission>) -> Result<Vec<Outcome>, StoreError> {
-        Ok(self.submit_signed(submissions)?.0)
+        Ok(self.submit_signed(submissions)?.outcomes)
     }
 
-    /// The same, with the signed checkpoint that covers the batch: with it
-    /// and an inclusion proof, each submitter holds a receipt.
-    pub fn submit_signed(
-        &mut self,
-        submissions: Vec<Submission>,
-    ) -> Result<(Vec<Outcome>, StoredCheckpoint), StoreError> {
+    /// The same, with the signed checkpoint that covers the batch (with it
+    /// and an inclusion proof, each submitter holds a receipt) and the
+    /// events the batch recorded (for notifications).
+    pub fn submit_signed(&mut self, submissions: Vec<Submission>) -> Result<Batch, StoreError> {
         let committed = prepare(&mut self.state, self.agreement.as_ref(), submissions)
             .and_then(|prepared| commit(&mut self.writer, prepared));
         if committed.is_err() {
@@ -156,7 +154,7 @@ impl Engine {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Prepared>(1);
             let committer = scope.spawn(move || -> Result<(), StoreError> {
                 for prepared in receiver {
-                    on_committed(commit(writer, prepared)?.0)?;
+                    on_committed(commit(writer, prepared)?.outcomes)?;
                 }
                 Ok(())
             });
@@ -258,7 +256,17 @@ fn prepare(
 }
 
 /// Appends a prepared batch and its projection rows in one transaction.
-fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<(Vec<Outcome>, StoredCheckpoint), StoreError> {
+/// A committed batch: each submission's outcome, the checkpoint covering
+/// the batch, and its events from `first_index` on.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    pub outcomes: Vec<Outcome>,
+    pub checkpoint: StoredCheckpoint,
+    pub first_index: u64,
+    pub envelopes: Vec<Envelope>,
+}
+
+fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<Batch, StoreError> {
     let Prepared {
         mut outcomes,
         envelopes,
@@ -281,7 +289,12 @@ fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<(Vec<Outcome>, S
             *first_index += batch.first_index;
         }
     }
-    Ok((outcomes, batch.checkpoint))
+    Ok(Batch {
+        outcomes,
+        checkpoint: batch.checkpoint,
+        first_index: batch.first_index,
+        envelopes,
+    })
 }
 
 /// Decodes the entry at `index` into an event envelope, naming the index if it is not one.

@@ -10,7 +10,16 @@ use crate::engine::{Engine, Outcome, Submission};
 use crate::error::StoreError;
 use crate::reader::StoredCheckpoint;
 use crate::service::Service;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+use truce_domain::event::Envelope;
+
+/// An event as committed, for whoever listens (the server's notifications).
+#[derive(Clone, Debug)]
+pub struct Notification {
+    pub log_index: u64,
+    pub envelope: Envelope,
+}
 
 /// An outcome with the checkpoint of the batch it was committed in.
 #[derive(Clone, Debug)]
@@ -42,11 +51,17 @@ pub struct EngineHandle {
 
 impl EngineService {
     /// Starts the thread; at most `batch_max` submissions commit together.
-    pub fn start(engine: Engine, batch_max: usize) -> EngineService {
+    /// Every committed event is sent to `notify`, if given (a listener that
+    /// lags loses the oldest; the log keeps them all).
+    pub fn start(
+        engine: Engine,
+        batch_max: usize,
+        notify: Option<tokio::sync::broadcast::Sender<Arc<Notification>>>,
+    ) -> EngineService {
         let batch_max = batch_max.max(1);
         EngineService {
             service: Service::start("truce-engine", 16 * batch_max, move |receiver| {
-                run(engine, receiver, batch_max)
+                run(engine, receiver, batch_max, notify)
             }),
         }
     }
@@ -95,7 +110,12 @@ impl EngineHandle {
     }
 }
 
-fn run(mut engine: Engine, mut receiver: mpsc::Receiver<Job>, batch_max: usize) {
+fn run(
+    mut engine: Engine,
+    mut receiver: mpsc::Receiver<Job>,
+    batch_max: usize,
+    notify: Option<tokio::sync::broadcast::Sender<Arc<Notification>>>,
+) {
     let mut submissions: Vec<Submission> = Vec::with_capacity(batch_max);
     let mut replies: Vec<oneshot::Sender<Result<Committed, String>>> = Vec::with_capacity(batch_max);
     let mut reads: Vec<Read> = Vec::new();
@@ -115,12 +135,20 @@ fn run(mut engine: Engine, mut receiver: mpsc::Receiver<Job>, batch_max: usize) 
         }
         if !submissions.is_empty() {
             match engine.submit_signed(std::mem::take(&mut submissions)) {
-                Ok((outcomes, checkpoint)) => {
-                    for (reply, outcome) in replies.drain(..).zip(outcomes) {
+                Ok(batch) => {
+                    for (reply, outcome) in replies.drain(..).zip(batch.outcomes) {
                         let _ = reply.send(Ok(Committed {
                             outcome,
-                            checkpoint: checkpoint.clone(),
+                            checkpoint: batch.checkpoint.clone(),
                         }));
+                    }
+                    if let Some(notify) = &notify {
+                        for (offset, envelope) in batch.envelopes.into_iter().enumerate() {
+                            let _ = notify.send(Arc::new(Notification {
+                                log_index: batch.first_index + offset as u64,
+                                envelope,
+                            }));
+                        }
                     }
                 }
                 Err(error) => {

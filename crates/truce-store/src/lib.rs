@@ -30,8 +30,8 @@ mod tiles;
 mod writer;
 
 pub use audit::{AuditError, AuditReport, audit_log};
-pub use engine::{Engine, Outcome, Submission, envelope_at, replay_state};
-pub use engine_service::{Committed, EngineHandle, EngineService};
+pub use engine::{Batch, Engine, Outcome, Submission, envelope_at, replay_state};
+pub use engine_service::{Committed, EngineHandle, EngineService, Notification};
 pub use entry::{EntryTooLarge, LogEntry};
 pub use error::StoreError;
 pub use reader::{LogReader, ReadError, StoredCheckpoint, StoredEntries};

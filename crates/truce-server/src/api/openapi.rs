@@ -2,7 +2,7 @@
 //! annotations and the request types themselves, served at
 //! `/api/v1/openapi.json`.
 
-use super::{incidents, receipt, reports, session, status, verification};
+use super::{events, incidents, receipt, reports, session, status, verification};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -36,6 +36,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         session::sign_in,
         session::who,
         session::sign_out,
+        events::stream,
     ),
     components(schemas(receipt::Receipt, receipt::Submitted, crate::Problem)),
     modifiers(&BearerAuth)

@@ -45,7 +45,8 @@ pub async fn serve_until(
         Some(agreement) => {
             let mut engine = Engine::open(writer)?;
             engine.set_agreement(agreement.clone());
-            let service = EngineService::start(engine, 1024);
+            let (notifications, _) = tokio::sync::broadcast::channel(4096);
+            let service = EngineService::start(engine, 1024, Some(notifications.clone()));
             let agreement = Arc::new(agreement);
             let for_places = agreement.clone();
             let api = Api {
@@ -58,6 +59,7 @@ pub async fn serve_until(
                 }),
                 database: dir.database(),
                 logins: Default::default(),
+                notifications,
             };
             (Writer::Engine(service), Some(Arc::new(api)))
         }
