@@ -16,6 +16,7 @@ mod reports;
 pub mod session;
 mod status;
 mod verification;
+pub mod webhooks;
 
 use crate::{AppState, Problem};
 use axum::Router;
@@ -53,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .merge(status::routes())
         .merge(session::routes())
         .merge(events::routes())
+        .merge(webhooks::routes())
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(|| async { axum::Json(openapi::document()) }),

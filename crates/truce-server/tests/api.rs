@@ -647,6 +647,8 @@ async fn the_openapi_document_lists_every_operation() {
         "GET /api/v1/session",
         "DELETE /api/v1/session",
         "GET /api/v1/events",
+        "POST /api/v1/webhooks",
+        "GET /api/v1/webhooks",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -872,4 +874,164 @@ async fn each_user_is_notified_of_what_it_may_see() {
             "determination_final"
         ]
     );
+}
+
+/// Every (signature, body) a webhook receiver was sent.
+type Received = Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A receiver for webhook deliveries, and what it received.
+async fn receiver() -> (String, Received) {
+    let received: Received = Default::default();
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let store = store.clone();
+            async move {
+                let signature = headers["x-truce-signature"].to_str().unwrap().to_string();
+                store.lock().unwrap().push((signature, body.to_vec()));
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_signed_retried_and_their_state_kept() {
+    let fixture = fixture();
+    let api = fixture.state.api.as_ref().unwrap();
+    let retry = truce_server::api::webhooks::RetryPolicy {
+        attempts: 3,
+        backoff: std::time::Duration::from_millis(20),
+    };
+    truce_server::api::webhooks::spawn_dispatcher(api.accounts.clone(), api.notifications.subscribe(), retry);
+    let (url, received) = receiver().await;
+    let pakistan = fixture.token("islamabad");
+    let (status, hook) = call(
+        &fixture,
+        pakistan,
+        "POST",
+        "/api/v1/webhooks",
+        Some(serde_json::json!({"url": url})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    let secret = hook["secret"].as_str().unwrap().to_string();
+    // Afghanistan's webhook points nowhere: its deliveries fail after the retries.
+    let (status, _) = call(
+        &fixture,
+        fixture.token("kabul"),
+        "POST",
+        "/api/v1/webhooks",
+        Some(serde_json::json!({"url": "http://127.0.0.1:9/closed"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, problem) = call(
+        &fixture,
+        pakistan,
+        "POST",
+        "/api/v1/webhooks",
+        Some(serde_json::json!({"url": "ftp://x"})),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("url"))
+    );
+
+    let monitor = fixture.token("monitor");
+    assert_eq!(
+        call(
+            &fixture,
+            monitor,
+            "POST",
+            "/api/v1/reports",
+            Some(report("w-1", "media", "Dawn"))
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        call(&fixture, monitor, "POST", "/api/v1/incidents/1/review", None)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let (status, _) = call(
+        &fixture,
+        monitor,
+        "POST",
+        "/api/v1/incidents/1/reply-requests",
+        Some(serde_json::json!({"party": "PAK"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = call(
+        &fixture,
+        monitor,
+        "POST",
+        "/api/v1/incidents/1/reply-requests",
+        Some(serde_json::json!({"party": "AFG"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Pakistan's system hears of the reply asked of it, signed; not of the report or the review.
+    let start = std::time::Instant::now();
+    while received.lock().unwrap().is_empty() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "no delivery within 20 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (signature, body) = received.lock().unwrap()[0].clone();
+    assert_eq!(signature, truce_server::api::webhooks::signature(&secret, &body));
+    let delivered: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (
+            delivered["event"]["type"].as_str(),
+            delivered["event"]["party"].as_str()
+        ),
+        (Some("reply_requested"), Some("PAK"))
+    );
+    let states = |answer: serde_json::Value| -> Vec<(String, String, i64)> {
+        answer["items"][0]["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["event_type"].as_str().unwrap().to_string(),
+                    d["state"].as_str().unwrap().to_string(),
+                    d["attempts"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let start = std::time::Instant::now();
+    loop {
+        let (_, mine) = call(&fixture, pakistan, "GET", "/api/v1/webhooks", None).await;
+        if states(mine.clone()) == [("reply_requested".to_string(), "delivered".to_string(), 1)] {
+            break;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "{mine}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let start = std::time::Instant::now();
+    loop {
+        let (_, theirs) = call(&fixture, fixture.token("kabul"), "GET", "/api/v1/webhooks", None).await;
+        if states(theirs.clone()) == [("reply_requested".to_string(), "failed".to_string(), 3)] {
+            assert!(theirs["items"][0]["deliveries"][0]["last_error"].is_string());
+            break;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "{theirs}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

@@ -36,6 +36,23 @@ CREATE TABLE IF NOT EXISTS sessions (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS webhooks (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    webhook_id INTEGER NOT NULL REFERENCES webhooks (id),
+    log_index INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    last_error TEXT,
+    updated_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tokens (
     id INTEGER PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users (id),
@@ -347,6 +364,95 @@ pub fn end_session(connection: &Connection, secret: &str) -> Result<(), AccountE
         params![token_digest(secret).as_slice()],
     )?;
     Ok(())
+}
+
+/// A party's (or any user's) system to call with the events its user may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Webhook {
+    pub id: i64,
+    pub user: User,
+    pub url: String,
+    /// The HMAC-SHA256 key the deliveries are signed with.
+    pub secret: String,
+}
+
+/// Registers a webhook for `user`; returns it with its fresh signing secret.
+pub fn add_webhook(connection: &Connection, user: &User, url: &str) -> Result<Webhook, AccountError> {
+    let secret = random_secret();
+    connection.execute(
+        "INSERT INTO webhooks (user_id, url, secret, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![user.id, url, secret, Utc::now().timestamp()],
+    )?;
+    Ok(Webhook {
+        id: connection.last_insert_rowid(),
+        user: user.clone(),
+        url: url.to_string(),
+        secret,
+    })
+}
+
+/// Every webhook, with its user.
+pub fn webhooks(connection: &Connection) -> Result<Vec<Webhook>, AccountError> {
+    let mut statement = connection.prepare(
+        "SELECT u.id, u.name, u.role, u.affiliation, w.id, w.url, w.secret FROM webhooks w JOIN users u ON u.id = w.user_id
+         ORDER BY w.id",
+    )?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((user_from_row(row)?, row.get::<_, i64>(4)?, row.get(5)?, row.get(6)?))
+        })?
+        .collect::<Result<Vec<(UserRow, i64, String, String)>, _>>()?;
+    rows.into_iter()
+        .map(|(user, id, url, secret)| {
+            Ok(Webhook {
+                id,
+                user: into_user(user)?,
+                url,
+                secret,
+            })
+        })
+        .collect()
+}
+
+/// The state of one event's delivery to one webhook.
+pub struct Delivery<'a> {
+    pub webhook: i64,
+    pub log_index: u64,
+    pub event_type: &'a str,
+    /// `pending`, `delivered` or `failed`.
+    pub state: &'a str,
+    pub attempts: u32,
+    pub last_error: Option<&'a str>,
+}
+
+/// Records a delivery's state after an attempt (`id` is `None` for the first record).
+pub fn record_delivery(connection: &Connection, id: Option<i64>, delivery: &Delivery) -> Result<i64, AccountError> {
+    let now = Utc::now().timestamp();
+    let Delivery {
+        webhook,
+        log_index,
+        event_type,
+        state,
+        attempts,
+        last_error,
+    } = delivery;
+    match id {
+        None => {
+            connection.execute(
+                "INSERT INTO webhook_deliveries (webhook_id, log_index, event_type, state, attempts, last_error, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![webhook, *log_index as i64, event_type, state, attempts, last_error, now],
+            )?;
+            Ok(connection.last_insert_rowid())
+        }
+        Some(id) => {
+            connection.execute(
+                "UPDATE webhook_deliveries SET state = ?1, attempts = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?5",
+                params![state, attempts, last_error, now, id],
+            )?;
+            Ok(id)
+        }
+    }
 }
 
 /// Revokes a token; revoking it again changes nothing.

@@ -73,9 +73,9 @@ impl Stage {
         match (self, step) {
             (Reported, StartReview) => Some(UnderReview),
             (UnderReview | Investigating | AwaitingReply, Investigate) => Some(Investigating),
-            // A reply can be asked for once the allegation is reviewed, and again
-            // after more investigation.
-            (UnderReview | Investigating, RequestReply) => Some(AwaitingReply),
+            // A reply can be asked for once the allegation is reviewed, of each
+            // party it concerns, and again after more investigation.
+            (UnderReview | Investigating | AwaitingReply, RequestReply) => Some(AwaitingReply),
             (UnderReview | Investigating | AwaitingReply, Determine) => Some(Determined),
             (Appealed, Determine) => Some(Redetermined),
             (Determined | Redetermined, Finalize) => Some(Final),
@@ -176,6 +176,7 @@ mod tests {
         (Investigating, Determine, Determined),
         (Investigating, CloseAsDuplicate, ClosedDuplicate),
         (AwaitingReply, Investigate, Investigating),
+        (AwaitingReply, RequestReply, AwaitingReply),
         (AwaitingReply, Determine, Determined),
         (AwaitingReply, CloseAsDuplicate, ClosedDuplicate),
         (Determined, Finalize, Final),

@@ -2,7 +2,7 @@
 //! annotations and the request types themselves, served at
 //! `/api/v1/openapi.json`.
 
-use super::{events, incidents, receipt, reports, session, status, verification};
+use super::{events, incidents, receipt, reports, session, status, verification, webhooks};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -37,6 +37,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         session::who,
         session::sign_out,
         events::stream,
+        webhooks::register,
+        webhooks::list,
     ),
     components(schemas(receipt::Receipt, receipt::Submitted, crate::Problem)),
     modifiers(&BearerAuth)

@@ -61,6 +61,11 @@ pub async fn serve_until(
                 logins: Default::default(),
                 notifications,
             };
+            truce_server::api::webhooks::spawn_dispatcher(
+                api.accounts.clone(),
+                api.notifications.subscribe(),
+                Default::default(),
+            );
             (Writer::Engine(service), Some(Arc::new(api)))
         }
         None => (Writer::Raw(Sequencer::start(writer, SequencerConfig::default())), None),
