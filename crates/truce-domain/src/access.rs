@@ -105,6 +105,7 @@ pub fn notifies(role: &Role, event: &crate::event::Event) -> bool {
     );
     let named = match event {
         E::ReplyRequested { party, .. }
+        | E::ReplyReminded { party, .. }
         | E::ReplyFiled { party, .. }
         | E::StatementAttached { party, .. }
         | E::AppealFiled { party, .. }

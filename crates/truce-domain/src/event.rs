@@ -101,6 +101,12 @@ pub enum Event {
         asked_at: DateTime<Utc>,
         due: DateTime<Utc>,
     },
+    /// The party was reminded that its reply window closes at `due`.
+    ReplyReminded {
+        incident: u64,
+        party: Code,
+        due: DateTime<Utc>,
+    },
     ReplyFiled {
         incident: u64,
         party: Code,

@@ -12,6 +12,7 @@ mod events;
 mod incidents;
 pub mod openapi;
 mod receipt;
+pub mod reminders;
 mod reports;
 pub mod session;
 mod status;

@@ -1035,3 +1035,66 @@ async fn webhooks_are_signed_retried_and_their_state_kept() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_is_reminded_once_before_its_reply_window_closes() {
+    let fixture = fixture();
+    let api = fixture.state.api.as_ref().unwrap().clone();
+    let pakistan = router(fixture.state.clone())
+        .oneshot(
+            Request::get("/api/v1/events")
+                .header(
+                    "authorization",
+                    format!("Bearer {}", fixture.token("islamabad").unwrap()),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let monitor = fixture.token("monitor");
+    assert_eq!(
+        call(
+            &fixture,
+            monitor,
+            "POST",
+            "/api/v1/reports",
+            Some(report("r-1", "media", "Dawn"))
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        call(&fixture, monitor, "POST", "/api/v1/incidents/1/review", None)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let (status, _) = call(
+        &fixture,
+        monitor,
+        "POST",
+        "/api/v1/incidents/1/reply-requests",
+        Some(serde_json::json!({"party": "PAK"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // The window is 48 hours: a lead of 72 hours reminds at once; checking often must remind once only.
+    truce_server::api::reminders::spawn_reminders(
+        &api,
+        std::time::Duration::from_secs(72 * 3600),
+        std::time::Duration::from_millis(10),
+    );
+    let seen = events_until(pakistan.into_body(), "reply_reminded").await;
+    assert_eq!(seen, ["reply_requested", "reply_reminded"]);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let reader = &fixture.state.log;
+    let size = reader.latest_checkpoint().unwrap().size;
+    let reminders = (0..size)
+        .map(|i| serde_json::from_slice::<serde_json::Value>(&reader.entry(i).unwrap()).unwrap())
+        .filter(|e| e["type"] == "reply_reminded")
+        .count();
+    assert_eq!(reminders, 1, "reminded once, however often the reminders run");
+    drop(api);
+}

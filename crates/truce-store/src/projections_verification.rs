@@ -52,6 +52,7 @@ fn step(connection: &Connection, log_index: u64, event: &Event) -> Result<(), St
         | Event::DeterminationIssued { incident, .. }
         | Event::DeterminationFinal { incident, .. } => (Some(*incident), None, None, None),
         Event::ReplyRequested { incident, party, .. }
+        | Event::ReplyReminded { incident, party, .. }
         | Event::ReplyFiled { incident, party, .. }
         | Event::StatementAttached { incident, party, .. }
         | Event::AppealFiled { incident, party, .. } => (Some(*incident), None, Some(party), None),

@@ -46,6 +46,11 @@ pub enum VerificationCommand {
         evidence: Vec<String>,
         observed: bool,
     },
+    /// Remind a party that its reply window is closing (the server does, ahead of time).
+    RemindReply {
+        incident: u64,
+        party: Code,
+    },
     RequestReply {
         incident: u64,
         party: Code,
@@ -157,6 +162,7 @@ impl VerificationCommand {
             | C::AssignTask { incident, .. }
             | C::FileFindings { incident, .. }
             | C::RequestReply { incident, .. }
+            | C::RemindReply { incident, .. }
             | C::FileReply { incident, .. }
             | C::IssueDetermination { incident, .. }
             | C::Approve { incident, .. }
@@ -201,6 +207,9 @@ pub struct ReplyRecord {
     pub due: DateTime<Utc>,
     /// When it replied, and what.
     pub reply: Option<(DateTime<Utc>, String)>,
+    /// Whether the party was reminded before the window closed.
+    #[serde(default)]
+    pub reminded: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -371,7 +380,14 @@ impl Verification {
                     asked_at: *asked_at,
                     due: *due,
                     reply: None,
+                    reminded: false,
                 });
+            }
+            Event::ReplyReminded { incident, party, .. } => {
+                let case = self.cases.entry(*incident).or_default();
+                if let Some(record) = case.replies.iter_mut().find(|r| &r.party == party && r.reply.is_none()) {
+                    record.reminded = true;
+                }
             }
             Event::ReplyFiled {
                 incident,
@@ -593,6 +609,19 @@ fn mediator(agreement: &Agreement, code: &Code) -> Result<(), VerificationError>
     }
 }
 
+/// The reply asked of `party` on the incident and not yet given.
+fn pending_reply<'a>(
+    case: Option<&'a Case>,
+    incident: u64,
+    party: &Code,
+) -> Result<&'a ReplyRecord, VerificationError> {
+    case.and_then(|c| c.replies.iter().find(|r| &r.party == party && r.reply.is_none()))
+        .ok_or_else(|| VerificationError::NotAsked {
+            incident,
+            party: party.clone(),
+        })
+}
+
 /// The current determination, if it awaits approval (not yet final).
 fn awaiting_finality(
     case: Option<&Case>,
@@ -727,6 +756,17 @@ pub fn decide(
                 observed: *observed,
             }])
         }
+        C::RemindReply { party: code, .. } => {
+            let record = pending_reply(case, incident, code)?;
+            if record.reminded || at >= record.due {
+                return Ok(Vec::new());
+            }
+            Ok(vec![Event::ReplyReminded {
+                incident,
+                party: code.clone(),
+                due: record.due,
+            }])
+        }
         C::RequestReply { party: code, .. } => {
             check(Step::RequestReply)?;
             party(agreement, code)?;
@@ -751,12 +791,7 @@ pub fn decide(
         } => {
             party(agreement, code)?;
             non_empty("text", text)?;
-            let record = case
-                .and_then(|c| c.replies.iter().find(|r| &r.party == code && r.reply.is_none()))
-                .ok_or_else(|| VerificationError::NotAsked {
-                    incident,
-                    party: code.clone(),
-                })?;
+            let record = pending_reply(case, incident, code)?;
             Ok(vec![Event::ReplyFiled {
                 incident,
                 party: code.clone(),

@@ -69,6 +69,7 @@ fn history(agreement: &Agreement, determinations: usize) -> (Vec<Case>, Vec<Viol
                 asked_at: at,
                 due,
                 reply,
+                reminded: false,
             }],
             determinations: vec![IssuedDetermination {
                 number: 1,

@@ -66,7 +66,14 @@ pub async fn serve_until(
                 api.notifications.subscribe(),
                 Default::default(),
             );
-            (Writer::Engine(service), Some(Arc::new(api)))
+            let api = Arc::new(api);
+            // Parties are reminded 12 hours before their reply windows close.
+            truce_server::api::reminders::spawn_reminders(
+                &api,
+                std::time::Duration::from_secs(12 * 3600),
+                std::time::Duration::from_secs(60),
+            );
+            (Writer::Engine(service), Some(api))
         }
         None => (Writer::Raw(Sequencer::start(writer, SequencerConfig::default())), None),
     };
