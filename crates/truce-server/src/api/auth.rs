@@ -42,6 +42,23 @@ impl ConnectionPool {
         }
     }
 
+    /// Runs `work` with a connection on the blocking pool; a failure of
+    /// either is a 500 whose cause is logged.
+    pub async fn run<T, E>(
+        self: &std::sync::Arc<Self>,
+        work: impl FnOnce(&rusqlite::Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, Problem>
+    where
+        T: Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+    {
+        let pool = self.clone();
+        tokio::task::spawn_blocking(move || pool.with(work))
+            .await
+            .map_err(|e| Problem::internal(&e))??
+            .map_err(|e| Problem::internal(&e))
+    }
+
     /// Runs `work` with a connection (opened on first need, kept for the next).
     pub fn with<T>(&self, work: impl FnOnce(&rusqlite::Connection) -> T) -> Result<T, Problem> {
         let idle = self.idle.lock().map_err(|e| Problem::internal(&e))?.pop();
@@ -110,13 +127,10 @@ impl FromRequestParts<crate::AppState> for Caller {
             .ok_or_else(|| Problem::unauthorized("the Authorization header must be: Bearer <token>"))?
             .trim()
             .to_string();
-        let pool = api.accounts.clone();
-        let found = tokio::task::spawn_blocking(move || {
-            pool.with(|connection| accounts::authenticate_token(connection, &token, chrono::Utc::now()))
-        })
-        .await
-        .map_err(|e| Problem::internal(&e))??
-        .map_err(|e| Problem::internal(&e))?;
+        let found = api
+            .accounts
+            .run(move |connection| accounts::authenticate_token(connection, &token, chrono::Utc::now()))
+            .await?;
         match found {
             Some(user) => Ok(Caller { user: Some(user) }),
             None => Err(Problem::unauthorized("the token is unknown, expired or revoked")),
@@ -134,13 +148,10 @@ async fn session_caller(parts: &Parts, state: &crate::AppState) -> Result<Caller
         .api
         .as_deref()
         .ok_or_else(|| Problem::not_found("this server has no API"))?;
-    let pool = api.accounts.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        pool.with(|connection| accounts::session_user(connection, &secret, chrono::Utc::now()))
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))??
-    .map_err(|e| Problem::internal(&e))?;
+    let found = api
+        .accounts
+        .run(move |connection| accounts::session_user(connection, &secret, chrono::Utc::now()))
+        .await?;
     let Some((user, csrf)) = found else {
         return Err(Problem::unauthorized("the session has expired or ended: sign in again"));
     };

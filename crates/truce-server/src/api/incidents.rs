@@ -188,11 +188,11 @@ pub async fn one(
 ) -> Result<Json<serde_json::Value>, Problem> {
     let api = api(&state)?;
     let role = caller.role();
-    let reads = api.reads.clone();
     let visible_sql = visible(&role);
     let party = role.affiliation().map(|c| c.to_string()).unwrap_or_default();
-    let (view, may_see) = tokio::task::spawn_blocking(move || {
-        reads.with(|connection| -> Result<_, truce_store::StoreError> {
+    let (view, may_see) = api
+        .reads
+        .run(move |connection| -> Result<_, truce_store::StoreError> {
             let view = queries::incident(connection, id)?;
             let sql = format!("SELECT EXISTS (SELECT 1 FROM incidents i WHERE i.id = :id AND {visible_sql})");
             let id_param = id as i64;
@@ -203,10 +203,7 @@ pub async fn one(
             )?;
             Ok((view, may_see))
         })
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))??
-    .map_err(|e| Problem::internal(&e))?;
+        .await?;
     // Not there and not visible are the same answer: a party must not learn what exists.
     let (Some(view), true) = (view, may_see) else {
         return Err(Problem::not_found(format!(

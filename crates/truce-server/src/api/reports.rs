@@ -89,9 +89,9 @@ pub async fn sealed(
     super::body::Id(report_id): super::body::Id,
 ) -> Result<axum::Json<serde_json::Value>, Problem> {
     caller.require(Action::ReadSealed)?;
-    let reads = api(&state)?.reads.clone();
-    let row = tokio::task::spawn_blocking(move || {
-        reads.with(|connection| -> rusqlite::Result<Option<SealedRow>> {
+    let row = api(&state)?
+        .reads
+        .run(move |connection| -> rusqlite::Result<Option<SealedRow>> {
             let mut statement = connection.prepare(
                 "SELECT s.salt, s.plaintext, r.sealed_commitment FROM sealed s JOIN reports r ON r.id = s.report_id
              WHERE s.report_id = ?1",
@@ -102,10 +102,7 @@ pub async fn sealed(
                 None => Ok(None),
             }
         })
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))??
-    .map_err(|e| Problem::internal(&e))?;
+        .await?;
     let Some((salt, plaintext, commitment)) = row else {
         return Err(Problem::not_found(format!("report {report_id} has no sealed fields")));
     };

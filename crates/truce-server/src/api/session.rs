@@ -101,11 +101,11 @@ pub async fn sign_in(
             .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs() + 1));
         return Ok(problem);
     }
-    let pool = api.accounts.clone();
     let name = body.name.clone();
-    let signed_in = tokio::task::spawn_blocking(move || {
-        pool.with(
-            |connection| -> Result<Option<(accounts::User, String, String)>, accounts::AccountError> {
+    let signed_in = api
+        .accounts
+        .run(
+            move |connection| -> Result<Option<(accounts::User, String, String)>, accounts::AccountError> {
                 let Some(user) = accounts::check_password(connection, &name, &body.password)? else {
                     return Ok(None);
                 };
@@ -113,10 +113,7 @@ pub async fn sign_in(
                 Ok(Some((user, secret, csrf)))
             },
         )
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))??
-    .map_err(|e| Problem::internal(&e))?;
+        .await?;
     let Some((user, secret, csrf)) = signed_in else {
         api.logins.failed(&body.name);
         return Err(Problem::unauthorized("wrong name or password"));
@@ -174,11 +171,10 @@ pub async fn sign_out(
         return Err(Problem::unauthorized("not signed in"));
     }
     if let Some(secret) = session_cookie(&headers) {
-        let pool = api(&state)?.accounts.clone();
-        tokio::task::spawn_blocking(move || pool.with(|c| accounts::end_session(c, &secret)))
-            .await
-            .map_err(|e| Problem::internal(&e))??
-            .map_err(|e| Problem::internal(&e))?;
+        api(&state)?
+            .accounts
+            .run(move |c| accounts::end_session(c, &secret))
+            .await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie("", 0));

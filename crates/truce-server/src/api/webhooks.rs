@@ -83,11 +83,10 @@ pub async fn register(
             "an http:// or https:// URL of at most 2,000 characters",
         ));
     }
-    let pool = api(&state)?.accounts.clone();
-    let hook = tokio::task::spawn_blocking(move || pool.with(|c| accounts::add_webhook(c, &user, &body.url)))
-        .await
-        .map_err(|e| Problem::internal(&e))??
-        .map_err(|e| Problem::internal(&e))?;
+    let hook = api(&state)?
+        .accounts
+        .run(move |c| accounts::add_webhook(c, &user, &body.url))
+        .await?;
     let answer = serde_json::json!({"id": hook.id, "url": hook.url, "secret": hook.secret});
     Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
@@ -106,9 +105,9 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum:
     let Some(user) = caller.user.clone() else {
         return Err(Problem::unauthorized("a webhook belongs to a signed-in user"));
     };
-    let pool = api(&state)?.accounts.clone();
-    let items = tokio::task::spawn_blocking(move || {
-        pool.with(|c| -> rusqlite::Result<Vec<serde_json::Value>> {
+    let items = api(&state)?
+        .accounts
+        .run(move |c| -> rusqlite::Result<Vec<serde_json::Value>> {
             let mut hooks = c.prepare("SELECT id, url FROM webhooks WHERE user_id = ?1 ORDER BY id")?;
             let hooks: Vec<(i64, String)> = hooks
                 .query_map([user.id], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -135,10 +134,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum:
                 })
                 .collect()
         })
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))??
-    .map_err(|e| Problem::internal(&e))?;
+        .await?;
     Ok(axum::Json(serde_json::json!({"items": items})))
 }
 
