@@ -37,6 +37,28 @@ use truce_domain::verification::case::VerificationCommand as V;
 pub use truce_domain::verification::determination::DeterminationInput;
 use truce_store::Submission;
 
+/// Documents a verification step in the OpenAPI document: every step
+/// answers alike (201 with its receipt, 200 when nothing changed, or a
+/// problem), so only its path, summary and body differ.
+macro_rules! step {
+    ($path:literal, $summary:literal, [$($body:ty)?], $item:item) => {
+        #[utoipa::path(
+            post,
+            path = $path,
+            summary = $summary,
+            params(("id" = u64, Path, description = "the incident's or penalty's id")),
+            $(request_body = $body,)?
+            responses(
+                (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
+                (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
+                (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        $item
+    };
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/incidents/{id}/review", post(review))
@@ -81,20 +103,13 @@ fn code(field: &str, text: &str) -> Result<Code, Problem> {
     Code::parse(text).map_err(|e| Problem::unprocessable(field, e.to_string()))
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/review",
-    summary = "Start the review of an incident (monitor, mediator)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn review(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
-    act(&state, &caller, Action::StartReview, V::StartReview { incident }).await
+step! {
+    "/api/v1/incidents/{id}/review",
+    "Start the review of an incident (monitor, mediator)",
+    [],
+    pub async fn review(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
+        act(&state, &caller, Action::StartReview, V::StartReview { incident }).await
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -105,33 +120,25 @@ pub struct TaskBody {
     description: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/tasks",
-    summary = "Assign a monitoring team, with a due date (monitor, mediator)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    request_body = TaskBody,
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn task(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(incident): Id,
-    JsonBody(body): JsonBody<TaskBody>,
-) -> Result<Response, Problem> {
-    caller.require(Action::AssignTask)?;
-    let command = V::AssignTask {
-        incident,
-        team: code("team", &body.team)?,
-        due: body.due,
-        description: body.description,
-    };
-    act(&state, &caller, Action::AssignTask, command).await
+step! {
+    "/api/v1/incidents/{id}/tasks",
+    "Assign a monitoring team, with a due date (monitor, mediator)",
+    [TaskBody],
+    pub async fn task(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(incident): Id,
+        JsonBody(body): JsonBody<TaskBody>,
+    ) -> Result<Response, Problem> {
+        caller.require(Action::AssignTask)?;
+        let command = V::AssignTask {
+            incident,
+            team: code("team", &body.team)?,
+            due: body.due,
+            description: body.description,
+        };
+        act(&state, &caller, Action::AssignTask, command).await
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -146,33 +153,25 @@ pub struct FindingsBody {
     observed: bool,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/findings",
-    summary = "File findings with the evidence they rely on (monitor, mediator)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    request_body = FindingsBody,
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn findings(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(incident): Id,
-    JsonBody(body): JsonBody<FindingsBody>,
-) -> Result<Response, Problem> {
-    let command = V::FileFindings {
-        incident,
-        task: body.task,
-        summary: body.summary,
-        evidence: body.evidence,
-        observed: body.observed,
-    };
-    act(&state, &caller, Action::FileFindings, command).await
+step! {
+    "/api/v1/incidents/{id}/findings",
+    "File findings with the evidence they rely on (monitor, mediator)",
+    [FindingsBody],
+    pub async fn findings(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(incident): Id,
+        JsonBody(body): JsonBody<FindingsBody>,
+    ) -> Result<Response, Problem> {
+        let command = V::FileFindings {
+            incident,
+            task: body.task,
+            summary: body.summary,
+            evidence: body.evidence,
+            observed: body.observed,
+        };
+        act(&state, &caller, Action::FileFindings, command).await
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -181,34 +180,26 @@ pub struct PartyBody {
     party: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/reply-requests",
-    summary = "Notify the accused party; its reply window opens (monitor, mediator)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    request_body = PartyBody,
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn reply_request(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(incident): Id,
-    JsonBody(body): JsonBody<PartyBody>,
-) -> Result<Response, Problem> {
-    caller.require(Action::RequestReply)?;
-    let party = code("party", &body.party)?;
-    act(
-        &state,
-        &caller,
-        Action::RequestReply,
-        V::RequestReply { incident, party },
-    )
-    .await
+step! {
+    "/api/v1/incidents/{id}/reply-requests",
+    "Notify the accused party; its reply window opens (monitor, mediator)",
+    [PartyBody],
+    pub async fn reply_request(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(incident): Id,
+        JsonBody(body): JsonBody<PartyBody>,
+    ) -> Result<Response, Problem> {
+        caller.require(Action::RequestReply)?;
+        let party = code("party", &body.party)?;
+        act(
+            &state,
+            &caller,
+            Action::RequestReply,
+            V::RequestReply { incident, party },
+        )
+        .await
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -219,77 +210,54 @@ pub struct ReplyBody {
     evidence: Vec<String>,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/replies",
-    summary = "The caller's party replies (party)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    request_body = ReplyBody,
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn reply(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(incident): Id,
-    JsonBody(body): JsonBody<ReplyBody>,
-) -> Result<Response, Problem> {
-    caller.require(Action::Reply)?;
-    let command = V::FileReply {
-        incident,
-        party: party_of(&caller)?,
-        text: body.text,
-        evidence: body.evidence,
-    };
-    act(&state, &caller, Action::Reply, command).await
+step! {
+    "/api/v1/incidents/{id}/replies",
+    "The caller's party replies (party)",
+    [ReplyBody],
+    pub async fn reply(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(incident): Id,
+        JsonBody(body): JsonBody<ReplyBody>,
+    ) -> Result<Response, Problem> {
+        caller.require(Action::Reply)?;
+        let command = V::FileReply {
+            incident,
+            party: party_of(&caller)?,
+            text: body.text,
+            evidence: body.evidence,
+        };
+        act(&state, &caller, Action::Reply, command).await
+    }
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/determinations",
-    summary = "Issue a determination (mediator)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    request_body = DeterminationInput,
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn determination(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(incident): Id,
-    JsonBody(input): JsonBody<DeterminationInput>,
-) -> Result<Response, Problem> {
-    let command = V::IssueDetermination {
-        incident,
-        input: Box::new(input),
-    };
-    act(&state, &caller, Action::IssueDetermination, command).await
+step! {
+    "/api/v1/incidents/{id}/determinations",
+    "Issue a determination (mediator)",
+    [DeterminationInput],
+    pub async fn determination(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(incident): Id,
+        JsonBody(input): JsonBody<DeterminationInput>,
+    ) -> Result<Response, Problem> {
+        let command = V::IssueDetermination {
+            incident,
+            input: Box::new(input),
+        };
+        act(&state, &caller, Action::IssueDetermination, command).await
+    }
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/approvals",
-    summary = "Approve the current determination in the caller's mediator's name (mediator)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn approval(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
-    caller.require(Action::Approve)?;
-    let mediator = mediator_of(&caller)?;
-    act(&state, &caller, Action::Approve, V::Approve { incident, mediator }).await
+step! {
+    "/api/v1/incidents/{id}/approvals",
+    "Approve the current determination in the caller's mediator's name (mediator)",
+    [],
+    pub async fn approval(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
+        caller.require(Action::Approve)?;
+        let mediator = mediator_of(&caller)?;
+        act(&state, &caller, Action::Approve, V::Approve { incident, mediator }).await
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -298,52 +266,37 @@ pub struct ReasonBody {
     reason: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/urgency",
-    summary = "Invoke urgency: finality before the reply window closes (mediator)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    request_body = ReasonBody,
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn urgency(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(incident): Id,
-    JsonBody(body): JsonBody<ReasonBody>,
-) -> Result<Response, Problem> {
-    caller.require(Action::InvokeUrgency)?;
-    let command = V::InvokeUrgency {
-        incident,
-        mediator: mediator_of(&caller)?,
-        reason: body.reason,
-    };
-    act(&state, &caller, Action::InvokeUrgency, command).await
+step! {
+    "/api/v1/incidents/{id}/urgency",
+    "Invoke urgency: finality before the reply window closes (mediator)",
+    [ReasonBody],
+    pub async fn urgency(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(incident): Id,
+        JsonBody(body): JsonBody<ReasonBody>,
+    ) -> Result<Response, Problem> {
+        caller.require(Action::InvokeUrgency)?;
+        let command = V::InvokeUrgency {
+            incident,
+            mediator: mediator_of(&caller)?,
+            reason: body.reason,
+        };
+        act(&state, &caller, Action::InvokeUrgency, command).await
+    }
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/finalization",
-    summary = "Make the determination final once quorum and the reply window allow (monitor, mediator)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn finalization(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(incident): Id,
-) -> Result<Response, Problem> {
-    act(&state, &caller, Action::Finalize, V::Finalize { incident }).await
+step! {
+    "/api/v1/incidents/{id}/finalization",
+    "Make the determination final once quorum and the reply window allow (monitor, mediator)",
+    [],
+    pub async fn finalization(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(incident): Id,
+    ) -> Result<Response, Problem> {
+        act(&state, &caller, Action::Finalize, V::Finalize { incident }).await
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -352,32 +305,24 @@ pub struct TextBody {
     text: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/statements",
-    summary = "The caller's party's statement, kept beside the determination (party)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    request_body = TextBody,
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn statement(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(incident): Id,
-    JsonBody(body): JsonBody<TextBody>,
-) -> Result<Response, Problem> {
-    caller.require(Action::AttachStatement)?;
-    let command = V::AttachStatement {
-        incident,
-        party: party_of(&caller)?,
-        text: body.text,
-    };
-    act(&state, &caller, Action::AttachStatement, command).await
+step! {
+    "/api/v1/incidents/{id}/statements",
+    "The caller's party's statement, kept beside the determination (party)",
+    [TextBody],
+    pub async fn statement(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(incident): Id,
+        JsonBody(body): JsonBody<TextBody>,
+    ) -> Result<Response, Problem> {
+        caller.require(Action::AttachStatement)?;
+        let command = V::AttachStatement {
+            incident,
+            party: party_of(&caller)?,
+            text: body.text,
+        };
+        act(&state, &caller, Action::AttachStatement, command).await
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -386,60 +331,45 @@ pub struct GroundsBody {
     grounds: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/appeals",
-    summary = "Appeal a final determination within the appeal window (party)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    request_body = GroundsBody,
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn appeal(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(incident): Id,
-    JsonBody(body): JsonBody<GroundsBody>,
-) -> Result<Response, Problem> {
-    caller.require(Action::Appeal)?;
-    let command = V::Appeal {
-        incident,
-        party: party_of(&caller)?,
-        grounds: body.grounds,
-    };
-    act(&state, &caller, Action::Appeal, command).await
+step! {
+    "/api/v1/incidents/{id}/appeals",
+    "Appeal a final determination within the appeal window (party)",
+    [GroundsBody],
+    pub async fn appeal(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(incident): Id,
+        JsonBody(body): JsonBody<GroundsBody>,
+    ) -> Result<Response, Problem> {
+        caller.require(Action::Appeal)?;
+        let command = V::Appeal {
+            incident,
+            party: party_of(&caller)?,
+            grounds: body.grounds,
+        };
+        act(&state, &caller, Action::Appeal, command).await
+    }
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/penalties/{id}/approvals",
-    summary = "Approve a penalty in the caller's mediator's name (mediator)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn penalty_approval(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(penalty): Id,
-) -> Result<Response, Problem> {
-    caller.require(Action::ApprovePenalty)?;
-    let mediator = mediator_of(&caller)?;
-    act(
-        &state,
-        &caller,
-        Action::ApprovePenalty,
-        V::ApprovePenalty { penalty, mediator },
-    )
-    .await
+step! {
+    "/api/v1/penalties/{id}/approvals",
+    "Approve a penalty in the caller's mediator's name (mediator)",
+    [],
+    pub async fn penalty_approval(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(penalty): Id,
+    ) -> Result<Response, Problem> {
+        caller.require(Action::ApprovePenalty)?;
+        let mediator = mediator_of(&caller)?;
+        act(
+            &state,
+            &caller,
+            Action::ApprovePenalty,
+            V::ApprovePenalty { penalty, mediator },
+        )
+        .await
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -449,29 +379,21 @@ pub struct ComplianceBody {
     note: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/penalties/{id}/compliance",
-    summary = "Record a penalty's compliance (monitor, mediator)",
-    params(("id" = u64, Path, description = "the incident's or penalty's id")),
-    request_body = ComplianceBody,
-    responses(
-        (status = 201, description = "recorded, with its receipt", body = crate::api::receipt::Submitted),
-        (status = 200, description = "nothing to record", body = crate::api::receipt::Submitted),
-        (status = "4XX", description = "refused: a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn compliance(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(penalty): Id,
-    JsonBody(body): JsonBody<ComplianceBody>,
-) -> Result<Response, Problem> {
-    let command = V::RecordCompliance {
-        penalty,
-        complied: body.complied,
-        note: body.note,
-    };
-    act(&state, &caller, Action::RecordCompliance, command).await
+step! {
+    "/api/v1/penalties/{id}/compliance",
+    "Record a penalty's compliance (monitor, mediator)",
+    [ComplianceBody],
+    pub async fn compliance(
+        State(state): State<AppState>,
+        caller: Caller,
+        Id(penalty): Id,
+        JsonBody(body): JsonBody<ComplianceBody>,
+    ) -> Result<Response, Problem> {
+        let command = V::RecordCompliance {
+            penalty,
+            complied: body.complied,
+            note: body.note,
+        };
+        act(&state, &caller, Action::RecordCompliance, command).await
+    }
 }
