@@ -63,13 +63,59 @@ impl IncidentRecord {
 
 /// CSV with UCDP GED's column names (those truce has), one row an incident.
 pub fn write_ucdp_csv(records: &[IncidentRecord], output: impl std::io::Write) -> Result<(), csv::Error> {
-    let mut writer = csv::Writer::from_writer(output);
+    write_csv(records, output, CsvHead::Names)
+}
+
+/// What a CSV starts with: a whole file starts with its header; the later
+/// parts of one written in parts (a streamed export) start with none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CsvHead {
+    /// The column names.
+    Names,
+    /// The column names, then HXL's hashtag row.
+    NamesAndHxl,
+    /// Nothing: rows that continue a file.
+    Continuation,
+}
+
+/// Records as CSV rows, after the head asked for.
+pub fn write_csv(records: &[IncidentRecord], output: impl std::io::Write, head: CsvHead) -> Result<(), csv::Error> {
+    // The head is written by hand, so a file of no records still names its columns.
+    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(output);
+    if head != CsvHead::Continuation {
+        writer.write_record(COLUMNS)?;
+    }
+    if head == CsvHead::NamesAndHxl {
+        writer.write_record(HXL_TAGS)?;
+    }
     for record in records {
         writer.serialize(record)?;
     }
     writer.flush()?;
     Ok(())
 }
+
+/// [`IncidentRecord`]'s column names, in order.
+const COLUMNS: [&str; 18] = [
+    "id",
+    "date_start",
+    "date_end",
+    "latitude",
+    "longitude",
+    "where_prec",
+    "date_prec",
+    "side_a",
+    "side_b",
+    "deaths_a",
+    "deaths_b",
+    "deaths_civilians",
+    "deaths_unknown",
+    "low",
+    "best",
+    "high",
+    "number_of_sources",
+    "status",
+];
 
 /// The HXL hashtags of [`IncidentRecord`]'s columns, in order
 /// (Humanitarian Exchange Language, hxlstandard.org).
@@ -96,48 +142,21 @@ pub const HXL_TAGS: [&str; 18] = [
 
 /// CSV with a header row, then HXL's hashtag row, then one row an incident.
 pub fn write_hxl_csv(records: &[IncidentRecord], output: impl std::io::Write) -> Result<(), csv::Error> {
-    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(output);
-    let names = [
-        "id",
-        "date_start",
-        "date_end",
-        "latitude",
-        "longitude",
-        "where_prec",
-        "date_prec",
-        "side_a",
-        "side_b",
-        "deaths_a",
-        "deaths_b",
-        "deaths_civilians",
-        "deaths_unknown",
-        "low",
-        "best",
-        "high",
-        "number_of_sources",
-        "status",
-    ];
-    writer.write_record(names)?;
-    writer.write_record(HXL_TAGS)?;
-    for record in records {
-        writer.serialize(record)?;
-    }
-    writer.flush()?;
-    Ok(())
+    write_csv(records, output, CsvHead::NamesAndHxl)
 }
 
 /// A GeoJSON FeatureCollection: each incident a Point (longitude, latitude) with its fields.
 pub fn geojson(records: &[IncidentRecord]) -> serde_json::Value {
-    let features: Vec<serde_json::Value> = records
-        .iter()
-        .map(|record| {
-            serde_json::json!({
-                "type": "Feature",
-                "id": record.id,
-                "geometry": {"type": "Point", "coordinates": [record.longitude, record.latitude]},
-                "properties": record,
-            })
-        })
-        .collect();
+    let features: Vec<serde_json::Value> = records.iter().map(feature).collect();
     serde_json::json!({"type": "FeatureCollection", "features": features})
+}
+
+/// One incident as a GeoJSON Feature: a Point (longitude, latitude) with its fields.
+pub fn feature(record: &IncidentRecord) -> serde_json::Value {
+    serde_json::json!({
+        "type": "Feature",
+        "id": record.id,
+        "geometry": {"type": "Point", "coordinates": [record.longitude, record.latitude]},
+        "properties": record,
+    })
 }

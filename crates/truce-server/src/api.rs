@@ -9,6 +9,8 @@
 pub mod auth;
 mod body;
 mod events;
+mod exports;
+mod filters;
 mod incidents;
 pub mod openapi;
 mod receipt;
@@ -51,6 +53,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(reports::routes())
         .merge(incidents::routes())
+        .merge(exports::routes())
         .merge(verification::routes())
         .merge(status::routes())
         .merge(session::routes())

@@ -593,19 +593,163 @@ async fn lists_page_by_cursor() {
     loop {
         let (status, page) = call(&fixture, fixture.token("qatar"), "GET", &uri, None).await;
         assert_eq!(status, StatusCode::OK);
-        seen.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["id"].as_u64().unwrap()),
-        );
+        seen.extend(ids(&page));
         match page["next"].as_str() {
             Some(next) => uri = format!("/api/v1/incidents?limit=2&after={next}"),
             None => break,
         }
     }
     assert_eq!(seen, [1, 2, 3, 4, 5]);
+}
+
+/// The ids of a list's page.
+fn ids(page: &serde_json::Value) -> Vec<u64> {
+    page["items"]
+        .as_array()
+        .map(|items| items.iter().map(|i| i["id"].as_u64().unwrap()).collect())
+        .unwrap_or_default()
+}
+
+/// Sends a GET as `token`; returns the status, the content type and the body as text.
+async fn get_text(fixture: &Fixture, token: Option<&str>, uri: &str) -> (StatusCode, String, String) {
+    let mut request = Request::builder().uri(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = router(fixture.state.clone())
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, content_type, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn incidents_are_filtered_searched_and_exported_as_each_role_may_see_them() {
+    let fixture = fixture();
+    let filed = [
+        (
+            "f-1",
+            "ACT-SHELLING",
+            "PAK",
+            "2025-10-24T22:00:00+04:30",
+            32.95,
+            "Shelling hit the Angoor Adda market",
+        ),
+        (
+            "f-2",
+            "ACT-AIRSTRIKE",
+            "AFG",
+            "2025-10-26T03:00:00+04:30",
+            30.1,
+            "A drone strike near Spin Boldak",
+        ),
+        (
+            "f-3",
+            "ACT-SHELLING",
+            "PAK",
+            "2025-10-28T12:00:00+04:30",
+            34.1,
+            "Mortar rounds fell on a school",
+        ),
+    ];
+    for (id, act, party, at, latitude, narrative) in filed {
+        let mut body = report(id, "media", "Dawn");
+        body["act"] = serde_json::json!(act);
+        body["actor1"] = serde_json::json!({"name": format!("{party} forces"), "party": party});
+        body["time"]["start"] = serde_json::json!(at);
+        body["location"]["latitude"] = serde_json::json!(latitude);
+        body["narrative"] = serde_json::json!(narrative);
+        let (status, answer) = call(
+            &fixture,
+            fixture.token("monitor"),
+            "POST",
+            "/api/v1/reports",
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+    }
+    let mediator = fixture.token("qatar");
+    let list = |query: &str| format!("/api/v1/incidents?{query}");
+    for (query, expected) in [
+        ("", vec![1, 2, 3]),
+        ("act=ACT-AIRSTRIKE", vec![2]),
+        ("party=PAK", vec![1, 3]),
+        ("party=PAK&act=ACT-SHELLING&limit=1", vec![1]),
+        ("from=2025-10-25&to=2025-10-27", vec![2]),
+        ("from=2025-10-25T12:00:00Z", vec![2, 3]),
+        ("q=angoor%20MARKET", vec![1]),
+        ("q=spin", vec![2]),
+        ("q=school%20market", vec![]),
+        ("status=final", vec![]),
+        ("zone=KURRAM", vec![]),
+    ] {
+        let (status, page) = call(&fixture, mediator, "GET", &list(query), None).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {page}");
+        assert_eq!(ids(&page), expected, "{query}");
+    }
+    let (_, page) = call(&fixture, mediator, "GET", &list("party=PAK"), None).await;
+    assert_eq!(page["items"][0]["act"], "ACT-SHELLING");
+    assert_eq!(page["items"][0]["accused"], "PAK");
+    assert_eq!(page["items"][0]["reports"], 1);
+    for (query, field) in [
+        ("party=XYZ", "party"),
+        ("act=ACT-NOPE", "act"),
+        ("zone=NOWHERE", "zone"),
+        ("status=lost", "status"),
+        ("from=yesterday", "from"),
+        ("from=2025-10-27&to=2025-10-25", "to"),
+        ("q=%20--%20", "q"),
+        ("colour=red", "query"),
+    ] {
+        let (status, problem) = call(&fixture, mediator, "GET", &list(query), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(problem["field"], field, "{query}: {problem}");
+    }
+    // Nothing is final yet: an observer sees nothing, whatever it searches.
+    let (_, page) = call(&fixture, None, "GET", &list("q=angoor"), None).await;
+    assert_eq!(ids(&page), Vec::<u64>::new());
+
+    let (status, content_type, csv) = get_text(&fixture, mediator, "/api/v1/export/ucdp_csv?party=PAK").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/csv"));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("id,date_start,date_end,latitude"));
+    assert!(
+        lines[1].starts_with("1,2025-10-24") && lines[2].starts_with("3,2025-10-28"),
+        "{csv}"
+    );
+    let (_, _, hxl) = get_text(&fixture, mediator, "/api/v1/export/hxl_csv?limit=2").await;
+    assert_eq!(hxl.lines().nth(1).unwrap().split(',').next(), Some("#event+id"));
+    assert_eq!(hxl.lines().count(), 4, "{hxl}");
+    let (status, content_type, geojson) = get_text(&fixture, mediator, "/api/v1/export/geojson?after=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "application/geo+json");
+    let geojson: serde_json::Value = serde_json::from_str(&geojson).unwrap();
+    let features: Vec<u64> = geojson["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(features, [2, 3]);
+    let (_, _, nothing) = get_text(&fixture, None, "/api/v1/export/geojson").await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&nothing).unwrap()["features"],
+        serde_json::json!([])
+    );
+    let (status, _, _) = get_text(&fixture, mediator, "/api/v1/export/xml").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, problem) = get_text(&fixture, mediator, "/api/v1/export/ucdp_csv?party=XYZ").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
 }
 
 /// The OpenAPI document describes every route of the API, with the bearer scheme.
@@ -627,6 +771,7 @@ async fn the_openapi_document_lists_every_operation() {
         "GET /api/v1/reports/{id}/sealed",
         "GET /api/v1/incidents",
         "GET /api/v1/incidents/{id}",
+        "GET /api/v1/export/{format}",
         "POST /api/v1/incidents/{id}/review",
         "POST /api/v1/incidents/{id}/tasks",
         "POST /api/v1/incidents/{id}/findings",

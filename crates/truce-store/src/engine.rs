@@ -87,9 +87,12 @@ pub struct Engine {
 impl Engine {
     /// Opens the engine over `writer`'s log, replaying it into the state.
     pub fn open(writer: LogWriter) -> Result<Engine, StoreError> {
-        projections::create(writer.connection())?;
+        let reader = LogReader::open(writer.path())?;
+        if projections::migrate(writer.connection())? {
+            crate::rebuild::replay_into(writer.connection(), &reader)?;
+        }
         crate::accounts::create(writer.connection())?;
-        let state = replay_state(&LogReader::open(writer.path())?)?;
+        let state = replay_state(&reader)?;
         Ok(Engine {
             writer,
             state,

@@ -8,10 +8,20 @@
 //! holds instead.
 
 use crate::error::StoreError;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use truce_domain::event::{Envelope, Event, Placement};
 
+/// The shape of these tables: a store whose projections are of another
+/// version has them rebuilt from the log when it is opened.
+pub const PROJECTIONS_VERSION: &str = "2";
+
+/// `incidents` carries a summary of each incident (its report count, when
+/// it happened, where its first report puts it, its act, the accused party,
+/// zones, and its latest verdict), kept as reports arrive, so a page of
+/// incidents is one indexed read, not eight subqueries a row.
+/// `report_text` indexes each report's public words (narrative, place,
+/// actors) for full-text search; sealed fields are never in it.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS reports (
     id INTEGER PRIMARY KEY,
@@ -56,9 +66,19 @@ CREATE TABLE IF NOT EXISTS incidents (
     opened_by_report INTEGER NOT NULL,
     status TEXT NOT NULL,
     merged_into INTEGER,
-    log_index INTEGER NOT NULL
+    log_index INTEGER NOT NULL,
+    report_count INTEGER NOT NULL DEFAULT 0,
+    happened_at INTEGER,
+    latitude REAL,
+    longitude REAL,
+    act TEXT,
+    accused TEXT,
+    zones TEXT,
+    verdict TEXT,
+    responsible_party TEXT
 );
 CREATE INDEX IF NOT EXISTS incidents_by_status ON incidents (status, id);
+CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (text, content = '');
 CREATE TABLE IF NOT EXISTS evidence (
     sha256 TEXT PRIMARY KEY,
     media_type TEXT NOT NULL,
@@ -151,6 +171,36 @@ pub const TABLES: [(&str, &str); 10] = [
 pub fn create(connection: &Connection) -> Result<(), StoreError> {
     connection.execute_batch(SCHEMA)?;
     Ok(())
+}
+
+/// Brings a store's projections to [`PROJECTIONS_VERSION`]: tables of
+/// another version are dropped and created afresh (the sealed plaintexts,
+/// which are not a projection, are kept). Returns whether they were, in
+/// which case the caller replays the log into them.
+pub fn migrate(connection: &Connection) -> Result<bool, StoreError> {
+    let version: Option<String> = connection
+        .query_row(
+            "SELECT value FROM log_meta WHERE key = 'projections_version'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if version.as_deref() == Some(PROJECTIONS_VERSION) {
+        create(connection)?;
+        return Ok(false);
+    }
+    let transaction = connection.unchecked_transaction()?;
+    for (table, _) in TABLES {
+        transaction.execute_batch(&format!("DROP TABLE IF EXISTS {table}"))?;
+    }
+    transaction.execute_batch("DROP TABLE IF EXISTS report_text")?;
+    create(&transaction)?;
+    transaction.execute(
+        "INSERT OR REPLACE INTO log_meta (key, value) VALUES ('projections_version', ?1)",
+        [PROJECTIONS_VERSION],
+    )?;
+    transaction.commit()?;
+    Ok(true)
 }
 
 /// Applies one event, logged at `log_index`, to the tables.
@@ -260,6 +310,8 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
                     claim.deaths.high,
                 ])?;
             }
+            summarize_arrival(connection, placement.incident(), report, geo.as_ref())?;
+            index_text(connection, *report_id, report)?;
         }
         Event::IncidentsMerged { into, from, .. } => {
             connection
@@ -268,8 +320,12 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
             connection
                 .prepare_cached("UPDATE incidents SET status = 'closed_duplicate', merged_into = ?1 WHERE id = ?2")?
                 .execute(params![*into as i64, *from as i64])?;
+            summarize(connection, *into)?;
+            summarize(connection, *from)?;
         }
-        Event::IncidentSplit { into, report_ids, .. } => {
+        Event::IncidentSplit {
+            from, into, report_ids, ..
+        } => {
             let first = report_ids.first().copied().unwrap_or_default();
             connection
                 .prepare_cached(
@@ -279,6 +335,8 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
             for report in report_ids {
                 place_report(connection, *report, *into)?;
             }
+            summarize(connection, *into)?;
+            summarize(connection, *from)?;
         }
         Event::SealedRead { report_id } => {
             connection
@@ -294,6 +352,81 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
         }
         other => crate::projections_verification::apply(connection, log_index, other)?,
     }
+    Ok(())
+}
+
+/// Updates the summary of `incident` for a report just placed in it. Reports
+/// arrive in id order, so "the first report with a value" is the first to
+/// arrive with one: the same row [`summarize`] computes from scratch.
+fn summarize_arrival(
+    connection: &Connection,
+    incident: u64,
+    report: &truce_domain::report::Report,
+    geo: Option<&truce_domain::geography::GeoFacts>,
+) -> Result<(), StoreError> {
+    let start = report.time.start.timestamp();
+    let zones = geo.map(|g| g.zones.iter().map(|z| z.as_str()).collect::<Vec<_>>().join(","));
+    connection
+        .prepare_cached(
+            "UPDATE incidents SET report_count = report_count + 1,
+                happened_at = MIN(COALESCE(happened_at, ?2), ?2),
+                latitude = COALESCE(latitude, ?3), longitude = COALESCE(longitude, ?4),
+                act = COALESCE(act, ?5), accused = COALESCE(accused, ?6), zones = COALESCE(zones, ?7)
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            incident as i64,
+            start,
+            report.location.latitude.degrees(),
+            report.location.longitude.degrees(),
+            report.act.as_ref().map(|c| c.as_str()),
+            report.perpetrator_party().map(|c| c.as_str()),
+            zones,
+        ])?;
+    Ok(())
+}
+
+/// Recomputes the summary of `incident` from its reports (after a merge or a split).
+fn summarize(connection: &Connection, incident: u64) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "UPDATE incidents SET
+                report_count = (SELECT COUNT(*) FROM reports WHERE incident_id = ?1),
+                happened_at = (SELECT MIN(event_start) FROM reports WHERE incident_id = ?1),
+                latitude = (SELECT latitude FROM reports WHERE incident_id = ?1 ORDER BY id LIMIT 1),
+                longitude = (SELECT longitude FROM reports WHERE incident_id = ?1 ORDER BY id LIMIT 1),
+                act = (SELECT act FROM reports WHERE incident_id = ?1 AND act IS NOT NULL ORDER BY id LIMIT 1),
+                accused = (SELECT perpetrator FROM reports
+                           WHERE incident_id = ?1 AND perpetrator IS NOT NULL ORDER BY id LIMIT 1),
+                zones = (SELECT zones FROM reports WHERE incident_id = ?1 AND zones IS NOT NULL ORDER BY id LIMIT 1)
+             WHERE id = ?1",
+        )?
+        .execute(params![incident as i64])?;
+    Ok(())
+}
+
+/// Indexes a report's public words for search.
+fn index_text(
+    connection: &Connection,
+    report_id: u64,
+    report: &truce_domain::report::Report,
+) -> Result<(), StoreError> {
+    let mut text = report.narrative.clone();
+    let names = [
+        report.location.name.as_deref(),
+        report.actor1.as_ref().map(|a| a.name.as_str()),
+        report.actor2.as_ref().map(|a| a.name.as_str()),
+    ];
+    for name in names.into_iter().flatten() {
+        text.push('\n');
+        text.push_str(name);
+    }
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    connection
+        .prepare_cached("INSERT INTO report_text (rowid, text) VALUES (?1, ?2)")?
+        .execute(params![report_id as i64, text])?;
     Ok(())
 }
 

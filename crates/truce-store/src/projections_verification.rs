@@ -155,6 +155,13 @@ pub fn apply(connection: &Connection, log_index: u64, event: &Event) -> Result<(
                     determination.confidence.as_str(),
                     log_index as i64
                 ])?;
+            connection
+                .prepare_cached("UPDATE incidents SET verdict = ?1, responsible_party = ?2 WHERE id = ?3")?
+                .execute(params![
+                    determination.verdict.as_str(),
+                    determination.responsible_party.as_ref().map(|p| p.as_str()),
+                    *incident as i64
+                ])?;
         }
         Event::DeterminationApproved {
             incident,

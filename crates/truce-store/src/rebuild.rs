@@ -12,12 +12,18 @@ use truce_domain::sealed;
 pub fn rebuild_in_memory(reader: &LogReader) -> Result<Connection, StoreError> {
     let connection = Connection::open_in_memory()?;
     projections::create(&connection)?;
+    replay_into(&connection, reader)?;
+    Ok(connection)
+}
+
+/// Applies every event of the log to the (empty) projections of `connection`, in one transaction.
+pub fn replay_into(connection: &Connection, reader: &LogReader) -> Result<(), StoreError> {
     let transaction = connection.unchecked_transaction()?;
     reader
         .for_each_entry(|index, bytes| projections::apply(&transaction, index, &envelope_at(index, bytes)?))
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     transaction.commit()?;
-    Ok(connection)
+    Ok(())
 }
 
 /// What `truce audit` finds in the projections and the sealed store.

@@ -19,6 +19,7 @@ fn submission(source: &str, latitude: f64, sealed: Option<&str>) -> Submission {
         "source": {"type": "media", "name": source, "grading": "B2"},
         "time": {"start": "2025-10-12T02:00:00+05:00", "precision": "hour"},
         "location": {"latitude": latitude, "longitude": 71.1, "precision": "exact"},
+        "narrative": format!("{source} reports shelling near the crossing"),
         "claims": [{"claimant": source, "stance": "assert", "category": "civilians", "low": 3, "best": 4, "high": 5}],
     }))
     .unwrap();
@@ -208,4 +209,117 @@ fn the_pipeline_records_what_one_batch_at_a_time_records() {
     );
     let digest = |path: &std::path::Path| projections::digest(&rusqlite::Connection::open(path).unwrap()).unwrap();
     assert_eq!(digest(&pipelined_path), digest(&one_at_a_time));
+}
+
+/// An incident's id, report count, time, latitude and status.
+type Summary = (i64, i64, Option<i64>, Option<f64>, String);
+
+/// The summary columns of `incidents`, as a user of the list sees them.
+fn summaries(path: &std::path::Path) -> Vec<Summary> {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    connection
+        .prepare("SELECT id, report_count, happened_at, latitude, status FROM incidents ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn incident_summaries_follow_merges_and_splits_and_match_a_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("truce.db");
+    let mut engine = Engine::open(LogWriter::open(&path, signer()).unwrap()).unwrap();
+    engine
+        .submit(vec![
+            submission("Dawn", 34.10, None),
+            submission("Tolo", 34.11, None),
+            submission("Geo", 35.5, None),
+        ])
+        .unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2025-10-12T02:00:00+05:00")
+        .unwrap()
+        .timestamp();
+    assert_eq!(
+        summaries(&path),
+        [
+            (1, 2, Some(start), Some(34.10), "reported".to_string()),
+            (2, 1, Some(start), Some(35.5), "reported".to_string())
+        ]
+    );
+    let merge = Submission::new(
+        "tester",
+        Command::MergeIncidents {
+            into: 1,
+            from: 2,
+            reason: "one strike".into(),
+        },
+    );
+    assert!(matches!(
+        engine.submit(vec![merge]).unwrap()[0],
+        Outcome::Recorded { .. }
+    ));
+    assert_eq!(summaries(&path)[0].1, 3);
+    assert_eq!(summaries(&path)[1].4, "closed_duplicate");
+    let split = Submission::new(
+        "tester",
+        Command::SplitIncident {
+            from: 1,
+            report_ids: vec![1],
+            reason: "two strikes".into(),
+        },
+    );
+    assert!(matches!(
+        engine.submit(vec![split]).unwrap()[0],
+        Outcome::Recorded { .. }
+    ));
+    let after = summaries(&path);
+    assert_eq!(after[0], (1, 2, Some(start), Some(34.11), "reported".to_string()));
+    assert_eq!(after[2], (3, 1, Some(start), Some(34.10), "reported".to_string()));
+    drop(engine);
+
+    let live = rusqlite::Connection::open(&path).unwrap();
+    let found: Vec<i64> = live
+        .prepare("SELECT rowid FROM report_text WHERE report_text MATCH 'Dawn OR Geo' ORDER BY rowid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(found, [1, 3], "the narratives are searchable");
+    let audit = audit_projections(&live, &LogReader::open(&path).unwrap()).unwrap();
+    assert!(audit.differences.is_empty(), "{:?}", audit.differences);
+}
+
+#[test]
+fn projections_of_an_older_version_are_rebuilt_from_the_log_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("truce.db");
+    let mut engine = Engine::open(LogWriter::open(&path, signer()).unwrap()).unwrap();
+    engine
+        .submit(vec![
+            submission("Dawn", 34.10, Some("reporter 7")),
+            submission("Geo", 35.5, None),
+        ])
+        .unwrap();
+    drop(engine);
+    let live = rusqlite::Connection::open(&path).unwrap();
+    // An older store: another version, and a table without the summary.
+    live.execute_batch(
+        "UPDATE log_meta SET value = '1' WHERE key = 'projections_version';
+         DROP TABLE incidents;
+         CREATE TABLE incidents (id INTEGER PRIMARY KEY, opened_by_report INTEGER NOT NULL, status TEXT NOT NULL,
+                                 merged_into INTEGER, log_index INTEGER NOT NULL);",
+    )
+    .unwrap();
+    let engine = Engine::open(LogWriter::open(&path, signer()).unwrap()).unwrap();
+    drop(engine);
+    assert_eq!(summaries(&path).len(), 2);
+    let audit = audit_projections(&live, &LogReader::open(&path).unwrap()).unwrap();
+    assert!(audit.differences.is_empty(), "{:?}", audit.differences);
+    assert!(
+        audit.broken_seals.is_empty(),
+        "the sealed plaintexts survive the rebuild"
+    );
 }

@@ -8,21 +8,21 @@
 //! - Observers (and anyone without a token) see final determinations only.
 //!
 //! `GET /api/v1/incidents` pages by cursor (`?after=<id>&limit=<n>`, the
-//! answer's `next` is the next page's cursor) and filters by `status`.
+//! answer's `next` is the next page's cursor), filters by status, party,
+//! act, zone and time, and searches the reports' words ([`super::filters`]).
 
 use super::api;
 use super::auth::Caller;
 use super::body::Id;
+use super::filters::{Condition, IncidentFilter, IncidentQuery};
 use crate::{AppState, Problem};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
-use serde::Deserialize;
 use truce_domain::access::{Action, permits};
 use truce_domain::report::SourceType;
 use truce_domain::role::Role;
-use truce_domain::verification::lifecycle::Stage;
 use truce_store::queries;
 
 pub fn routes() -> Router<AppState> {
@@ -31,44 +31,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents/{id}", get(one))
 }
 
-/// The SQL condition (on `incidents i`) of what `role` may see; `:party` is its party code.
-fn visible(role: &Role) -> &'static str {
-    if permits(role, Action::ReadAll) {
-        return "1";
-    }
-    match role {
-        Role::Party(_) => {
-            "(i.status = 'final'
-              OR EXISTS (SELECT 1 FROM replies p WHERE p.incident_id = i.id AND p.party = :party)
-              OR EXISTS (SELECT 1 FROM reports r WHERE r.incident_id = i.id AND r.source_type = 'party' AND r.source_name = :party))"
-        }
-        _ => "i.status = 'final'",
-    }
-}
-
-/// The named parameters `sql` uses, of those given (SQLite refuses a name it does not use).
-fn bind<'a>(sql: &str, given: &[(&'a str, &'a dyn rusqlite::ToSql)]) -> Vec<(&'a str, &'a dyn rusqlite::ToSql)> {
-    given.iter().filter(|(name, _)| sql.contains(name)).copied().collect()
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// The cursor: the `next` of the previous page.
-    #[serde(default)]
-    after: Option<u64>,
-    /// 1 to 500, 50 if absent.
-    #[serde(default)]
-    limit: Option<u32>,
-    /// Only incidents at this stage of the lifecycle.
-    #[serde(default)]
-    status: Option<String>,
-}
-
 const LIMIT_MAX: u32 = 500;
 
-/// One incident in a list.
+/// One incident in a list: its summary, as the projections keep it.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct IncidentSummary {
     pub id: u64,
@@ -77,6 +42,12 @@ pub struct IncidentSummary {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub reports: u64,
+    /// The act of its first report that names one.
+    pub act: Option<String>,
+    /// The party its reports accuse (the first that names one).
+    pub accused: Option<String>,
+    /// The agreement's zones its first placed report falls in.
+    pub zones: Vec<String>,
     pub verdict: Option<String>,
     pub responsible_party: Option<String>,
 }
@@ -89,11 +60,62 @@ pub struct IncidentPage {
     pub next: Option<String>,
 }
 
+/// The summaries `query` selects for `caller`, in id order, at most `limit`.
+pub fn summaries(
+    connection: &rusqlite::Connection,
+    condition: &Condition,
+    after: u64,
+    limit: Option<u32>,
+) -> rusqlite::Result<Vec<IncidentSummary>> {
+    let sql = format!(
+        "SELECT i.id, i.status, i.happened_at, i.latitude, i.longitude, i.report_count, i.act, i.accused, i.zones,
+                i.verdict, i.responsible_party
+         FROM incidents i WHERE i.id > :after AND {} ORDER BY i.id LIMIT :limit",
+        condition.sql
+    );
+    let mut statement = connection.prepare_cached(&sql)?;
+    let after = after as i64;
+    let limit = limit.map_or(-1, i64::from);
+    let mut params = condition.bound();
+    params.push((":after", &after));
+    params.push((":limit", &limit));
+    let rows = statement.query_map(params.as_slice(), |row| {
+        Ok(IncidentSummary {
+            id: row.get::<_, i64>(0)? as u64,
+            status: row.get(1)?,
+            happened_at: row
+                .get::<_, Option<i64>>(2)?
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+            latitude: row.get(3)?,
+            longitude: row.get(4)?,
+            reports: row.get::<_, i64>(5)? as u64,
+            act: row.get(6)?,
+            accused: row.get(7)?,
+            zones: row
+                .get::<_, Option<String>>(8)?
+                .map(|z| z.split(',').filter(|z| !z.is_empty()).map(str::to_string).collect())
+                .unwrap_or_default(),
+            verdict: row.get(9)?,
+            responsible_party: row.get(10)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The query string, or a 400 naming what is wrong with it.
+pub type QueryResult = Result<Query<IncidentQuery>, axum::extract::rejection::QueryRejection>;
+
+pub fn query_of(query: QueryResult) -> Result<IncidentQuery, Problem> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|e| Problem::bad_request("query", e.body_text()))
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/incidents",
-    summary = "Incidents the caller may see, by cursor",
-    params(ListQuery),
+    summary = "Incidents the caller may see, filtered and searched, by cursor",
+    params(IncidentQuery),
     responses(
         (status = 200, description = "a page: items, and the cursor of the next (null at the end)", body = IncidentPage),
         (status = "4XX", description = "a problem document naming the field", body = crate::Problem, content_type = "application/problem+json"),
@@ -102,9 +124,9 @@ pub struct IncidentPage {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, Problem> {
-    let Query(query) = query.map_err(|e| Problem::bad_request("query", e.body_text()))?;
+    query: QueryResult,
+) -> Result<Json<IncidentPage>, Problem> {
+    let query = query_of(query)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=LIMIT_MAX).contains(&limit) {
         return Err(Problem::bad_request(
@@ -112,63 +134,28 @@ pub async fn list(
             format!("limit is 1 to {LIMIT_MAX}, not {limit}"),
         ));
     }
-    if let Some(status) = &query.status
-        && !Stage::ALL.iter().any(|s| s.as_str() == status)
-    {
-        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
-        return Err(Problem::bad_request(
-            "status",
-            format!("{status:?} is not one of {}", names.join(", ")),
-        ));
-    }
-    let role = caller.role();
-    let party = role.affiliation().map(|c| c.to_string()).unwrap_or_default();
-    let reads = api(&state)?.reads.clone();
-    let condition = visible(&role);
+    let api = api(&state)?;
+    let condition = query.parse(&api.agreement)?.condition(&caller);
     // An indexed page of at most 500 rows takes well under a millisecond: run
-    // it in place rather than pay a hop to the blocking pool.
-    let rows = reads.with(|connection| -> rusqlite::Result<Vec<serde_json::Value>> {
-        let sql = format!(
-            "SELECT i.id, i.status,
-                    (SELECT MIN(event_start) FROM reports r WHERE r.incident_id = i.id),
-                    (SELECT latitude FROM reports r WHERE r.incident_id = i.id ORDER BY r.id LIMIT 1),
-                    (SELECT longitude FROM reports r WHERE r.incident_id = i.id ORDER BY r.id LIMIT 1),
-                    (SELECT COUNT(*) FROM reports r WHERE r.incident_id = i.id),
-                    (SELECT verdict FROM determinations d WHERE d.incident_id = i.id ORDER BY number DESC LIMIT 1),
-                    (SELECT responsible_party FROM determinations d WHERE d.incident_id = i.id ORDER BY number DESC LIMIT 1)
-             FROM incidents i
-             WHERE i.id > :after AND (:status IS NULL OR i.status = :status) AND i.status != 'closed_duplicate' AND {condition}
-             ORDER BY i.id LIMIT :limit"
-        );
-        let mut statement = connection.prepare_cached(&sql)?;
-        let after = query.after.unwrap_or(0) as i64;
-        let rows = statement.query_map(
-            bind(&sql, &[(":after", &after), (":status", &query.status), (":limit", &(limit + 1)), (":party", &party)]).as_slice(),
-            |row| {
-                Ok(serde_json::json!({
-                    "id": row.get::<_, i64>(0)?,
-                    "status": row.get::<_, String>(1)?,
-                    "happened_at": row.get::<_, Option<i64>>(2)?
-                        .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
-                    "latitude": row.get::<_, Option<f64>>(3)?,
-                    "longitude": row.get::<_, Option<f64>>(4)?,
-                    "reports": row.get::<_, i64>(5)?,
-                    "verdict": row.get::<_, Option<String>>(6)?,
-                    "responsible_party": row.get::<_, Option<String>>(7)?,
-                }))
-            },
-        )?;
-        rows.collect()
-    })?
-    .map_err(|e| Problem::internal(&e))?;
-    let mut items = rows;
+    // it in place rather than pay a hop to the blocking pool. A search
+    // (full-text) may take longer and goes to the blocking pool.
+    let after = query.after.unwrap_or(0);
+    let mut items = if query.q.is_some() {
+        api.reads
+            .run(move |connection| summaries(connection, &condition, after, Some(limit + 1)))
+            .await?
+    } else {
+        api.reads
+            .with(|connection| summaries(connection, &condition, after, Some(limit + 1)))?
+            .map_err(|e| Problem::internal(&e))?
+    };
     let next = if items.len() > limit as usize {
         items.truncate(limit as usize);
-        items.last().map(|item| item["id"].to_string())
+        items.last().map(|item| item.id.to_string())
     } else {
         None
     };
-    Ok(Json(serde_json::json!({"items": items, "next": next})))
+    Ok(Json(IncidentPage { items, next }))
 }
 
 #[utoipa::path(
@@ -188,20 +175,13 @@ pub async fn one(
 ) -> Result<Json<serde_json::Value>, Problem> {
     let api = api(&state)?;
     let role = caller.role();
-    let visible_sql = visible(&role);
-    let party = role.affiliation().map(|c| c.to_string()).unwrap_or_default();
+    let condition = IncidentFilter::default().condition(&caller);
     let (view, may_see) = api
         .reads
         .run(move |connection| -> Result<_, truce_store::StoreError> {
             let view = queries::incident(connection, id)?;
-            let sql = format!("SELECT EXISTS (SELECT 1 FROM incidents i WHERE i.id = :id AND {visible_sql})");
-            let id_param = id as i64;
-            let may_see: bool = connection.query_row(
-                &sql,
-                bind(&sql, &[(":id", &id_param), (":party", &party)]).as_slice(),
-                |row| row.get(0),
-            )?;
-            Ok((view, may_see))
+            let visible = summaries(connection, &condition, id.saturating_sub(1), Some(1))?;
+            Ok((view, visible.first().is_some_and(|s| s.id == id)))
         })
         .await?;
     // Not there and not visible are the same answer: a party must not learn what exists.

@@ -2,7 +2,7 @@
 //! annotations and the request types themselves, served at
 //! `/api/v1/openapi.json`.
 
-use super::{events, incidents, receipt, reports, session, status, verification, webhooks};
+use super::{events, exports, incidents, receipt, reports, session, status, verification, webhooks};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -17,6 +17,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         reports::sealed,
         incidents::list,
         incidents::one,
+        exports::export,
         verification::review,
         verification::task,
         verification::findings,
