@@ -12,6 +12,7 @@ mod events;
 mod exports;
 mod filters;
 mod incidents;
+pub mod limits;
 pub mod openapi;
 mod receipt;
 pub mod reminders;
@@ -45,6 +46,8 @@ pub struct Api {
     pub database: std::path::PathBuf,
     /// Failed sign-ins, to slow guessing.
     pub logins: session::LoginLimiter,
+    /// Each signed-in user's rate of requests.
+    pub limits: limits::RequestLimiter,
     /// Every committed event, as the engine service sends them.
     pub notifications: tokio::sync::broadcast::Sender<std::sync::Arc<truce_store::Notification>>,
 }

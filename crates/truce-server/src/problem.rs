@@ -15,6 +15,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Seconds until a refused request may be tried again: the `Retry-After` header of a 429.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -25,6 +28,7 @@ impl Problem {
             status: 400,
             detail: detail.into(),
             field: Some(field.to_string()),
+            retry_after: None,
         }
     }
 
@@ -35,6 +39,7 @@ impl Problem {
             status: 404,
             detail: detail.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -45,6 +50,7 @@ impl Problem {
             status: 401,
             detail: detail.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -55,6 +61,7 @@ impl Problem {
             status: 403,
             detail: detail.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -67,6 +74,7 @@ impl Problem {
             status: 409,
             detail: detail.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -78,6 +86,7 @@ impl Problem {
             status: 422,
             detail: detail.into(),
             field: Some(field.to_string()),
+            retry_after: None,
         }
     }
 
@@ -88,6 +97,7 @@ impl Problem {
             status: 415,
             detail: detail.into(),
             field: Some("content-type".into()),
+            retry_after: None,
         }
     }
 
@@ -98,16 +108,19 @@ impl Problem {
             status: 413,
             detail: detail.into(),
             field: Some("body".into()),
+            retry_after: None,
         }
     }
 
-    pub fn too_many(detail: impl Into<String>) -> Problem {
+    /// A 429: the caller may try again after `wait`.
+    pub fn too_many(detail: impl Into<String>, wait: std::time::Duration) -> Problem {
         Problem {
             type_uri: "https://truce.example/problems/too-many-requests",
             title: "Too many requests",
             status: 429,
             detail: detail.into(),
             field: None,
+            retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
         }
     }
 
@@ -118,6 +131,7 @@ impl Problem {
             status: 503,
             detail: detail.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -130,6 +144,7 @@ impl Problem {
             status: 500,
             detail: "the server could not answer; the cause is in its log".into(),
             field: None,
+            retry_after: None,
         }
     }
 }
@@ -143,6 +158,11 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

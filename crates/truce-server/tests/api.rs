@@ -44,6 +44,10 @@ impl Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_limited(Default::default())
+}
+
+fn fixture_limited(limits: truce_server::api::limits::RequestLimiter) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("truce.db");
     let signer = SignerKey::from_seed(KeyName::parse("truce.test/api").unwrap(), [5; 32]);
@@ -88,6 +92,7 @@ fn fixture() -> Fixture {
         }),
         database: path.clone(),
         logins: Default::default(),
+        limits,
         notifications,
     };
     let state = AppState {
@@ -750,6 +755,30 @@ async fn incidents_are_filtered_searched_and_exported_as_each_role_may_see_them(
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, problem) = get_text(&fixture, mediator, "/api/v1/export/ucdp_csv?party=XYZ").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+}
+
+/// A user past its rate is refused with 429 and told when to come back; other users are not affected.
+#[tokio::test]
+async fn each_user_is_rate_limited_on_its_own() {
+    let fixture = fixture_limited(truce_server::api::limits::RequestLimiter::per_second(1));
+    let mut refused = None;
+    for _ in 0..10 {
+        let request = Request::get("/api/v1/incidents")
+            .header("authorization", format!("Bearer {}", fixture.token("kabul").unwrap()))
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, problem) = send(&fixture, request).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some((headers, problem));
+            break;
+        }
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (headers, problem) = refused.expect("the third request within a second is one too many");
+    assert!(headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(problem["detail"].as_str().unwrap().contains("kabul"), "{problem}");
+    let (status, _) = call(&fixture, fixture.token("islamabad"), "GET", "/api/v1/incidents", None).await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 /// The OpenAPI document describes every route of the API, with the bearer scheme.

@@ -87,6 +87,9 @@ pub enum Command {
         data: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Requests a second each signed-in user may make, sustained (bursts of twice as many); 0: no limit.
+        #[arg(long, default_value_t = truce_server::api::limits::REQUESTS_PER_SECOND)]
+        requests_per_second: u32,
     },
     /// The ceasefire's status over time, each party's scorecard and the penalties.
     Status {

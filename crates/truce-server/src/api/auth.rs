@@ -1,6 +1,7 @@
 //! Who is calling: a bearer token (`Authorization: Bearer truce_…`) names a
 //! user and its role; no token is an anonymous observer. A bad, expired or
-//! revoked token is a 401, never a silent downgrade to observer.
+//! revoked token is a 401, never a silent downgrade to observer. A user
+//! past its rate ([`super::limits`]) is a 429.
 
 use super::Api;
 use crate::Problem;
@@ -132,7 +133,10 @@ impl FromRequestParts<crate::AppState> for Caller {
             .run(move |connection| accounts::authenticate_token(connection, &token, chrono::Utc::now()))
             .await?;
         match found {
-            Some(user) => Ok(Caller { user: Some(user) }),
+            Some(user) => {
+                api.limits.check(user.name.as_str())?;
+                Ok(Caller { user: Some(user) })
+            }
             None => Err(Problem::unauthorized("the token is unknown, expired or revoked")),
         }
     }
@@ -155,6 +159,7 @@ async fn session_caller(parts: &Parts, state: &crate::AppState) -> Result<Caller
     let Some((user, csrf)) = found else {
         return Err(Problem::unauthorized("the session has expired or ended: sign in again"));
     };
+    api.limits.check(user.name.as_str())?;
     if !parts.method.is_safe() {
         let sent = parts
             .headers

@@ -91,15 +91,13 @@ pub async fn sign_in(
 ) -> Result<Response, Problem> {
     let api = api(&state)?;
     if let Some(wait) = api.logins.refused_for(&body.name) {
-        let mut problem = Problem::too_many(format!(
-            "too many failed sign-ins for this name: try again in {} s",
-            wait.as_secs() + 1
-        ))
-        .into_response();
-        problem
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs() + 1));
-        return Ok(problem);
+        return Err(Problem::too_many(
+            format!(
+                "too many failed sign-ins for this name: try again in {} s",
+                wait.as_secs() + 1
+            ),
+            wait,
+        ));
     }
     let name = body.name.clone();
     let signed_in = api

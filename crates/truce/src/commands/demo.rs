@@ -25,11 +25,16 @@ pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
     let users = users::create(&dir)?;
     seed(&dir)?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(super::serve::serve(&dir, listen, |bound| {
-        if let Err(error) = announce(&dir, bound, &users) {
-            eprintln!("error: {error:#}");
-        }
-    }))?;
+    runtime.block_on(super::serve::serve(
+        &dir,
+        listen,
+        truce_server::api::limits::REQUESTS_PER_SECOND,
+        |bound| {
+            if let Err(error) = announce(&dir, bound, &users) {
+                eprintln!("error: {error:#}");
+            }
+        },
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

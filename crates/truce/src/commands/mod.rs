@@ -50,7 +50,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Rebuild { data } => rebuild::run(&data),
         Command::Evidence(command) => evidence::run(command),
         Command::Incident(command) => incident::run(command),
-        Command::Serve { data, listen } => serve::run(&data, listen),
+        Command::Serve {
+            data,
+            listen,
+            requests_per_second,
+        } => serve::run(&data, listen, requests_per_second),
         Command::Status { data, json } => status::run(&data, json),
         Command::Audit { data } => audit::run(&data, audit::Scope::Everything),
         Command::Log(LogCommand::Audit { data }) => audit::run(&data, audit::Scope::LogOnly),

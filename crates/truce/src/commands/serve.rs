@@ -11,10 +11,10 @@ use truce_server::AppState;
 use truce_server::api::auth::ConnectionPool;
 use truce_store::{Engine, EngineService, LogReader, LogWriter, Sequencer, SequencerConfig};
 
-pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
+pub fn run(data: &Path, listen: SocketAddr, requests_per_second: u32) -> anyhow::Result<ExitCode> {
     let dir = DataDir::open(data)?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(serve(&dir, listen, |_| {}))?;
+    runtime.block_on(serve(&dir, listen, requests_per_second, |_| {}))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -25,9 +25,15 @@ enum Writer {
     Raw(Sequencer),
 }
 
-/// Binds `listen`, tells `on_bound` the address, and serves until Ctrl-C.
-pub async fn serve(dir: &DataDir, listen: SocketAddr, on_bound: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
-    serve_until(dir, listen, on_bound, async {
+/// Binds `listen`, tells `on_bound` the address, and serves until Ctrl-C;
+/// each signed-in user may make `requests_per_second` (0: no limit).
+pub async fn serve(
+    dir: &DataDir,
+    listen: SocketAddr,
+    requests_per_second: u32,
+    on_bound: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    serve_until(dir, listen, requests_per_second, on_bound, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
@@ -37,6 +43,7 @@ pub async fn serve(dir: &DataDir, listen: SocketAddr, on_bound: impl FnOnce(Sock
 pub async fn serve_until(
     dir: &DataDir,
     listen: SocketAddr,
+    requests_per_second: u32,
     on_bound: impl FnOnce(SocketAddr),
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -59,6 +66,7 @@ pub async fn serve_until(
                 }),
                 database: dir.database(),
                 logins: Default::default(),
+                limits: truce_server::api::limits::RequestLimiter::per_second(requests_per_second),
                 notifications,
             };
             truce_server::api::webhooks::spawn_dispatcher(
