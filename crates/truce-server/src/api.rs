@@ -9,6 +9,7 @@
 pub mod auth;
 mod body;
 mod events;
+pub mod evidence;
 mod exports;
 mod filters;
 mod incidents;
@@ -46,6 +47,8 @@ pub struct Api {
     pub database: std::path::PathBuf,
     /// Failed sign-ins, to slow guessing.
     pub logins: session::LoginLimiter,
+    /// The evidence files, by SHA-256.
+    pub evidence: Arc<truce_store::evidence::BlobStore>,
     /// Each signed-in user's rate of requests.
     pub limits: limits::RequestLimiter,
     /// Every committed event, as the engine service sends them.
@@ -57,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(incidents::routes())
         .merge(exports::routes())
+        .merge(evidence::routes())
         .merge(verification::routes())
         .merge(status::routes())
         .merge(session::routes())

@@ -93,6 +93,10 @@ fn fixture_limited(limits: truce_server::api::limits::RequestLimiter) -> Fixture
         database: path.clone(),
         logins: Default::default(),
         limits,
+        evidence: Arc::new(truce_store::evidence::BlobStore::new(
+            &dir.path().join("evidence"),
+            truce_server::api::evidence::EVIDENCE_BYTES_MAX as u64,
+        )),
         notifications,
     };
     let state = AppState {
@@ -150,6 +154,13 @@ fn report(external_id: &str, source_type: &str, name: &str) -> serde_json::Value
     })
 }
 
+/// Files `body` as `user`, which must be accepted; returns the answer.
+async fn file_report(fixture: &Fixture, user: &str, body: serde_json::Value) -> serde_json::Value {
+    let (status, answer) = call(fixture, fixture.token(user), "POST", "/api/v1/reports", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{user} files a report: {answer}");
+    answer
+}
+
 fn log_size(fixture: &Fixture) -> u64 {
     fixture.state.log.latest_checkpoint().unwrap().size
 }
@@ -161,15 +172,7 @@ fn log_size(fixture: &Fixture) -> u64 {
 async fn the_authorization_matrix() {
     let fixture = fixture();
     // An incident to act on.
-    let (status, _) = call(
-        &fixture,
-        fixture.token("monitor"),
-        "POST",
-        "/api/v1/reports",
-        Some(report("m-1", "media", "Dawn")),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
+    file_report(&fixture, "monitor", report("m-1", "media", "Dawn")).await;
     let endpoints: Vec<(Action, &str, &str, Option<serde_json::Value>)> = vec![
         (Action::StartReview, "POST", "/api/v1/incidents/1/review", None),
         (
@@ -275,8 +278,23 @@ async fn the_authorization_matrix() {
             .await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{role} may not file as {other}");
         }
+        // Evidence: registered by those the table allows.
+        let (status, problem) = upload(
+            &fixture,
+            *token,
+            "",
+            Some("text/plain"),
+            format!("notes of {role}").into_bytes(),
+        )
+        .await;
+        assert_eq!(
+            status.is_success(),
+            permits(role, Action::RegisterEvidence),
+            "{role} uploads evidence: {status} {problem}"
+        );
         // Public reads are public.
         for uri in [
+            "/api/v1/export/geojson",
             "/api/v1/incidents",
             "/api/v1/status",
             "/api/v1/scorecards",
@@ -583,15 +601,7 @@ async fn lists_page_by_cursor() {
     for i in 0..5 {
         let mut body = report(&format!("p-{i}"), "media", "Dawn");
         body["location"]["latitude"] = serde_json::json!(30.0 + i as f64);
-        let (status, _) = call(
-            &fixture,
-            fixture.token("monitor"),
-            "POST",
-            "/api/v1/reports",
-            Some(body),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED);
+        file_report(&fixture, "monitor", body).await;
     }
     let mut seen = Vec::new();
     let mut uri = "/api/v1/incidents?limit=2".to_string();
@@ -781,6 +791,209 @@ async fn each_user_is_rate_limited_on_its_own() {
     assert_eq!(status, StatusCode::OK);
 }
 
+/// Uploads `bytes` as `token` with `content_type`; returns the status and the JSON answer.
+async fn upload(
+    fixture: &Fixture,
+    token: Option<&str>,
+    query: &str,
+    content_type: Option<&str>,
+    bytes: Vec<u8>,
+) -> (StatusCode, serde_json::Value) {
+    let mut request = Request::post(format!("/api/v1/evidence{query}"));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    let (status, _, answer) = send(fixture, request.body(Body::from(bytes)).unwrap()).await;
+    (status, answer)
+}
+
+/// The evidence files stored on disk.
+fn stored_files(fixture: &Fixture) -> usize {
+    let root = fixture._dir.path().join("evidence");
+    std::fs::read_dir(&root)
+        .map(|shards| {
+            shards
+                .map(|shard| std::fs::read_dir(shard.unwrap().path()).unwrap().count())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn evidence_is_uploaded_with_a_receipt_and_reaches_only_those_cleared_for_it() {
+    let fixture = fixture();
+    file_report(&fixture, "monitor", report("e-1", "media", "Dawn")).await;
+    file_report(&fixture, "kabul", report("e-2", "party", "AFG")).await;
+    let photo = b"\xff\xd8\xff\xe0 a photo of the crater".to_vec();
+
+    let (status, answer) = upload(
+        &fixture,
+        fixture.token("monitor"),
+        "?report=1",
+        Some("image/jpeg"),
+        photo.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let sha256 = answer["sha256"].as_str().unwrap().to_string();
+    assert_eq!(sha256.len(), 64);
+    assert!(answer["receipt"]["inclusion_proof"].is_array(), "{answer}");
+    let (status, again) = upload(
+        &fixture,
+        fixture.token("monitor"),
+        "",
+        Some("image/jpeg"),
+        photo.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(stored_files(&fixture), 1);
+
+    let download = |token: Option<&str>| {
+        let mut request = Request::get(format!("/api/v1/evidence/{sha256}"));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let response = router(fixture.state.clone())
+        .oneshot(download(fixture.token("qatar")))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(bytes.as_ref(), photo.as_slice());
+    for (token, expected) in [
+        (fixture.token("kabul"), StatusCode::NOT_FOUND),
+        (fixture.token("press"), StatusCode::NOT_FOUND),
+        (None, StatusCode::UNAUTHORIZED),
+    ] {
+        let (status, _, _) = send(&fixture, download(token)).await;
+        assert_eq!(status, expected);
+    }
+
+    // A party attaches evidence to its own reports only, and sees what it registered.
+    let (status, problem) = upload(
+        &fixture,
+        fixture.token("kabul"),
+        "?report=1",
+        Some("image/png"),
+        b"png".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let (status, answer) = upload(
+        &fixture,
+        fixture.token("kabul"),
+        "?report=2",
+        Some("image/png"),
+        b"png".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let own = answer["sha256"].as_str().unwrap();
+    let (status, _, _) = send(
+        &fixture,
+        Request::get(format!("/api/v1/evidence/{own}"))
+            .header("authorization", format!("Bearer {}", fixture.token("kabul").unwrap()))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Bad input: refused, named, and nothing stored.
+    let size = log_size(&fixture);
+    let oversized = vec![0u8; truce_server::api::evidence::EVIDENCE_BYTES_MAX + 1];
+    for (token, query, content_type, body, expected, field) in [
+        (
+            fixture.token("press"),
+            "",
+            Some("image/png"),
+            b"x".to_vec(),
+            StatusCode::FORBIDDEN,
+            None,
+        ),
+        (
+            None,
+            "",
+            Some("image/png"),
+            b"x".to_vec(),
+            StatusCode::UNAUTHORIZED,
+            None,
+        ),
+        (
+            fixture.token("monitor"),
+            "",
+            None,
+            b"x".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+        ),
+        (
+            fixture.token("monitor"),
+            "",
+            Some("jpeg"),
+            b"x".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+        ),
+        (
+            fixture.token("monitor"),
+            "",
+            Some("image/png"),
+            vec![],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("body"),
+        ),
+        (
+            fixture.token("monitor"),
+            "?report=99",
+            Some("image/png"),
+            b"y".to_vec(),
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+        (
+            fixture.token("monitor"),
+            "?source_url=ftp://x",
+            Some("image/png"),
+            b"x".to_vec(),
+            StatusCode::BAD_REQUEST,
+            Some("source_url"),
+        ),
+        (
+            fixture.token("monitor"),
+            "?reprot=1",
+            Some("image/png"),
+            b"x".to_vec(),
+            StatusCode::BAD_REQUEST,
+            Some("query"),
+        ),
+        (
+            fixture.token("monitor"),
+            "",
+            Some("video/mp4"),
+            oversized,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Some("body"),
+        ),
+    ] {
+        let (status, problem) = upload(&fixture, token, query, content_type, body).await;
+        assert_eq!(status, expected, "{query} {content_type:?}: {problem}");
+        if let Some(field) = field {
+            assert_eq!(problem["field"], field, "{problem}");
+        }
+    }
+    assert_eq!(log_size(&fixture), size, "nothing refused is in the log");
+    assert_eq!(stored_files(&fixture), 2, "nor on disk");
+}
+
 /// The OpenAPI document describes every route of the API, with the bearer scheme.
 #[tokio::test]
 async fn the_openapi_document_lists_every_operation() {
@@ -798,6 +1011,8 @@ async fn the_openapi_document_lists_every_operation() {
     let mut expected: Vec<String> = [
         "POST /api/v1/reports",
         "GET /api/v1/reports/{id}/sealed",
+        "POST /api/v1/evidence",
+        "GET /api/v1/evidence/{sha256}",
         "GET /api/v1/incidents",
         "GET /api/v1/incidents/{id}",
         "GET /api/v1/export/{format}",

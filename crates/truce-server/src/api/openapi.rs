@@ -2,7 +2,7 @@
 //! annotations and the request types themselves, served at
 //! `/api/v1/openapi.json`.
 
-use super::{events, exports, incidents, receipt, reports, session, status, verification, webhooks};
+use super::{events, evidence, exports, incidents, receipt, reports, session, status, verification, webhooks};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -15,6 +15,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     paths(
         reports::file_report,
         reports::sealed,
+        evidence::upload,
+        evidence::download,
         incidents::list,
         incidents::one,
         exports::export,
