@@ -309,9 +309,11 @@ pub fn authenticate_token(
     now: DateTime<Utc>,
 ) -> Result<Option<User>, AccountError> {
     connection
-        .query_row(
+        .prepare_cached(
             "SELECT u.id, u.name, u.role, u.affiliation FROM tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_sha256 = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2",
+        )?
+        .query_row(
             params![token_digest(secret).as_slice(), now.timestamp()],
             user_from_row,
         )

@@ -134,24 +134,18 @@ impl LogReader {
     pub fn entry(&self, index: u64) -> Result<Vec<u8>, ReadError> {
         self.snapshot(|connection| {
             let tree_size = current_checkpoint(connection)?.size;
-            if index >= tree_size {
-                return Err(ReadError::BeyondTree {
-                    requested: index,
-                    tree_size,
-                });
-            }
-            let bundle_index = index / TILE_WIDTH;
-            let width = truce_log::TileWidth::new(index % TILE_WIDTH + 1).expect("1 to 256");
-            let bundle = entry_bundle(
-                connection,
-                TileId {
-                    kind: TileKind::Entries,
-                    index: bundle_index,
-                    width,
-                },
-            )?;
-            let entries = decode_entry_bundle(&bundle).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
+            entry_in(connection, index, tree_size)
+        })
+    }
+
+    /// Entry `index` and its inclusion proof in the tree of `size` entries,
+    /// from one snapshot: what a receipt holds.
+    pub fn entry_with_inclusion_proof(&self, index: u64, size: u64) -> Result<(Vec<u8>, Vec<Hash>), ReadError> {
+        self.snapshot(|connection| {
+            check_size(connection, size)?;
+            let entry = entry_in(connection, index, size)?;
+            let proof = self.proof(connection, &inclusion_plan(index, size)?)?;
+            Ok((entry, proof))
         })
     }
 
@@ -268,6 +262,35 @@ fn hash_tile(connection: &Connection, level: u8, tile: TileId) -> Result<Vec<u8>
         .get(..tile.width.get() as usize * HASH_BYTES)
         .ok_or_else(|| StoreError::Corrupt(format!("tile {level}/{} is truncated", tile.index)))?;
     Ok(served.to_vec())
+}
+
+/// Entry `index` of a tree of `tree_size`: a row of its own while its
+/// bundle is unfinished (the common case for a fresh receipt), else cut from
+/// its full bundle.
+fn entry_in(connection: &Connection, index: u64, tree_size: u64) -> Result<Vec<u8>, ReadError> {
+    if index >= tree_size {
+        return Err(ReadError::BeyondTree {
+            requested: index,
+            tree_size,
+        });
+    }
+    let pending: Option<Vec<u8>> = connection
+        .prepare_cached("SELECT data FROM log_pending WHERE idx = ?1")?
+        .query_row([index as i64], |row| row.get(0))
+        .optional()?;
+    if let Some(entry) = pending {
+        return Ok(entry);
+    }
+    let bundle = entry_bundle(
+        connection,
+        TileId {
+            kind: TileKind::Entries,
+            index: index / TILE_WIDTH,
+            width: truce_log::TileWidth::FULL,
+        },
+    )?;
+    let entries = decode_entry_bundle(&bundle).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
 }
 
 fn entry_bundle(connection: &Connection, tile: TileId) -> Result<Vec<u8>, ReadError> {

@@ -22,14 +22,10 @@ pub async fn receipt(state: &AppState, committed: &Committed) -> Result<Option<s
     };
     let size = committed.checkpoint.size;
     let log = state.log.clone();
-    let (entry, proof) = tokio::task::spawn_blocking(move || {
-        let entry = log.entry(first_index)?;
-        let proof = log.inclusion_proof(first_index, size)?;
-        Ok::<_, truce_store::ReadError>((entry, proof))
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))?
-    .map_err(|e| Problem::internal(&e))?;
+    // Two indexed reads in one snapshot: cheaper in place than a hop to the blocking pool.
+    let (entry, proof) = log
+        .entry_with_inclusion_proof(first_index, size)
+        .map_err(|e| Problem::internal(&e))?;
     Ok(Some(serde_json::json!({
         "log_index": first_index,
         "entries": entries,
