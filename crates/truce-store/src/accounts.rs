@@ -313,10 +313,7 @@ pub fn authenticate_token(
             "SELECT u.id, u.name, u.role, u.affiliation FROM tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_sha256 = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2",
         )?
-        .query_row(
-            params![token_digest(secret).as_slice(), now.timestamp()],
-            user_from_row,
-        )
+        .query_row(params![token_digest(secret).as_slice(), now.timestamp()], user_from_row)
         .optional()?
         .map(into_user)
         .transpose()

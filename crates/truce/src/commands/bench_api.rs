@@ -158,6 +158,9 @@ pub fn run(json: bool, seconds: u64, connections: u32) -> anyhow::Result<ExitCod
     let after = LogReader::open(&dir.database())?.latest_checkpoint()?.size;
     let checkpoint = wrk(&format!("{base}/log/checkpoint"), seconds, connections, &[])?;
     let incidents = wrk(&format!("{base}/api/v1/incidents?limit=20"), seconds, connections, &[])?;
+    // The peer: the same server's HTTP stack answering with no work at all,
+    // the most any read could reach here while wrk shares the two cores.
+    let ceiling = wrk(&format!("{base}/healthz"), seconds, connections, &[])?;
     let _ = stop_tx.send(());
     server
         .join()
@@ -188,5 +191,14 @@ pub fn run(json: bool, seconds: u64, connections: u32) -> anyhow::Result<ExitCod
             .against("target", 20_000.0),
     );
     print(Figure::new("api_incident_list_p99_ms", incidents.p99_ms, "ms"));
+    print(Figure::new("api_healthz_reads_per_s", ceiling.requests_per_s, "requests/s").against("target", 20_000.0));
+    print(
+        Figure::new("api_checkpoint_reads_per_s", checkpoint.requests_per_s, "requests/s")
+            .against("/healthz, no work", ceiling.requests_per_s),
+    );
+    print(
+        Figure::new("api_incident_list_reads_per_s", incidents.requests_per_s, "requests/s")
+            .against("/healthz, no work", ceiling.requests_per_s),
+    );
     Ok(ExitCode::SUCCESS)
 }
