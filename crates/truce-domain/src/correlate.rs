@@ -193,11 +193,7 @@ impl Correlator {
         if gap > window {
             return None;
         }
-        let allowed_km = self.rules.distance_km + report.radius_km + incident.radius_km;
-        let km = distance_km(report.latitude, report.longitude, incident.latitude, incident.longitude);
-        if km > allowed_km {
-            return None;
-        }
+        // The cheap refusals first; the distance on the sphere last.
         if disagree(&report.act, &incident.act) || disagree(&report.perpetrator, &incident.perpetrator) {
             return None;
         }
@@ -206,6 +202,11 @@ impl Correlator {
         }
         let acts_named = report.act.is_some() && incident.act.is_some();
         if !acts_named && disagree(&report.acled_event_type, &incident.acled_event_type) {
+            return None;
+        }
+        let allowed_km = self.rules.distance_km + report.radius_km + incident.radius_km;
+        let km = distance_km(report.latitude, report.longitude, incident.latitude, incident.longitude);
+        if km > allowed_km {
             return None;
         }
         Some(km / allowed_km + gap as f64 / window.max(1) as f64)

@@ -11,15 +11,16 @@ mod body;
 mod events;
 pub mod evidence;
 mod exports;
-mod filters;
-mod incidents;
+pub(crate) mod filters;
+pub(crate) mod incidents;
 pub mod limits;
 pub mod openapi;
+pub mod public_cache;
 mod receipt;
 pub mod reminders;
 mod reports;
 pub mod session;
-mod status;
+pub(crate) mod status;
 mod verification;
 pub mod webhooks;
 
@@ -51,6 +52,8 @@ pub struct Api {
     pub evidence: Arc<truce_store::evidence::BlobStore>,
     /// Each signed-in user's rate of requests.
     pub limits: limits::RequestLimiter,
+    /// Anonymous reads' answers, until the record changes.
+    pub public: public_cache::PublicCache,
     /// Every committed event, as the engine service sends them.
     pub notifications: tokio::sync::broadcast::Sender<std::sync::Arc<truce_store::Notification>>,
 }

@@ -5,7 +5,8 @@
 //! - JSON conveniences under `/api/v1/log` (inclusion and consistency proofs,
 //!   single entries);
 //! - errors as RFC 9457 problem documents, never a 500 for a reader's mistake;
-//! - and, with an [`Api`], the JSON API over the ceasefire's record (see [`api`]).
+//! - and, with an [`Api`], the JSON API over the ceasefire's record (see
+//!   [`api`]) and the web interface over it (see [`web`]).
 //!
 //! [`router`] builds the whole application from an [`AppState`], so tests
 //! drive it with `oneshot` or bind it to port 0.
@@ -14,6 +15,7 @@ pub mod api;
 mod log_api;
 mod ops;
 mod problem;
+pub mod web;
 
 pub use api::Api;
 pub use problem::Problem;
@@ -45,16 +47,42 @@ pub fn router(state: AppState) -> Router {
         .merge(log_api::routes())
         .merge(api::routes())
         .merge(ops::routes())
+        .merge(web::routes())
         .fallback(|| async { Problem::not_found("no such resource") })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::map_response(page_policy))
         .layer(axum::middleware::from_fn(ops::measure))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// What a page may load and run: only this server's own files (no inline
+/// script, no other origin), and it may not be framed.
+const PAGE_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+     connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+async fn page_policy(mut response: axum::response::Response) -> axum::response::Response {
+    let is_page = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_page {
+        let headers = response.headers_mut();
+        headers.insert(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static(PAGE_POLICY),
+        );
+        headers.insert(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        );
+    }
+    response
 }
 
 /// Serves `router(state)` on `listener` until the process is stopped.

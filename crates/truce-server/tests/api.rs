@@ -93,6 +93,7 @@ fn fixture_limited(limits: truce_server::api::limits::RequestLimiter) -> Fixture
         database: path.clone(),
         logins: Default::default(),
         limits,
+        public: Default::default(),
         evidence: Arc::new(truce_store::evidence::BlobStore::new(
             &dir.path().join("evidence"),
             truce_server::api::evidence::EVIDENCE_BYTES_MAX as u64,
@@ -992,6 +993,57 @@ async fn evidence_is_uploaded_with_a_receipt_and_reaches_only_those_cleared_for_
     }
     assert_eq!(log_size(&fixture), size, "nothing refused is in the log");
     assert_eq!(stored_files(&fixture), 2, "nor on disk");
+}
+
+/// The web interface: pages under a policy that runs only this server's
+/// scripts, in the language asked for, the embedded assets, and a map that
+/// shows an observer published findings only.
+#[tokio::test]
+async fn web_pages_assets_and_the_public_map() {
+    let fixture = fixture();
+    file_report(&fixture, "monitor", report("w-1", "media", "Dawn")).await;
+    let (status, content_type, html) = get_text(&fixture, None, "/?lang=ar").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/html"));
+    assert!(html.contains(r#"<html lang="ar" dir="rtl">"#), "{html}");
+    let response = router(fixture.state.clone())
+        .oneshot(
+            Request::get("/")
+                .header("accept-language", "fr, en;q=0.8")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"));
+    let html = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(html.contains(r#"<html lang="en" dir="ltr">"#));
+    assert!(
+        !html.contains("<script>"),
+        "no inline script: the policy would block it"
+    );
+
+    let (status, content_type, leaflet) = get_text(&fixture, None, "/assets/vendor/leaflet-1.9.4/leaflet.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/javascript"));
+    assert!(leaflet.contains("Leaflet"));
+    let (status, _, licence) = get_text(&fixture, None, "/assets/vendor/leaflet-1.9.4/LICENSE").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(licence.contains("BSD"));
+    let (status, _, _) = get_text(&fixture, None, "/assets/../Cargo.toml").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Nothing is final: an observer's map is empty, a mediator's has the incident.
+    let (_, _, public) = get_text(&fixture, None, "/web/map.json").await;
+    let public: serde_json::Value = serde_json::from_str(&public).unwrap();
+    assert_eq!(public["points"], serde_json::json!([]));
+    assert_eq!(public["zones"]["features"][0]["properties"]["code"], "KURRAM");
+    let (_, _, sign_in) = get_text(&fixture, None, "/sign-in").await;
+    assert!(sign_in.contains(r#"<label for="password">"#));
 }
 
 /// The OpenAPI document describes every route of the API, with the bearer scheme.

@@ -41,12 +41,17 @@ enum Job {
 /// Owns the engine's thread; stopping it commits what is queued first.
 pub struct EngineService {
     service: Service<Job>,
+    latest: Latest,
 }
+
+/// The latest durable checkpoint, replaced after each batch commits.
+type Latest = Arc<std::sync::RwLock<Arc<StoredCheckpoint>>>;
 
 /// A cheap, cloneable way to submit and to read; safe from many tasks at once.
 #[derive(Clone)]
 pub struct EngineHandle {
     sender: mpsc::Sender<Job>,
+    latest: Latest,
 }
 
 impl EngineService {
@@ -59,16 +64,20 @@ impl EngineService {
         notify: Option<tokio::sync::broadcast::Sender<Arc<Notification>>>,
     ) -> EngineService {
         let batch_max = batch_max.max(1);
+        let latest: Latest = Arc::new(std::sync::RwLock::new(Arc::new(engine.writer().checkpoint().clone())));
+        let for_thread = latest.clone();
         EngineService {
             service: Service::start("truce-engine", 16 * batch_max, move |receiver| {
-                run(engine, receiver, batch_max, notify)
+                run(engine, receiver, batch_max, notify, for_thread)
             }),
+            latest,
         }
     }
 
     pub fn handle(&self) -> EngineHandle {
         EngineHandle {
             sender: self.service.sender(),
+            latest: self.latest.clone(),
         }
     }
 
@@ -80,6 +89,17 @@ impl EngineService {
 }
 
 impl EngineHandle {
+    /// The latest checkpoint, from memory: the engine is the log's only
+    /// writer, and replaces it as each batch commits, before any of the
+    /// batch's submitters hears back. Its size is the version of everything
+    /// the log and the projections hold.
+    pub fn latest_checkpoint(&self) -> Arc<StoredCheckpoint> {
+        match self.latest.read() {
+            Ok(latest) => latest.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     /// Submits one command and waits until its events are durable (or it is refused).
     pub async fn submit(&self, submission: Submission) -> Result<Committed, StoreError> {
         let (reply, answer) = oneshot::channel();
@@ -115,6 +135,7 @@ fn run(
     mut receiver: mpsc::Receiver<Job>,
     batch_max: usize,
     notify: Option<tokio::sync::broadcast::Sender<Arc<Notification>>>,
+    latest: Latest,
 ) {
     let mut submissions: Vec<Submission> = Vec::with_capacity(batch_max);
     let mut replies: Vec<oneshot::Sender<Result<Committed, String>>> = Vec::with_capacity(batch_max);
@@ -136,6 +157,10 @@ fn run(
         if !submissions.is_empty() {
             match engine.submit_signed(std::mem::take(&mut submissions)) {
                 Ok(batch) => {
+                    match latest.write() {
+                        Ok(mut latest) => *latest = Arc::new(batch.checkpoint.clone()),
+                        Err(poisoned) => *poisoned.into_inner() = Arc::new(batch.checkpoint.clone()),
+                    }
                     for (reply, outcome) in replies.drain(..).zip(batch.outcomes) {
                         let _ = reply.send(Ok(Committed {
                             outcome,

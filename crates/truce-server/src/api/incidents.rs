@@ -18,7 +18,10 @@ use super::filters::{Condition, IncidentFilter, IncidentQuery};
 use crate::{AppState, Problem};
 use axum::Json;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::body::Bytes;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use truce_domain::access::{Action, permits};
 use truce_domain::report::SourceType;
@@ -124,8 +127,20 @@ pub fn query_of(query: QueryResult) -> Result<IncidentQuery, Problem> {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
+    RawQuery(raw): RawQuery,
     query: QueryResult,
-) -> Result<Json<IncidentPage>, Problem> {
+) -> Result<Response, Problem> {
+    let api = api(&state)?;
+    // An observer's page is the same for every observer until the record changes.
+    let public = caller
+        .user
+        .is_none()
+        .then(|| (raw.unwrap_or_default(), api.engine.latest_checkpoint().size));
+    if let Some((request, version)) = &public
+        && let Some(answer) = api.public.get(request, *version)
+    {
+        return Ok(json_bytes(answer));
+    }
     let query = query_of(query)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=LIMIT_MAX).contains(&limit) {
@@ -134,7 +149,6 @@ pub async fn list(
             format!("limit is 1 to {LIMIT_MAX}, not {limit}"),
         ));
     }
-    let api = api(&state)?;
     let condition = query.parse(&api.agreement)?.condition(&caller);
     // An indexed page of at most 500 rows takes well under a millisecond: run
     // it in place rather than pay a hop to the blocking pool. A search
@@ -155,7 +169,16 @@ pub async fn list(
     } else {
         None
     };
-    Ok(Json(IncidentPage { items, next }))
+    let answer = Bytes::from(serde_json::to_vec(&IncidentPage { items, next }).map_err(|e| Problem::internal(&e))?);
+    if let Some((request, version)) = public {
+        api.public.put(request, version, answer.clone());
+    }
+    Ok(json_bytes(answer))
+}
+
+/// JSON already serialized, as a response.
+fn json_bytes(answer: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], answer).into_response()
 }
 
 #[utoipa::path(

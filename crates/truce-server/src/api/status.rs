@@ -7,9 +7,9 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use truce_domain::verification::scorecard::scorecards;
-use truce_domain::verification::status::status_series;
+use truce_domain::verification::status::{StatusPoint, status_series};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -29,23 +29,29 @@ pub fn routes() -> Router<AppState> {
 )]
 pub async fn status(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
     let api = api(&state)?;
+    let (at, series) = series(api).await?;
+    Ok(Json(serde_json::json!({
+        "agreement": api.agreement.id,
+        "at": at,
+        "current": series.last(),
+        "series": series,
+    })))
+}
+
+/// The status series from a day before the agreement's first window until now, and that now.
+pub async fn series(api: &super::Api) -> Result<(DateTime<Utc>, Vec<StatusPoint>), Problem> {
     let agreement = api.agreement.clone();
-    let value = api
-        .engine
+    api.engine
         .read(move |engine| {
             let now = Utc::now();
             let from = agreement.windows.iter().map(|w| w.starts).min().unwrap_or(now) - Duration::days(1);
-            let series = status_series(&agreement, engine.state().verification().violations(), from, now);
-            serde_json::json!({
-                "agreement": agreement.id,
-                "at": now,
-                "current": series.last(),
-                "series": series,
-            })
+            (
+                now,
+                status_series(&agreement, engine.state().verification().violations(), from, now),
+            )
         })
         .await
-        .map_err(|e| Problem::internal(&e))?;
-    Ok(Json(value))
+        .map_err(|e| Problem::internal(&e))
 }
 
 #[utoipa::path(

@@ -67,6 +67,7 @@ pub async fn serve_until(
                 database: dir.database(),
                 logins: Default::default(),
                 limits: truce_server::api::limits::RequestLimiter::per_second(requests_per_second),
+                public: Default::default(),
                 evidence: Arc::new(truce_store::evidence::BlobStore::new(
                     &dir.path().join("evidence"),
                     truce_server::api::evidence::EVIDENCE_BYTES_MAX as u64,

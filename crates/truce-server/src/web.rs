@@ -1,0 +1,26 @@
+//! The web interface: pages rendered on the server (maud), in the caller's
+//! language ([`i18n`]), with a little JavaScript where it helps (the map,
+//! sign-in), and every asset, Leaflet included, embedded in the binary
+//! ([`assets`]): no front-end build, no CDN, no tile server, so it works
+//! offline. Pages read what the caller may see through the same visibility
+//! rules as the JSON API, and change nothing themselves: forms post to the
+//! API.
+
+mod assets;
+mod chart;
+mod front;
+pub mod i18n;
+mod layout;
+mod map;
+mod sign_in;
+
+use crate::AppState;
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(assets::routes())
+        .merge(front::routes())
+        .merge(map::routes())
+        .merge(sign_in::routes())
+}

@@ -1,0 +1,104 @@
+//! The front page, public: no sign-in needed. The status per party (and of
+//! the agreement), the map of published findings, and the chart of
+//! confirmed violations per day and party; the footer names the checkpoint
+//! the page was read at, so what it shows can be checked against the log.
+
+use super::chart;
+use super::i18n::Lang;
+use super::layout::{Shell, page};
+use crate::api::api;
+use crate::api::auth::Caller;
+use crate::{AppState, Problem};
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use maud::{Markup, html};
+use truce_domain::verification::status::PartyStatus;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/", get(front))
+}
+
+/// The caller of a page: a session's user, or anonymous (a page never refuses a stale cookie).
+pub fn page_caller(caller: Result<Caller, Problem>) -> Caller {
+    caller.unwrap_or(Caller { user: None })
+}
+
+async fn front(
+    State(state): State<AppState>,
+    Lang(lang): Lang,
+    caller: Result<Caller, Problem>,
+) -> Result<Markup, Problem> {
+    let caller = page_caller(caller);
+    let api = api(&state)?;
+    let current = crate::api::status::series(api).await?.1.pop();
+    let days = api.reads.run(chart::confirmed_per_day).await?;
+    let checkpoint = api.engine.latest_checkpoint();
+    let parties: Vec<(String, String)> = api
+        .agreement
+        .parties
+        .iter()
+        .map(|p| (p.code.to_string(), p.name.clone()))
+        .collect();
+    let party_name = |code: &str| {
+        parties
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or(code.to_string(), |(_, name)| name.clone())
+    };
+    let content = html! {
+        h1 { (lang.t("front.heading")) }
+        p.intro { (lang.t("front.intro")) }
+        section aria-labelledby="status-heading" {
+            h2 #status-heading { (lang.t("front.status")) }
+            @if let Some(point) = &current {
+                ul.status-cards {
+                    @for party in &point.parties {
+                        (status_card(lang, &party_name(party.party.as_str()), party))
+                    }
+                }
+                p.agreement-status {
+                    (lang.t("front.agreement_status")) ": "
+                    strong class={ "status status-" (point.agreement.as_str()) } {
+                        (lang.t(&format!("status.{}", point.agreement.as_str())))
+                    }
+                }
+            }
+        }
+        section aria-labelledby="map-heading" {
+            h2 #map-heading { (lang.t("front.map")) }
+            div #map.map role="region" aria-label=(lang.t("front.map"))
+                data-points="/web/map.json"
+                data-countries="/assets/map/afghanistan-pakistan.geojson"
+                data-label-incident=(lang.t("map.incident"))
+                data-label-responsible=(lang.t("map.responsible"))
+                data-label-no-party=(lang.t("map.no_party")) {}
+            p.note { (lang.t("front.map_note")) }
+        }
+        section aria-labelledby="chart-heading" {
+            h2 #chart-heading { (lang.t("front.chart")) }
+            (chart::render(lang, &days, &parties))
+        }
+    };
+    let shell = Shell {
+        lang,
+        caller: &caller,
+        title: lang.t("front.heading"),
+        path: "/",
+        checkpoint: Some(&checkpoint),
+    };
+    Ok(page(&shell, content))
+}
+
+fn status_card(lang: &'static super::i18n::Catalogue, name: &str, party: &PartyStatus) -> Markup {
+    let status = party.status.as_str();
+    html! {
+        li.status-card {
+            h3 { (name) }
+            p { strong class={ "status status-" (status) } { (lang.t(&format!("status.{status}"))) } }
+            @if !party.reasons.is_empty() {
+                ul.reasons { @for reason in &party.reasons { li { (reason) } } }
+            }
+        }
+    }
+}

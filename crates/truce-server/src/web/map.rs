@@ -1,0 +1,74 @@
+//! `GET /web/map.json`: what the map draws besides the countries: the
+//! incidents the caller may see (public: published findings) as compact
+//! points, and the agreement's polygon zones as GeoJSON. Points are arrays,
+//! not objects, so ten thousand of them stay small.
+
+use crate::api::api;
+use crate::api::auth::Caller;
+use crate::api::filters::IncidentFilter;
+use crate::api::incidents::summaries;
+use crate::{AppState, Problem};
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use truce_domain::agreement::ZoneShape;
+
+/// The most points sent: the latest incidents, when there are more.
+pub const POINTS_MAX: usize = 20_000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/web/map.json", get(map))
+}
+
+async fn map(
+    State(state): State<AppState>,
+    caller: Result<Caller, Problem>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let caller = super::front::page_caller(caller);
+    let api = api(&state)?;
+    let condition = IncidentFilter::default().condition(&caller);
+    let mut incidents = api
+        .reads
+        .run(move |connection| summaries(connection, &condition, 0, None))
+        .await?;
+    let total = incidents.len();
+    if total > POINTS_MAX {
+        incidents.drain(..total - POINTS_MAX);
+    }
+    let parties: Vec<&str> = api.agreement.parties.iter().map(|p| p.code.as_str()).collect();
+    let points: Vec<serde_json::Value> = incidents
+        .iter()
+        .filter_map(|i| {
+            let party = i.responsible_party.as_deref().or(i.accused.as_deref());
+            Some(serde_json::json!([
+                i.id,
+                i.latitude?,
+                i.longitude?,
+                i.status,
+                party,
+                party.and_then(|p| parties.iter().position(|known| *known == p)),
+                i.verdict,
+            ]))
+        })
+        .collect();
+    let zones: Vec<serde_json::Value> = api
+        .agreement
+        .zones
+        .iter()
+        .filter_map(|zone| match &zone.shape {
+            ZoneShape::Polygons { rings } => Some(serde_json::json!({
+                "type": "Feature",
+                "properties": {"code": zone.code, "name": zone.name},
+                "geometry": {"type": "MultiPolygon", "coordinates": rings},
+            })),
+            ZoneShape::BorderBuffer { .. } => None,
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "points": points,
+        "total": total,
+        "parties": parties,
+        "zones": {"type": "FeatureCollection", "features": zones},
+    })))
+}
