@@ -27,7 +27,7 @@
 use crate::codes::Code;
 use crate::report::{Report, TimePrecision};
 // foldhash, seeded per process as std's SipHash is (crafting collisions needs the seed), and several times faster.
-use foldhash::{HashMap, HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet};
 
 /// The thresholds of the rule.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -167,14 +167,12 @@ impl Correlator {
         if !footprint.placeable {
             return None;
         }
-        let mut seen = HashSet::new();
         let mut best: Option<(f64, u64)> = None;
         let reach_km = footprint.radius_km + self.rules.distance_km / 2.0;
+        // An incident indexed in several of these cells is scored once for each:
+        // the same score, so the same best, and cheaper than remembering which were seen.
         for cell in cells(footprint, reach_km, self.rules.window_hours * 3600 / 2) {
             for &incident in self.grid.get(&cell).into_iter().flatten() {
-                if !seen.insert(incident) {
-                    continue;
-                }
                 if let Some(score) = self.score(footprint, &self.footprints[&incident]) {
                     let better = best.is_none_or(|(best_score, best_id)| (score, incident) < (best_score, best_id));
                     if better {
