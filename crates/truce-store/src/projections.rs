@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS incidents (
     responsible_party TEXT
 );
 CREATE INDEX IF NOT EXISTS incidents_by_status ON incidents (status, id);
-CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (text, content = '');
+CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (text, content = '', detail = none, columnsize = 0);
 CREATE TABLE IF NOT EXISTS evidence (
     sha256 TEXT PRIMARY KEY,
     media_type TEXT NOT NULL,
