@@ -435,6 +435,17 @@ async fn an_allegation_to_a_final_determination_with_receipts() {
         .map(|c| c["claim"]["claimant"].as_str().unwrap())
         .collect();
     assert_eq!(claimants, ["(redacted)", "(redacted)", "(redacted)"]);
+    // Nor does the rules' explanation name them: it counts them.
+    assert_eq!(
+        seen["verification"]["independent_sources"],
+        serde_json::json!(["(redacted)", "(redacted)"])
+    );
+    for name in ["Dawn", "TOLOnews"] {
+        assert!(
+            !seen.to_string().contains(name),
+            "{name} is named to the accused party: {seen}"
+        );
+    }
     // The monitors see everything.
     let (_, full) = call(&fixture, monitor, "GET", "/api/v1/incidents/1", None).await;
     assert_eq!(full["sources"][1]["name"], "Dawn");

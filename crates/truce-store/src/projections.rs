@@ -14,7 +14,7 @@ use truce_domain::event::{Envelope, Event, Placement};
 
 /// The shape of these tables: a store whose projections are of another
 /// version has them rebuilt from the log when it is opened.
-pub const PROJECTIONS_VERSION: &str = "2";
+pub const PROJECTIONS_VERSION: &str = "3";
 
 /// `incidents` carries a summary of each incident (its report count, when
 /// it happened, where its first report puts it, its act, the accused party,

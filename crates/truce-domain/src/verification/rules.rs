@@ -55,6 +55,9 @@ pub struct RuleCheck {
     pub why: String,
 }
 
+/// What stands where a source's name is withheld.
+pub const REDACTED: &str = "(redacted)";
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Explanation {
     /// The independent sources counted, by owner or name, sorted.
@@ -66,6 +69,35 @@ pub struct Explanation {
 }
 
 impl Explanation {
+    /// The explanation as one not cleared for the sources sees it (a
+    /// party): how many independent sources were counted and what each rule
+    /// found, never who they were.
+    pub fn redacted(&self) -> Explanation {
+        let mut names: Vec<&str> = self.independent_sources.iter().map(String::as_str).collect();
+        // The longest first, so a name inside another is not half replaced.
+        names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+        let hide = |text: &str| {
+            names
+                .iter()
+                .filter(|name| !name.is_empty())
+                .fold(text.to_string(), |text, name| text.replace(name, REDACTED))
+        };
+        Explanation {
+            independent_sources: vec![REDACTED.to_string(); self.independent_sources.len()],
+            interested_sources: self.interested_sources.clone(),
+            checks: self
+                .checks
+                .iter()
+                .map(|check| RuleCheck {
+                    rule: check.rule.clone(),
+                    passed: check.passed,
+                    why: hide(&check.why),
+                })
+                .collect(),
+            confidence: self.confidence,
+        }
+    }
+
     /// Whether every rule passed: a violation may then be confirmed.
     pub fn passed(&self) -> bool {
         self.checks.iter().all(|check| check.passed)

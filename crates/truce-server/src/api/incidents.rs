@@ -221,7 +221,10 @@ pub async fn one(
             let state = engine.state();
             let case = state.verification().case(id).cloned().unwrap_or_default();
             let facts = state.incident_facts(id);
-            let explanation = state.explain(id, &agreement);
+            let redact = !permits(&role_for_read, Action::ReadAll);
+            let explanation = state
+                .explain(id, &agreement)
+                .map(|e| if redact { e.redacted() } else { e });
             let penalties: Vec<_> = state
                 .verification()
                 .penalties()
@@ -231,7 +234,6 @@ pub async fn one(
                 .collect();
             // A party sees its own reports whole; any other source as its kind alone.
             let own = |name: &str| matches!(&role_for_read, Role::Party(code) if code.as_str() == name);
-            let redact = !permits(&role_for_read, Action::ReadAll);
             let sources: Vec<serde_json::Value> = facts
                 .as_ref()
                 .map(|f| {
