@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -78,11 +79,29 @@ export async function startBrowser() {
       if (message.type() === "error") problems.push(`console: ${message.text()}`);
     });
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    page.on("requestfailed", (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
+    // A request cut short by leaving the page (net::ERR_ABORTED) is the browser's doing, not a failure.
+    page.on("requestfailed", (request) => {
+      const error = request.failure()?.errorText || "";
+      if (!error.includes("ERR_ABORTED")) problems.push(`failed: ${request.url()} ${error}`);
+    });
     page.on("response", (response) => {
       if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
     });
     return page;
   };
   return { browser, newPage, problems };
+}
+
+/** For a test file: a demo and a browser started before its tests and stopped after; read them from the returned object. */
+export function demoAndBrowser() {
+  const context = {};
+  before(async () => {
+    context.demo = await startDemo();
+    context.browser = await startBrowser();
+  });
+  after(async () => {
+    await context.browser?.browser.close();
+    await context.demo?.stop();
+  });
+  return context;
 }

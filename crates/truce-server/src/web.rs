@@ -10,6 +10,7 @@ mod assets;
 mod chart;
 mod front;
 pub mod i18n;
+mod incidents;
 mod layout;
 mod map;
 mod sign_in;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(assets::routes())
         .merge(front::routes())
+        .merge(incidents::routes())
         .merge(map::routes())
         .merge(sign_in::routes())
 }

@@ -475,6 +475,18 @@ async fn an_allegation_to_a_final_determination_with_receipts() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{issued}");
+    // The determination keeps the explanation it was made on; the accused party sees it without names.
+    let (_, seen) = call(&fixture, fixture.token("islamabad"), "GET", "/api/v1/incidents/1", None).await;
+    assert!(
+        seen["determinations"][0]["determination"]["explanation"].is_object(),
+        "{seen}"
+    );
+    for name in ["Dawn", "TOLOnews"] {
+        assert!(
+            !seen.to_string().contains(name),
+            "{name} is named to the accused party: {seen}"
+        );
+    }
     let (status, _) = call(
         &fixture,
         fixture.token("qatar"),

@@ -196,9 +196,14 @@ pub async fn one(
     caller: Caller,
     Id(id): Id,
 ) -> Result<Json<serde_json::Value>, Problem> {
-    let api = api(&state)?;
+    Ok(Json(detail(&state, &caller, id).await?))
+}
+
+/// Incident `id` as `caller` may see it (the API's answer, and the web page's matter); 404 if it may not.
+pub async fn detail(state: &AppState, caller: &Caller, id: u64) -> Result<serde_json::Value, Problem> {
+    let api = api(state)?;
     let role = caller.role();
-    let condition = IncidentFilter::default().condition(&caller);
+    let condition = IncidentFilter::default().condition(caller);
     let (view, may_see) = api
         .reads
         .run(move |connection| -> Result<_, truce_store::StoreError> {
@@ -219,9 +224,15 @@ pub async fn one(
         .engine
         .read(move |engine| {
             let state = engine.state();
-            let case = state.verification().case(id).cloned().unwrap_or_default();
+            let mut case = state.verification().case(id).cloned().unwrap_or_default();
             let facts = state.incident_facts(id);
             let redact = !permits(&role_for_read, Action::ReadAll);
+            // Each determination keeps the explanation it was made on: withheld names there too.
+            if redact {
+                for issued in &mut case.determinations {
+                    issued.determination.explanation = issued.determination.explanation.redacted();
+                }
+            }
             let explanation = state
                 .explain(id, &agreement)
                 .map(|e| if redact { e.redacted() } else { e });
@@ -283,5 +294,5 @@ pub async fn one(
     detail["claims"] = serde_json::json!(claims);
     detail["estimate"] =
         serde_json::json!({"low": estimate.total.low, "best": estimate.total.best, "high": estimate.total.high});
-    Ok(Json(detail))
+    Ok(detail)
 }

@@ -42,6 +42,7 @@ pub fn page(shell: &Shell, content: Markup) -> Markup {
                     a.brand href={ "/?lang=" (lang.code) } { "truce" }
                     nav aria-label=(lang.t("nav.public")) {
                         a href={ "/?lang=" (lang.code) } { (lang.t("nav.public")) }
+                        a href={ "/incidents?lang=" (lang.code) } { (lang.t("nav.incidents")) }
                         @match &shell.caller.user {
                             Some(user) => {
                                 span.who { (lang.f("sign_in.signed_in", &[("name", user.name.as_str()), ("role", &user.role.to_string())])) }
