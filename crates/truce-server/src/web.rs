@@ -15,7 +15,8 @@ mod layout;
 mod map;
 mod sign_in;
 
-use crate::AppState;
+use crate::api::auth::Caller;
+use crate::{AppState, Problem};
 use axum::Router;
 
 pub fn routes() -> Router<AppState> {
@@ -25,4 +26,9 @@ pub fn routes() -> Router<AppState> {
         .merge(incidents::routes())
         .merge(map::routes())
         .merge(sign_in::routes())
+}
+
+/// The caller of a page: a session's user, or anonymous (a page never refuses a stale cookie).
+fn page_caller(caller: Result<Caller, Problem>) -> Caller {
+    caller.unwrap_or(Caller { user: None })
 }

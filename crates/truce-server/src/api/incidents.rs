@@ -63,17 +63,57 @@ pub struct IncidentPage {
     pub next: Option<String>,
 }
 
-/// The summaries `query` selects for `caller`, in id order, at most `limit`.
+/// The summaries `condition` selects after the id `after`, in id order, at most `limit`.
 pub fn summaries(
     connection: &rusqlite::Connection,
     condition: &Condition,
     after: u64,
     limit: Option<u32>,
 ) -> rusqlite::Result<Vec<IncidentSummary>> {
+    select(connection, condition, after, limit, "ASC")
+}
+
+/// The newest `limit` summaries `condition` selects, in id order, and how many it selects in all.
+pub fn latest_summaries(
+    connection: &rusqlite::Connection,
+    condition: &Condition,
+    limit: u32,
+) -> rusqlite::Result<(Vec<IncidentSummary>, u64)> {
+    let mut newest = select(connection, condition, 0, Some(limit), "DESC")?;
+    newest.reverse();
+    let sql = format!("SELECT COUNT(*) FROM incidents i WHERE {}", condition.sql);
+    let total: i64 = connection
+        .prepare_cached(&sql)?
+        .query_row(condition.bound().as_slice(), |row| row.get(0))?;
+    Ok((newest, total as u64))
+}
+
+/// Whether `condition` selects incident `id`: one indexed lookup.
+pub fn selects(connection: &rusqlite::Connection, condition: &Condition, id: u64) -> rusqlite::Result<bool> {
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM incidents i WHERE i.id = :id AND {})",
+        condition.sql
+    );
+    let id = id as i64;
+    let mut params = condition.bound();
+    params.push((":id", &id));
+    connection
+        .prepare_cached(&sql)?
+        .query_row(params.as_slice(), |row| row.get(0))
+}
+
+/// `order`: `ASC` or `DESC`, by id.
+fn select(
+    connection: &rusqlite::Connection,
+    condition: &Condition,
+    after: u64,
+    limit: Option<u32>,
+    order: &'static str,
+) -> rusqlite::Result<Vec<IncidentSummary>> {
     let sql = format!(
         "SELECT i.id, i.status, i.happened_at, i.latitude, i.longitude, i.report_count, i.act, i.accused, i.zones,
                 i.verdict, i.responsible_party
-         FROM incidents i WHERE i.id > :after AND {} ORDER BY i.id LIMIT :limit",
+         FROM incidents i WHERE i.id > :after AND {} ORDER BY i.id {order} LIMIT :limit",
         condition.sql
     );
     let mut statement = connection.prepare_cached(&sql)?;
@@ -208,8 +248,7 @@ pub async fn detail(state: &AppState, caller: &Caller, id: u64) -> Result<serde_
         .reads
         .run(move |connection| -> Result<_, truce_store::StoreError> {
             let view = queries::incident(connection, id)?;
-            let visible = summaries(connection, &condition, id.saturating_sub(1), Some(1))?;
-            Ok((view, visible.first().is_some_and(|s| s.id == id)))
+            Ok((view, selects(connection, &condition, id)?))
         })
         .await?;
     // Not there and not visible are the same answer: a party must not learn what exists.

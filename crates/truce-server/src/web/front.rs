@@ -6,6 +6,7 @@
 use super::chart;
 use super::i18n::Lang;
 use super::layout::{Shell, page};
+use super::page_caller;
 use crate::api::api;
 use crate::api::auth::Caller;
 use crate::{AppState, Problem};
@@ -17,11 +18,6 @@ use truce_domain::verification::status::PartyStatus;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(front))
-}
-
-/// The caller of a page: a session's user, or anonymous (a page never refuses a stale cookie).
-pub fn page_caller(caller: Result<Caller, Problem>) -> Caller {
-    caller.unwrap_or(Caller { user: None })
 }
 
 async fn front(

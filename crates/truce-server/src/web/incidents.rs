@@ -7,9 +7,9 @@
 //! the verification rules' explanation, replies, determinations with their
 //! approvals, penalties, and its history with the log index of each step.
 
-use super::front::page_caller;
 use super::i18n::{Catalogue, Lang};
 use super::layout::{Shell, page};
+use super::page_caller;
 use crate::api::api;
 use crate::api::auth::Caller;
 use crate::api::filters::IncidentQuery;

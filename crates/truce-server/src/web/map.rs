@@ -6,7 +6,7 @@
 use crate::api::api;
 use crate::api::auth::Caller;
 use crate::api::filters::IncidentFilter;
-use crate::api::incidents::summaries;
+use crate::api::incidents::latest_summaries;
 use crate::{AppState, Problem};
 use axum::Json;
 use axum::Router;
@@ -15,7 +15,7 @@ use axum::routing::get;
 use truce_domain::agreement::ZoneShape;
 
 /// The most points sent: the latest incidents, when there are more.
-pub const POINTS_MAX: usize = 20_000;
+pub const POINTS_MAX: u32 = 20_000;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/web/map.json", get(map))
@@ -25,17 +25,13 @@ async fn map(
     State(state): State<AppState>,
     caller: Result<Caller, Problem>,
 ) -> Result<Json<serde_json::Value>, Problem> {
-    let caller = super::front::page_caller(caller);
+    let caller = super::page_caller(caller);
     let api = api(&state)?;
     let condition = IncidentFilter::default().condition(&caller);
-    let mut incidents = api
+    let (incidents, total) = api
         .reads
-        .run(move |connection| summaries(connection, &condition, 0, None))
+        .run(move |connection| latest_summaries(connection, &condition, POINTS_MAX))
         .await?;
-    let total = incidents.len();
-    if total > POINTS_MAX {
-        incidents.drain(..total - POINTS_MAX);
-    }
     let parties: Vec<&str> = api.agreement.parties.iter().map(|p| p.code.as_str()).collect();
     let points: Vec<serde_json::Value> = incidents
         .iter()

@@ -2,9 +2,9 @@
 //! page's script (so the answer's CSRF token can be kept for the session's
 //! later requests); without a script it cannot sign in, and says so.
 
-use super::front::page_caller;
 use super::i18n::Lang;
 use super::layout::{Shell, page};
+use super::page_caller;
 use crate::api::auth::Caller;
 use crate::{AppState, Problem};
 use axum::Router;
