@@ -152,6 +152,8 @@ CREATE TABLE IF NOT EXISTS sealed (
     salt BLOB NOT NULL,
     plaintext TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS replies_by_party ON replies (party, due);
+CREATE INDEX IF NOT EXISTS determinations_by_party ON determinations (responsible_party, final_at);
 ";
 
 /// The projected tables, with their key columns, in digest order.

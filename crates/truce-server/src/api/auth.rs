@@ -80,9 +80,16 @@ impl ConnectionPool {
 pub struct Caller {
     /// `None`: anonymous, an observer.
     pub user: Option<User>,
+    /// A browser session's CSRF token, which its pages carry for their
+    /// forms; `None` for a bearer token or anonymous.
+    pub csrf: Option<String>,
 }
 
 impl Caller {
+    pub fn anonymous() -> Caller {
+        Caller { user: None, csrf: None }
+    }
+
     pub fn role(&self) -> Role {
         self.user.as_ref().map_or(Role::Observer, |u| u.role.clone())
     }
@@ -136,7 +143,10 @@ impl FromRequestParts<crate::AppState> for Caller {
         match found {
             Some(user) => {
                 api.limits.check(user.name.as_str())?;
-                Ok(Caller { user: Some(user) })
+                Ok(Caller {
+                    user: Some(user),
+                    csrf: None,
+                })
             }
             None => Err(Problem::unauthorized("the token is unknown, expired or revoked")),
         }
@@ -147,7 +157,7 @@ impl FromRequestParts<crate::AppState> for Caller {
 /// A request that changes state must echo the session's CSRF token.
 async fn session_caller(parts: &Parts, state: &crate::AppState) -> Result<Caller, Problem> {
     let Some(secret) = super::session::session_cookie(&parts.headers) else {
-        return Ok(Caller { user: None });
+        return Ok(Caller::anonymous());
     };
     let api: &Api = state
         .api
@@ -173,7 +183,10 @@ async fn session_caller(parts: &Parts, state: &crate::AppState) -> Result<Caller
             ));
         }
     }
-    Ok(Caller { user: Some(user) })
+    Ok(Caller {
+        user: Some(user),
+        csrf: Some(csrf),
+    })
 }
 
 /// Equality that takes the same time wherever the first difference is.

@@ -73,14 +73,24 @@ pub fn summaries(
     select(connection, condition, after, limit, "ASC")
 }
 
+/// The newest `limit` summaries `condition` selects, in id order.
+pub fn newest_summaries(
+    connection: &rusqlite::Connection,
+    condition: &Condition,
+    limit: u32,
+) -> rusqlite::Result<Vec<IncidentSummary>> {
+    let mut newest = select(connection, condition, 0, Some(limit), "DESC")?;
+    newest.reverse();
+    Ok(newest)
+}
+
 /// The newest `limit` summaries `condition` selects, in id order, and how many it selects in all.
 pub fn latest_summaries(
     connection: &rusqlite::Connection,
     condition: &Condition,
     limit: u32,
 ) -> rusqlite::Result<(Vec<IncidentSummary>, u64)> {
-    let mut newest = select(connection, condition, 0, Some(limit), "DESC")?;
-    newest.reverse();
+    let newest = newest_summaries(connection, condition, limit)?;
     let sql = format!("SELECT COUNT(*) FROM incidents i WHERE {}", condition.sql);
     let total: i64 = connection
         .prepare_cached(&sql)?

@@ -138,6 +138,10 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum:
     Ok(axum::Json(serde_json::json!({"items": items})))
 }
 
+/// Notifications read together by the dispatcher, so the webhooks are read
+/// once for all of them rather than once an event.
+const DISPATCH_BATCH_NOTIFICATIONS_MAX: usize = 1024;
+
 /// Delivers every notification to the webhooks whose users may see it, until the stream closes.
 pub fn spawn_dispatcher(
     accounts: Arc<ConnectionPool>,
@@ -145,15 +149,7 @@ pub fn spawn_dispatcher(
     retry: RetryPolicy,
 ) {
     tokio::spawn(async move {
-        loop {
-            let notification = match notifications.recv().await {
-                Ok(notification) => notification,
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "webhook dispatch fell behind; the log holds the missed events");
-                    continue;
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            };
+        while let Some(batch) = next_batch(&mut notifications).await {
             let pool = accounts.clone();
             let hooks = match tokio::task::spawn_blocking(move || pool.with(accounts::webhooks)).await {
                 Ok(Ok(Ok(hooks))) => hooks,
@@ -162,14 +158,44 @@ pub fn spawn_dispatcher(
                     continue;
                 }
             };
-            for hook in hooks
-                .into_iter()
-                .filter(|hook| notifies(&hook.user.role, &notification.envelope.event))
-            {
-                tokio::spawn(deliver(accounts.clone(), hook, notification.clone(), retry));
+            for notification in &batch {
+                for hook in hooks
+                    .iter()
+                    .filter(|hook| notifies(&hook.user.role, &notification.envelope.event))
+                {
+                    tokio::spawn(deliver(accounts.clone(), hook.clone(), notification.clone(), retry));
+                }
             }
         }
     });
+}
+
+/// Waits for one notification, then takes those already waiting behind it
+/// (up to `DISPATCH_BATCH_NOTIFICATIONS_MAX`); `None` once the stream has closed.
+async fn next_batch(notifications: &mut broadcast::Receiver<Arc<Notification>>) -> Option<Vec<Arc<Notification>>> {
+    let mut batch = Vec::new();
+    loop {
+        match notifications.recv().await {
+            Ok(notification) => {
+                batch.push(notification);
+                break;
+            }
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "webhook dispatch fell behind; the log holds the missed events");
+            }
+            Err(broadcast::error::RecvError::Closed) => return None,
+        }
+    }
+    while batch.len() < DISPATCH_BATCH_NOTIFICATIONS_MAX {
+        match notifications.try_recv() {
+            Ok(notification) => batch.push(notification),
+            Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "webhook dispatch fell behind; the log holds the missed events");
+            }
+            Err(_) => break,
+        }
+    }
+    Some(batch)
 }
 
 async fn deliver(accounts: Arc<ConnectionPool>, hook: Webhook, notification: Arc<Notification>, retry: RetryPolicy) {

@@ -86,7 +86,7 @@ async fn front(
     Ok(page(&shell, content))
 }
 
-fn status_card(lang: &'static super::i18n::Catalogue, name: &str, party: &PartyStatus) -> Markup {
+pub(super) fn status_card(lang: &'static super::i18n::Catalogue, name: &str, party: &PartyStatus) -> Markup {
     let status = party.status.as_str();
     html! {
         li.status-card {

@@ -7,6 +7,7 @@
 //! the verification rules' explanation, replies, determinations with their
 //! approvals, penalties, and its history with the log index of each step.
 
+use super::forms::Choices;
 use super::i18n::{Catalogue, Lang};
 use super::layout::{Shell, page};
 use super::page_caller;
@@ -121,9 +122,10 @@ fn filter_form(lang: &Catalogue, api: &crate::Api, shown: &IncidentQuery) -> Mar
                 .map(|s| (s.as_str().to_string(), lang.t(&format!("stage.{}", s.as_str())).to_string()))
                 .collect();
             (choice(lang, "status", &stages, &shown.status))
-            (choice(lang, "party", &api.agreement.parties.iter().map(|p| (p.code.to_string(), p.name.clone())).collect::<Vec<_>>(), &shown.party))
-            (choice(lang, "act", &api.agreement.acts.iter().map(|a| (a.code.to_string(), a.description.clone())).collect::<Vec<_>>(), &shown.act))
-            (choice(lang, "zone", &api.agreement.zones.iter().map(|z| (z.code.to_string(), z.name.clone())).collect::<Vec<_>>(), &shown.zone))
+            @let choices = Choices::of(&api.agreement);
+            (choice(lang, "party", &choices.parties, &shown.party))
+            (choice(lang, "act", &choices.acts, &shown.act))
+            (choice(lang, "zone", &choices.zones, &shown.zone))
             label for="f-from" { (lang.t("incidents.from")) }
             input #f-from type="date" name="from" value=[shown.from.as_deref()];
             label for="f-to" { (lang.t("incidents.to")) }
@@ -148,7 +150,8 @@ fn choice(lang: &Catalogue, name: &str, options: &[(String, String)], current: &
     }
 }
 
-fn table(lang: &Catalogue, items: &[IncidentSummary]) -> Markup {
+/// The incidents as a table, each linked to its page.
+pub(super) fn table(lang: &Catalogue, items: &[IncidentSummary]) -> Markup {
     html! {
         table.incidents {
             thead { tr {
@@ -195,19 +198,9 @@ fn next_link(lang: &Catalogue, shown: &IncidentQuery, after: u64) -> String {
     }
     let query: Vec<String> = pairs
         .iter()
-        .map(|(name, value)| format!("{name}={}", utf8_percent_encode(value)))
+        .map(|(name, value)| format!("{name}={}", super::percent_encode(value)))
         .collect();
     format!("/incidents?{}", query.join("&"))
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-fn utf8_percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn one(
@@ -231,7 +224,11 @@ async fn one(
                 .run(move |connection| truce_store::queries::history(connection, id))
                 .await?;
             title = lang.f("incident.heading", &[("id", &id.to_string())]);
-            (StatusCode::OK, incident_page(lang, &title, &incident, &history))
+            let steps = super::incident_steps::steps(lang, &api.agreement, &caller.role(), id, &incident);
+            (
+                StatusCode::OK,
+                html! { (incident_page(lang, &title, &incident, &history)) (steps) },
+            )
         }
         Err(problem) if problem.status == 404 => {
             title = lang.f("incident.not_found", &[("id", &id)]);

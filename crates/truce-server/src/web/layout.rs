@@ -5,6 +5,8 @@
 use super::i18n::{self, Catalogue};
 use crate::api::auth::Caller;
 use maud::{DOCTYPE, Markup, html};
+use truce_domain::access::{Action, permits};
+use truce_domain::role::Role;
 use truce_store::StoredCheckpoint;
 
 /// What every page needs besides its content.
@@ -18,6 +20,44 @@ pub struct Shell<'a> {
     pub checkpoint: Option<&'a StoredCheckpoint>,
 }
 
+/// A page whose footer names the latest checkpoint: what it shows was read at or after it.
+pub fn page_at_checkpoint(
+    api: &crate::Api,
+    lang: &'static Catalogue,
+    caller: &Caller,
+    title: &str,
+    path: &str,
+    content: Markup,
+) -> Markup {
+    let checkpoint = api.engine.latest_checkpoint();
+    let shell = Shell {
+        lang,
+        caller,
+        title,
+        path,
+        checkpoint: Some(&checkpoint),
+    };
+    page(&shell, content)
+}
+
+/// The pages of the signed-in user's role: what it works from.
+fn role_links(lang: &Catalogue, role: &Role) -> Markup {
+    let code = lang.code;
+    html! {
+        a href={ "/dashboard?lang=" (code) } { (lang.t("nav.dashboard")) }
+        @if permits(role, Action::FileReport) {
+            a href={ "/report?lang=" (code) } { (lang.t("nav.report")) }
+        }
+        @if matches!(role, Role::Party(_)) {
+            a href={ "/inbox?lang=" (code) } { (lang.t("nav.inbox")) }
+        }
+        @if matches!(role, Role::Mediator(_)) {
+            a href={ "/queue?lang=" (code) } { (lang.t("nav.queue")) }
+        }
+        a href={ "/penalties?lang=" (code) } { (lang.t("nav.penalties")) }
+    }
+}
+
 pub fn page(shell: &Shell, content: Markup) -> Markup {
     let lang = shell.lang;
     html! {
@@ -27,6 +67,9 @@ pub fn page(shell: &Shell, content: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 link rel="icon" href="data:,";
+                @if let Some(csrf) = &shell.caller.csrf {
+                    meta name="csrf-token" content=(csrf);
+                }
                 title { (shell.title) " · " (lang.t("site.title")) }
                 link rel="stylesheet" href="/assets/vendor/leaflet-1.9.4/leaflet.css";
                 link rel="stylesheet" href="/assets/vendor/leaflet.markercluster-1.5.3/MarkerCluster.css";
@@ -35,6 +78,7 @@ pub fn page(shell: &Shell, content: Markup) -> Markup {
                 script defer src="/assets/vendor/leaflet-1.9.4/leaflet.js" {}
                 script defer src="/assets/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js" {}
                 script defer src="/assets/truce.js" {}
+                script defer src="/assets/report.js" {}
             }
             body {
                 a.skip href="#content" { (lang.t("site.skip")) }
@@ -45,6 +89,7 @@ pub fn page(shell: &Shell, content: Markup) -> Markup {
                         a href={ "/incidents?lang=" (lang.code) } { (lang.t("nav.incidents")) }
                         @match &shell.caller.user {
                             Some(user) => {
+                                (role_links(lang, &user.role))
                                 span.who { (lang.f("sign_in.signed_in", &[("name", user.name.as_str()), ("role", &user.role.to_string())])) }
                                 button.link type="button" data-action="sign-out" { (lang.t("nav.sign_out")) }
                             }
@@ -60,7 +105,10 @@ pub fn page(shell: &Shell, content: Markup) -> Markup {
                         }
                     }
                 }
-                main #content tabindex="-1" { (content) }
+                main #content tabindex="-1" {
+                    p #flash.flash role="status" hidden {}
+                    (content)
+                }
                 footer.site {
                     @if let Some(checkpoint) = shell.checkpoint {
                         p.checkpoint {

@@ -3,6 +3,7 @@
 //! points, and the agreement's polygon zones as GeoJSON. Points are arrays,
 //! not objects, so ten thousand of them stay small.
 
+use super::i18n::Catalogue;
 use crate::api::api;
 use crate::api::auth::Caller;
 use crate::api::filters::IncidentFilter;
@@ -12,10 +13,24 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
+use maud::{Markup, html};
 use truce_domain::agreement::ZoneShape;
 
 /// The most points sent: the latest incidents, when there are more.
 pub const POINTS_MAX: u32 = 20_000;
+
+/// The map's element: `assets/truce.js` draws the countries, the zones and
+/// the points of `/web/map.json` (what the caller may see) into it.
+pub fn element(lang: &Catalogue) -> Markup {
+    html! {
+        div #map.map role="region" aria-label=(lang.t("front.map"))
+            data-points="/web/map.json"
+            data-countries="/assets/map/afghanistan-pakistan.geojson"
+            data-label-incident=(lang.t("map.incident"))
+            data-label-responsible=(lang.t("map.responsible"))
+            data-label-no-party=(lang.t("map.no_party")) {}
+    }
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/web/map.json", get(map))

@@ -8,6 +8,7 @@ use super::page_caller;
 use crate::api::auth::Caller;
 use crate::{AppState, Problem};
 use axum::Router;
+use axum::extract::Query;
 use axum::routing::get;
 use maud::{Markup, html};
 
@@ -15,12 +16,32 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/sign-in", get(sign_in))
 }
 
-async fn sign_in(Lang(lang): Lang, caller: Result<Caller, Problem>) -> Markup {
+#[derive(serde::Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// Where to go after signing in: the page that sent the reader here if it
+/// is a path of this site, else the dashboard. Anything that a browser
+/// could read as another host (`//host`, `/\host`, a scheme, a control
+/// character such as a tab that browsers drop) is refused.
+fn next_page(next: Option<&str>, lang: &str) -> String {
+    let dashboard = format!("/dashboard?lang={lang}");
+    let Some(next) = next else { return dashboard };
+    let safe = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    if safe { next.to_string() } else { dashboard }
+}
+
+async fn sign_in(Lang(lang): Lang, caller: Result<Caller, Problem>, Query(Next { next }): Query<Next>) -> Markup {
     let caller = page_caller(caller);
+    let next = next_page(next.as_deref(), lang.code);
     let content = html! {
         h1 { (lang.t("sign_in.heading")) }
         form #sign-in.form method="post" action="/api/v1/session"
-            data-failed=(lang.t("sign_in.failed")) data-next={ "/?lang=" (lang.code) } {
+            data-failed=(lang.t("sign_in.failed")) data-next=(next) {
             label for="name" { (lang.t("sign_in.name")) }
             input #name name="name" type="text" autocomplete="username" required;
             label for="password" { (lang.t("sign_in.password")) }
@@ -37,4 +58,27 @@ async fn sign_in(Lang(lang): Lang, caller: Result<Caller, Problem>) -> Markup {
         checkpoint: None,
     };
     page(&shell, content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_page;
+
+    #[test]
+    fn only_this_sites_paths_are_followed() {
+        let check = |next: &str, expected: &str| assert_eq!(next_page(Some(next), "en"), expected, "{next:?}");
+        check("/inbox?lang=en", "/inbox?lang=en");
+        check("/incidents/3", "/incidents/3");
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example",
+            "https://evil.example/",
+            "/\t/evil.example",
+            "/ x",
+            "inbox",
+        ] {
+            check(bad, "/dashboard?lang=en");
+        }
+        assert_eq!(next_page(None, "ar"), "/dashboard?lang=ar");
+    }
 }

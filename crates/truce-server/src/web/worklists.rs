@@ -1,0 +1,174 @@
+//! What waits for someone, read from the projections: a party's reply
+//! requests and the final findings against it, a mediator's determinations
+//! and penalties awaiting approval, the incidents awaiting a determination,
+//! and the penalties with their compliance. Each read is bounded and
+//! indexed, so the pages stay fast whatever the size of the record.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+/// Rows a list shows at most.
+pub const ROWS_MAX: u32 = 200;
+
+fn time(seconds: Option<i64>) -> Option<DateTime<Utc>> {
+    seconds.and_then(|s| DateTime::from_timestamp(s, 0))
+}
+
+/// A reply asked of a party.
+pub struct ReplyRequest {
+    pub incident: u64,
+    pub act: Option<String>,
+    pub happened_at: Option<DateTime<Utc>>,
+    pub asked_at: Option<DateTime<Utc>>,
+    pub due: Option<DateTime<Utc>>,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub on_time: Option<bool>,
+}
+
+/// The replies asked of `party`, the latest deadline first.
+pub fn reply_requests(connection: &Connection, party: &str) -> rusqlite::Result<Vec<ReplyRequest>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT r.incident_id, i.act, i.happened_at, r.asked_at, r.due, r.replied_at, r.on_time
+         FROM replies r LEFT JOIN incidents i ON i.id = r.incident_id
+         WHERE r.party = ?1 ORDER BY r.due DESC LIMIT ?2",
+    )?;
+    statement
+        .query_map(params![party, ROWS_MAX], |row| {
+            Ok(ReplyRequest {
+                incident: row.get::<_, i64>(0)? as u64,
+                act: row.get(1)?,
+                happened_at: time(row.get(2)?),
+                asked_at: time(row.get(3)?),
+                due: time(row.get(4)?),
+                replied_at: time(row.get(5)?),
+                on_time: row.get::<_, Option<i64>>(6)?.map(|v| v != 0),
+            })
+        })?
+        .collect()
+}
+
+/// One determination, as the lists show it.
+pub struct DeterminationRow {
+    pub incident: u64,
+    pub number: u32,
+    pub verdict: String,
+    pub responsible_party: Option<String>,
+    pub approvals: Vec<String>,
+    pub final_at: Option<DateTime<Utc>>,
+}
+
+fn determination_row(row: &rusqlite::Row) -> rusqlite::Result<DeterminationRow> {
+    Ok(DeterminationRow {
+        incident: row.get::<_, i64>(0)? as u64,
+        number: row.get(1)?,
+        verdict: row.get(2)?,
+        responsible_party: row.get(3)?,
+        approvals: split(&row.get::<_, String>(4)?),
+        final_at: time(row.get(5)?),
+    })
+}
+
+fn split(approvals: &str) -> Vec<String> {
+    approvals
+        .split(',')
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The final determinations that name `party` responsible, the newest first.
+pub fn final_against(connection: &Connection, party: &str) -> rusqlite::Result<Vec<DeterminationRow>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT incident_id, number, verdict, responsible_party, approvals, final_at FROM determinations
+         WHERE responsible_party = ?1 AND final_at IS NOT NULL ORDER BY final_at DESC LIMIT ?2",
+    )?;
+    statement
+        .query_map(params![party, ROWS_MAX], determination_row)?
+        .collect()
+}
+
+/// The current determinations not yet final: those the mediators are to approve.
+pub fn awaiting_approval(connection: &Connection) -> rusqlite::Result<Vec<DeterminationRow>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT d.incident_id, d.number, d.verdict, d.responsible_party, d.approvals, d.final_at
+         FROM incidents i JOIN determinations d ON d.incident_id = i.id
+         WHERE i.status IN ('determined', 'redetermined') AND d.final_at IS NULL
+           AND d.number = (SELECT MAX(number) FROM determinations WHERE incident_id = i.id)
+         ORDER BY i.id DESC LIMIT ?1",
+    )?;
+    statement.query_map(params![ROWS_MAX], determination_row)?.collect()
+}
+
+/// An incident waiting for a step, as the lists show it.
+pub struct IncidentRow {
+    pub id: u64,
+    pub status: String,
+    pub act: Option<String>,
+    pub accused: Option<String>,
+    pub happened_at: Option<DateTime<Utc>>,
+}
+
+/// The incidents under investigation or awaiting a reply, or appealed: each awaits a determination.
+pub fn awaiting_determination(connection: &Connection) -> rusqlite::Result<Vec<IncidentRow>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT id, status, act, accused, happened_at FROM incidents
+         WHERE status IN ('investigating', 'awaiting_reply', 'appealed') AND merged_into IS NULL
+         ORDER BY id DESC LIMIT ?1",
+    )?;
+    statement
+        .query_map(params![ROWS_MAX], |row| {
+            Ok(IncidentRow {
+                id: row.get::<_, i64>(0)? as u64,
+                status: row.get(1)?,
+                act: row.get(2)?,
+                accused: row.get(3)?,
+                happened_at: time(row.get(4)?),
+            })
+        })?
+        .collect()
+}
+
+/// A penalty, as the lists show it.
+pub struct PenaltyRow {
+    pub id: u64,
+    pub incident: u64,
+    pub party: String,
+    pub code: String,
+    pub kind: String,
+    pub amount: Option<f64>,
+    pub state: String,
+    pub approvals: Vec<String>,
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// The penalties, the newest first; `state` keeps those in that state only.
+pub fn penalties(connection: &Connection, state: Option<&str>) -> rusqlite::Result<Vec<PenaltyRow>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT id, incident_id, party, code, kind, amount, state, approvals, due FROM penalties
+         WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    statement
+        .query_map(params![state, ROWS_MAX], |row| {
+            Ok(PenaltyRow {
+                id: row.get::<_, i64>(0)? as u64,
+                incident: row.get::<_, i64>(1)? as u64,
+                party: row.get(2)?,
+                code: row.get(3)?,
+                kind: row.get(4)?,
+                amount: row.get(5)?,
+                state: row.get(6)?,
+                approvals: split(&row.get::<_, String>(7)?),
+                due: time(row.get(8)?),
+            })
+        })?
+        .collect()
+}
+
+/// How many penalties each party has in each state: (party, state, count), over all of them.
+pub fn penalty_counts(connection: &Connection) -> rusqlite::Result<Vec<(String, String, u64)>> {
+    let mut statement = connection
+        .prepare_cached("SELECT party, state, COUNT(*) FROM penalties GROUP BY party, state ORDER BY party, state")?;
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get::<_, i64>(2)? as u64)))?
+        .collect()
+}
