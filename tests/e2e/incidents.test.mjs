@@ -20,7 +20,7 @@ async function signIn(page, name) {
 test("a mediator filters the incidents and opens one", async () => {
   const page = await context.browser.newPage();
   await signIn(page, "qatar-mediator");
-  await page.getByRole("link", { name: "Incidents" }).click();
+  await page.getByRole("link", { name: "Incidents", exact: true }).click();
   await page.locator("table.incidents").waitFor();
   assert.ok((await page.locator("table.incidents tbody tr").count()) >= 4);
   await page.getByLabel("Party").selectOption("PAK");
