@@ -1,6 +1,6 @@
 //! The web interface: pages rendered on the server (maud), in the caller's
 //! language ([`i18n`]), with a little JavaScript where it helps (the map,
-//! sign-in), and every asset, Leaflet included, embedded in the binary
+//! sign-in, the log explorer's check in the reader's browser), and every asset, Leaflet included, embedded in the binary
 //! ([`assets`]): no front-end build, no CDN, no tile server, so it works
 //! offline. Pages read what the caller may see through the same visibility
 //! rules as the JSON API, and change nothing themselves: forms post to the
@@ -12,6 +12,7 @@ mod front;
 pub mod i18n;
 mod incidents;
 mod layout;
+mod log_explorer;
 mod map;
 mod sign_in;
 
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .merge(assets::routes())
         .merge(front::routes())
         .merge(incidents::routes())
+        .merge(log_explorer::routes())
         .merge(map::routes())
         .merge(sign_in::routes())
 }
