@@ -4,9 +4,10 @@
 //! by index (across bundle boundaries), and answers a bad page parameter
 //! with a 400 problem document, never a 500.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
 use std::sync::Arc;
 use tower::ServiceExt as _;
 use truce_log::{KeyName, SignerKey};
@@ -49,17 +50,7 @@ fn fixture() -> Fixture {
 }
 
 async fn get(fixture: &Fixture, uri: &str) -> (StatusCode, String, String) {
-    let response = router(fixture.state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let (status, content_type, body) = common::get(&fixture.state, uri).await;
     (status, content_type, String::from_utf8(body).unwrap())
 }
 

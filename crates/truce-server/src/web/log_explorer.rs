@@ -142,6 +142,14 @@ impl Row {
     }
 }
 
+/// An envelope's RFC 3339 time to the second, in UTC; as written if it is not one.
+fn shown_time(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+        |_| at.to_string(),
+        |at| at.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
+}
+
 fn checkpoint_section(lang: &Catalogue, checkpoint: &StoredCheckpoint) -> Markup {
     let origin = checkpoint.note.lines().next().unwrap_or_default();
     html! {
@@ -216,7 +224,7 @@ fn entries_section(lang: &Catalogue, rows: &[Row], start: u64, before: u64, size
                             tr {
                                 th scope="row" { a href={ "/api/v1/log/entries/" (row.index) } { (row.index) } }
                                 @if let Some(head) = &row.head {
-                                    td { time datetime=(head.at) { (head.at) } }
+                                    td { time datetime=(head.at) { (shown_time(&head.at)) } }
                                     td { code { (head.kind) } }
                                     td { (head.by) }
                                 } @else {
