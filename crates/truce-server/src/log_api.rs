@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use truce_log::checkpoint::parse_canonical_u64;
 use truce_log::{TileId, leaf_hash};
-use truce_store::{LogReader, ReadError};
+use truce_store::{LogReader, ReadError, StoredCheckpoint};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -25,7 +25,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Runs a read on the blocking pool and maps its errors to problems.
-async fn read<T: Send + 'static>(
+pub(crate) async fn read<T: Send + 'static>(
     state: &AppState,
     read: impl FnOnce(&LogReader) -> Result<T, ReadError> + Send + 'static,
 ) -> Result<T, Problem> {
@@ -57,16 +57,18 @@ fn plain_text(body: String, cache: &'static str) -> Response {
     response
 }
 
-async fn checkpoint(State(state): State<AppState>) -> Result<Response, Problem> {
-    // With the engine here, it holds the latest in memory; else one indexed
-    // row, cheaper read in place than through the blocking pool.
-    if let Some(api) = &state.api {
-        return Ok(plain_text(
-            api.engine.latest_checkpoint().note.clone(),
-            "no-cache, max-age=0",
-        ));
+/// The latest checkpoint. With the engine here, it holds the latest in
+/// memory; else one indexed row, cheaper read in place than through the
+/// blocking pool.
+pub(crate) fn latest_checkpoint(state: &AppState) -> Result<StoredCheckpoint, Problem> {
+    match &state.api {
+        Some(api) => Ok(StoredCheckpoint::clone(&api.engine.latest_checkpoint())),
+        None => state.log.latest_checkpoint().map_err(problem_of),
     }
-    let checkpoint = state.log.latest_checkpoint().map_err(problem_of)?;
+}
+
+async fn checkpoint(State(state): State<AppState>) -> Result<Response, Problem> {
+    let checkpoint = latest_checkpoint(&state)?;
     Ok(plain_text(checkpoint.note, "no-cache, max-age=0"))
 }
 

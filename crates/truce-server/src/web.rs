@@ -1,11 +1,12 @@
 //! The web interface: pages rendered on the server (maud), in the caller's
 //! language ([`i18n`]), with a little JavaScript where it helps (the map,
 //! sign-in, forms posting JSON to the API, the report form's draft, the
-//! reply deadlines' countdowns), and every asset, Leaflet included,
-//! embedded in the binary ([`assets`]): no front-end build, no CDN, no tile
-//! server, so it works offline. Pages read what the caller may see through
-//! the same visibility rules as the JSON API, and change nothing
-//! themselves: forms post to the API.
+//! reply deadlines' countdowns, the log explorer's check in the reader's
+//! browser), and every asset, Leaflet included, embedded in the binary
+//! ([`assets`]): no front-end build, no CDN, no tile server, so it works
+//! offline. Pages read what the caller may see through the same visibility
+//! rules as the JSON API, and change nothing themselves: forms post to the
+//! API.
 
 mod assets;
 mod chart;
@@ -17,6 +18,7 @@ mod inbox;
 mod incident_steps;
 mod incidents;
 mod layout;
+mod log_explorer;
 mod map;
 mod penalties;
 mod queue;
@@ -39,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(front::routes())
         .merge(inbox::routes())
         .merge(incidents::routes())
+        .merge(log_explorer::routes())
         .merge(map::routes())
         .merge(penalties::routes())
         .merge(queue::routes())

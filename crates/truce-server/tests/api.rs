@@ -4,6 +4,8 @@
 //! what a party may see of the allegations against it, and bad input
 //! answered with the right 4xx problem while nothing is stored.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine as _;
@@ -655,18 +657,8 @@ async fn get_text(fixture: &Fixture, token: Option<&str>, uri: &str) -> (StatusC
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
-    let response = router(fixture.state.clone())
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, content_type, String::from_utf8(bytes.to_vec()).unwrap())
+    let (status, content_type, body) = common::send(&fixture.state, request.body(Body::empty()).unwrap()).await;
+    (status, content_type, String::from_utf8(body).unwrap())
 }
 
 #[tokio::test]

@@ -2,12 +2,12 @@
 //! JSON proofs that verify, and every reader mistake answered with a
 //! problem document (400 or 404), never a 500.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::StatusCode;
 use std::sync::Arc;
 use truce_log::{Hash, KeyName, SignedCheckpoint, SignerKey, leaf_hash, verify_consistency, verify_inclusion};
-use truce_server::{AppState, router};
+use truce_server::AppState;
 use truce_store::{LogEntry, LogReader, LogWriter};
 
 struct Fixture {
@@ -39,21 +39,8 @@ fn fixture(entries: u64) -> Fixture {
 }
 
 async fn get(fixture: &Fixture, uri: &str) -> (StatusCode, String, Vec<u8>) {
-    let response = router(fixture.state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, content_type, body)
+    common::get(&fixture.state, uri).await
 }
-
-use tower::ServiceExt as _;
 
 fn hashes(json: &serde_json::Value) -> Vec<Hash> {
     json["hashes"]

@@ -66,6 +66,13 @@ fn check_reader_against_reference(reader: &LogReader, entries: &[LogEntry]) {
             verify_inclusion(&leaves[index as usize], index, size, &proof, &checkpoint.root).unwrap();
         }
     }
+    // A page of entries, across bundle boundaries and past the end (clipped).
+    for range in [0..size, size / 3..size / 3 + 50, size.saturating_sub(50)..size + 10] {
+        let expected: Vec<(u64, Vec<u8>)> = (range.start..range.end.min(size))
+            .map(|i| (i, entries[i as usize].as_bytes().to_vec()))
+            .collect();
+        assert_eq!(reader.entries(range.clone()).unwrap(), expected, "{range:?}");
+    }
     for old in [1, size / 2, size] {
         if old >= 1 && old <= size {
             let proof = reader.consistency_proof(old, size).unwrap();

@@ -27,6 +27,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/report.js"),
     ),
     (
+        "log-explorer.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/log-explorer.js"),
+    ),
+    (
         "map/afghanistan-pakistan.geojson",
         "application/geo+json",
         include_bytes!("../../../../data/natural-earth/natural_earth_10m_afghanistan_pakistan_border.geojson"),

@@ -1,0 +1,245 @@
+// The log explorer's check, run in the reader's browser with WebCrypto: is
+// entry i in the log, and did the key the reader trusts sign the checkpoint
+// that says so? Nothing the server says is trusted but the bytes it serves:
+// the signature is checked against the pasted key (C2SP signed-note), the
+// leaf hash and the audit path are computed here (RFC 9162 §2.1.3.2).
+// Every message comes from the page (#log-messages, from the catalogue).
+"use strict";
+
+/** A check that failed: `code` names which (the result's data-failure), `text` says it. */
+class CheckFailure extends Error {
+  constructor(code, text) {
+    super(text);
+    this.code = code;
+  }
+}
+
+function messages() {
+  const found = {};
+  for (const span of document.querySelectorAll("#log-messages [data-key]")) {
+    found[span.dataset.key] = span.textContent;
+  }
+  return (key, values = {}) =>
+    Object.entries(values).reduce((text, [name, value]) => text.replaceAll(`{${name}}`, String(value)), found[key] || key);
+}
+
+/** Standard base64 (with "+" and "/") to bytes; never through URL decoding, which reads "+" as a space. */
+function base64Bytes(text) {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return null;
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+async function sha256(bytes) {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+function equal(a, b) {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/** The key ID of C2SP signed-note: the first 4 bytes of SHA-256(name || "\n" || type || key). */
+async function keyId(name, typeAndKey) {
+  return (await sha256(concat(new TextEncoder().encode(name), Uint8Array.of(0x0a), typeAndKey))).slice(0, 4);
+}
+
+/**
+ * A verifier key `name+hexkeyid+base64(0x01 || 32-byte key)`. The name ends
+ * at the first "+" (a name has none); the base64 may hold "+" itself.
+ */
+async function parseVerifierKey(text, say) {
+  const bad = (reason, values) => new CheckFailure("bad_key", say(reason, values));
+  const first = text.indexOf("+");
+  const name = text.slice(0, first);
+  const idHex = text.slice(first + 1, first + 9);
+  if (first <= 0 || text[first + 9] !== "+" || !/^[0-9a-f]{8}$/.test(idHex)) throw bad("bad_key_format");
+  const typeAndKey = base64Bytes(text.slice(first + 10));
+  if (!typeAndKey || typeAndKey.length !== 33 || typeAndKey[0] !== 0x01) throw bad("bad_key_type");
+  const expected = hex(await keyId(name, typeAndKey));
+  if (expected !== idHex) throw bad("bad_key_id", { found: idHex, expected });
+  return { name, id: idHex, publicKey: typeAndKey.slice(1), label: `${name}+${idHex}` };
+}
+
+/** A checkpoint note: the signed text (through its last newline), its origin, size and root, its signatures. */
+function parseCheckpoint(note, say) {
+  const bad = (line) => new CheckFailure("bad_checkpoint", say("bad_checkpoint", { line: JSON.stringify(line) }));
+  const split = note.lastIndexOf("\n\n");
+  if (split < 0 || !note.endsWith("\n")) throw bad(note.split("\n").pop());
+  const text = note.slice(0, split + 1);
+  const [origin, sizeLine, rootLine] = text.split("\n");
+  if (!/^(0|[1-9][0-9]*)$/.test(sizeLine || "")) throw bad(sizeLine || "");
+  const root = base64Bytes(rootLine || "");
+  if (!root || root.length !== 32) throw bad(rootLine || "");
+  const signatures = [];
+  for (const line of note.slice(split + 2, -1).split("\n")) {
+    const match = /^\u2014 (\S+) (\S+)$/.exec(line);
+    const bytes = match && base64Bytes(match[2]);
+    if (!bytes || bytes.length < 5) throw bad(line);
+    signatures.push({ name: match[1], id: hex(bytes.slice(0, 4)), signature: bytes.slice(4) });
+  }
+  return { text, origin, size: BigInt(sizeLine), root, signatures };
+}
+
+/** Checks the checkpoint's signature by `key`; throws which check failed. */
+async function verifySignature(checkpoint, key, say) {
+  const named = checkpoint.signatures.filter((s) => s.name === key.name);
+  if (named.length === 0) {
+    const names = checkpoint.signatures.map((s) => s.name).join(", ");
+    throw new CheckFailure("wrong_name", say("wrong_name", { names, name: key.name }));
+  }
+  const signature = named.find((s) => s.id === key.id);
+  if (!signature) {
+    const found = named.map((s) => s.id).join(", ");
+    throw new CheckFailure("key_id_mismatch", say("key_id_mismatch", { name: key.name, found, expected: key.id }));
+  }
+  let publicKey;
+  try {
+    publicKey = await crypto.subtle.importKey("raw", key.publicKey, { name: "Ed25519" }, false, ["verify"]);
+  } catch (error) {
+    if (error && error.name === "NotSupportedError") {
+      throw new CheckFailure("unavailable", say("unavailable_ed25519"));
+    }
+    throw error;
+  }
+  const message = new TextEncoder().encode(checkpoint.text);
+  const valid = signature.signature.length === 64 &&
+    await crypto.subtle.verify({ name: "Ed25519" }, publicKey, signature.signature, message);
+  if (!valid) throw new CheckFailure("bad_signature", say("bad_signature", { key: key.label }));
+}
+
+/** The root an audit path leads to from `leaf` at `index` in a tree of `size` (RFC 9162 §2.1.3.2), or null if the path is the wrong length. */
+async function rootFromPath(index, size, leaf, path) {
+  let fn = index;
+  let sn = size - 1n;
+  let r = leaf;
+  for (const p of path) {
+    if (sn === 0n) return null;
+    if ((fn & 1n) === 1n || fn === sn) {
+      r = await sha256(concat(Uint8Array.of(1), p, r));
+      while ((fn & 1n) === 0n && fn !== 0n) {
+        fn >>= 1n;
+        sn >>= 1n;
+      }
+    } else {
+      r = await sha256(concat(Uint8Array.of(1), r, p));
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  return sn === 0n ? r : null;
+}
+
+/** GETs `url` as text or JSON; a refusal is a failure naming what was fetched and the server's detail. */
+async function fetchFrom(url, what, json, say) {
+  const response = await fetch(url, { credentials: "omit", cache: "no-store" });
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    throw new CheckFailure("fetch_failed", say("fetch_failed", { what, status: response.status, detail: problem.detail || "" }));
+  }
+  return json ? response.json() : response.text();
+}
+
+/** The whole check of entry `indexText` against the key `keyText`; resolves to the success message. */
+async function check(indexText, keyText, say, step) {
+  if (!/^(0|[1-9][0-9]*)$/.test(indexText)) {
+    throw new CheckFailure("bad_index", say("bad_index", { index: indexText }));
+  }
+  const index = BigInt(indexText);
+  const key = await parseVerifierKey(keyText, say);
+  const checkpoint = parseCheckpoint(await fetchFrom("/log/checkpoint", "/log/checkpoint", false, say), say);
+  await verifySignature(checkpoint, key, say);
+  step(say("signature_ok", { key: key.label, size: checkpoint.size }));
+  if (index >= checkpoint.size) {
+    const last = checkpoint.size - 1n;
+    throw new CheckFailure("beyond", say("beyond", { index, size: checkpoint.size, last }));
+  }
+  const entryUrl = `/api/v1/log/entries/${index}`;
+  const proofUrl = `/api/v1/log/proof/inclusion?index=${index}&size=${checkpoint.size}`;
+  const [entry, proof] = await Promise.all([
+    fetchFrom(entryUrl, entryUrl, true, say),
+    fetchFrom(proofUrl, proofUrl, true, say),
+  ]);
+  const data = base64Bytes(entry.data || "");
+  const path = (proof.hashes || []).map(base64Bytes);
+  if (!data || path.some((h) => !h || h.length !== 32)) {
+    throw new CheckFailure("fetch_failed", say("fetch_failed", { what: entryUrl, status: 200, detail: "base64" }));
+  }
+  const leaf = await sha256(concat(Uint8Array.of(0), data));
+  const root = await rootFromPath(index, checkpoint.size, leaf, path);
+  if (root === null) {
+    throw new CheckFailure("proof_length", say("proof_length", { count: path.length, size: checkpoint.size }));
+  }
+  if (!equal(root, checkpoint.root)) {
+    throw new CheckFailure("root_mismatch", say("root_mismatch", {
+      index, computed: btoa(String.fromCharCode(...root)), root: btoa(String.fromCharCode(...checkpoint.root)),
+    }));
+  }
+  return say("included", { index, size: checkpoint.size, key: key.label });
+}
+
+function show(result, outcome, failure, lines) {
+  result.dataset.outcome = outcome;
+  if (failure) result.dataset.failure = failure;
+  else delete result.dataset.failure;
+  result.className = `check-result ${outcome}`;
+  const list = document.createElement("ul");
+  for (const line of lines) {
+    const item = document.createElement("li");
+    item.textContent = line;
+    list.append(item);
+  }
+  result.replaceChildren(list);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("log-check");
+  if (!form) return;
+  const say = messages();
+  const result = document.getElementById("check-result");
+  if (!window.isSecureContext || !window.crypto || !crypto.subtle) {
+    const unavailable = document.getElementById("check-unavailable");
+    unavailable.textContent = say("unavailable_insecure");
+    unavailable.hidden = false;
+    for (const control of form.elements) control.disabled = true;
+    return;
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const indexText = form.elements.index.value.trim();
+    const keyText = form.elements.key.value.trim();
+    const lines = [];
+    show(result, "checking", null, [say("checking", { index: indexText })]);
+    try {
+      const included = await check(indexText, keyText, say, (line) => lines.push(line));
+      show(result, "included", null, [...lines, included]);
+    } catch (error) {
+      if (!(error instanceof CheckFailure)) console.error(error);
+      const code = error instanceof CheckFailure ? error.code : "error";
+      show(result, "failed", code, [...lines, error.message || String(error)]);
+    }
+  });
+  for (const button of document.querySelectorAll("[data-check-index]")) {
+    button.addEventListener("click", () => {
+      form.elements.index.value = button.dataset.checkIndex;
+      form.requestSubmit();
+      result.scrollIntoView({ block: "nearest" });
+    });
+  }
+});

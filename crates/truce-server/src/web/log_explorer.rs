@@ -1,0 +1,249 @@
+//! The log explorer, `/log`, public: the latest signed checkpoint, the
+//! log's verifier key, the newest entries a page at a time (older pages by
+//! index), and a form whose script (`assets/log-explorer.js`) checks an
+//! entry's inclusion and the checkpoint's signature in the reader's own
+//! browser with WebCrypto, against a key the reader pastes: the server's
+//! word is what is being checked, so it cannot be what the check trusts.
+//!
+//! A page reads only its own entries (`LogReader::entries`: one or two
+//! bundles), so it costs the same with millions of entries.
+
+use super::i18n::{Catalogue, Lang};
+use super::layout::{Shell, page};
+use super::page_caller;
+use crate::api::auth::Caller;
+use crate::log_api::{latest_checkpoint, read};
+use crate::{AppState, Problem};
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::routing::get;
+use maud::{Markup, html};
+use serde::Deserialize;
+use truce_log::checkpoint::parse_canonical_u64;
+use truce_store::StoredCheckpoint;
+
+/// Entries a page.
+const PAGE: u64 = 50;
+
+/// The messages the script shows, by key under `log.js.` in the catalogue;
+/// the page carries them (the script holds no text of its own).
+const SCRIPT_MESSAGES: &[&str] = &[
+    "unavailable_insecure",
+    "unavailable_ed25519",
+    "checking",
+    "bad_index",
+    "beyond",
+    "bad_key_format",
+    "bad_key_type",
+    "bad_key_id",
+    "bad_checkpoint",
+    "wrong_name",
+    "key_id_mismatch",
+    "bad_signature",
+    "signature_ok",
+    "proof_length",
+    "root_mismatch",
+    "included",
+    "fetch_failed",
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/log", get(explorer))
+}
+
+async fn explorer(
+    State(state): State<AppState>,
+    Lang(lang): Lang,
+    caller: Result<Caller, Problem>,
+    RawQuery(raw): RawQuery,
+) -> Result<maud::Markup, Problem> {
+    let caller = page_caller(caller);
+    let checkpoint = latest_checkpoint(&state)?;
+    let before = page_end(raw.as_deref().unwrap_or_default(), checkpoint.size)?;
+    let start = before.saturating_sub(PAGE);
+    let entries = read(&state, move |log| log.entries(start..before)).await?;
+    let rows: Vec<Row> = entries
+        .iter()
+        .rev()
+        .map(|(index, bytes)| Row::of(*index, bytes))
+        .collect();
+    let content = html! {
+        h1 { (lang.t("log.heading")) }
+        p.intro { (lang.t("log.intro")) }
+        (checkpoint_section(lang, &checkpoint))
+        (check_section(lang, &state.log_vkey))
+        (entries_section(lang, &rows, start, before, checkpoint.size))
+    };
+    let shell = Shell {
+        lang,
+        caller: &caller,
+        title: lang.t("log.heading"),
+        path: "/log",
+        checkpoint: Some(&checkpoint),
+    };
+    Ok(page(&shell, content))
+}
+
+/// The end (exclusive) of the page asked for: `before`, or the log's size.
+/// Any other parameter but `lang`, or a `before` that is not a canonical
+/// decimal within the log, is the reader's mistake, said by name.
+fn page_end(query: &str, size: u64) -> Result<u64, Problem> {
+    let mut before = size;
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match name {
+            "lang" => {}
+            "before" => {
+                before = parse_canonical_u64(value).ok_or_else(|| {
+                    Problem::bad_request(
+                        "before",
+                        format!("before must be a non-negative decimal integer, not {value:?}"),
+                    )
+                })?;
+                if before > size {
+                    return Err(Problem::bad_request(
+                        "before",
+                        format!("before ({before}) is beyond the log, which has {size} entries"),
+                    ));
+                }
+            }
+            other => {
+                return Err(Problem::bad_request(
+                    other,
+                    format!("unknown query parameter {other:?}; expected \"before\" or \"lang\""),
+                ));
+            }
+        }
+    }
+    Ok(before)
+}
+
+/// What the table shows of an entry: read from its envelope's own fields,
+/// without decoding the event (an entry of a newer kind still shows).
+struct Row {
+    index: u64,
+    head: Option<Head>,
+}
+
+#[derive(Deserialize)]
+struct Head {
+    at: String,
+    by: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+impl Row {
+    fn of(index: u64, bytes: &[u8]) -> Row {
+        Row {
+            index,
+            head: serde_json::from_slice(bytes).ok(),
+        }
+    }
+}
+
+/// An envelope's RFC 3339 time to the second, in UTC; as written if it is not one.
+fn shown_time(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+        |_| at.to_string(),
+        |at| at.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
+}
+
+fn checkpoint_section(lang: &Catalogue, checkpoint: &StoredCheckpoint) -> Markup {
+    let origin = checkpoint.note.lines().next().unwrap_or_default();
+    html! {
+        section aria-labelledby="checkpoint-heading" {
+            h2 #checkpoint-heading { (lang.t("log.checkpoint")) }
+            dl.checkpoint {
+                dt { (lang.t("log.origin")) } dd #checkpoint-origin { code { (origin) } }
+                dt { (lang.t("log.size")) } dd #checkpoint-size { (checkpoint.size) }
+                dt { (lang.t("log.root")) } dd #checkpoint-root { code { (checkpoint.root.to_base64()) } }
+            }
+            p.note { (lang.t("log.note_explained")) }
+            pre.signed-note #checkpoint-note dir="ltr" { (checkpoint.note) }
+        }
+    }
+}
+
+fn check_section(lang: &Catalogue, vkey: &str) -> Markup {
+    html! {
+        section aria-labelledby="key-heading" {
+            h2 #key-heading { (lang.t("log.key")) }
+            p { (lang.t("log.key_explained")) }
+            pre.vkey #server-key dir="ltr" { (vkey) }
+        }
+        section aria-labelledby="check-heading" {
+            h2 #check-heading { (lang.t("log.check")) }
+            p { (lang.t("log.check_explained")) }
+            ol.steps {
+                li { (lang.t("log.step_signature")) }
+                li { (lang.t("log.step_leaf")) }
+                li { (lang.t("log.step_path")) }
+            }
+            noscript { p.error { (lang.t("log.needs_script")) } }
+            p #check-unavailable.error role="alert" hidden {}
+            form #log-check.form.log-check {
+                label for="check-index" { (lang.t("log.index")) }
+                input #check-index name="index" type="text" inputmode="numeric" autocomplete="off" required;
+                label for="check-key" { (lang.t("log.trusted_key")) }
+                textarea #check-key name="key" rows="2" dir="ltr" spellcheck="false" autocomplete="off" required { (vkey) }
+                button type="submit" { (lang.t("log.check_button")) }
+            }
+            div #check-result.check-result role="status" aria-live="polite" {}
+            div #log-messages hidden {
+                @for key in SCRIPT_MESSAGES {
+                    span data-key=(key) { (lang.t(&format!("log.js.{key}"))) }
+                }
+            }
+        }
+    }
+}
+
+fn entries_section(lang: &Catalogue, rows: &[Row], start: u64, before: u64, size: u64) -> Markup {
+    let not_an_event = lang.t("log.not_an_event");
+    html! {
+        section aria-labelledby="entries-heading" {
+            h2 #entries-heading {
+                @if before == size { (lang.t("log.newest")) }
+                @else { (lang.f("log.range", &[("first", &start.to_string()), ("last", &before.saturating_sub(1).to_string())])) }
+            }
+            @if rows.is_empty() {
+                p { (lang.t("log.empty")) }
+            } @else {
+                table.entries {
+                    thead { tr {
+                        th scope="col" { (lang.t("log.col_index")) }
+                        th scope="col" { (lang.t("log.col_at")) }
+                        th scope="col" { (lang.t("log.col_type")) }
+                        th scope="col" { (lang.t("log.col_by")) }
+                        th scope="col" { span.visually-hidden { (lang.t("log.col_check")) } }
+                    } }
+                    tbody {
+                        @for row in rows {
+                            tr {
+                                th scope="row" { a href={ "/api/v1/log/entries/" (row.index) } { (row.index) } }
+                                @if let Some(head) = &row.head {
+                                    td { time datetime=(head.at) { (shown_time(&head.at)) } }
+                                    td { code { (head.kind) } }
+                                    td { (head.by) }
+                                } @else {
+                                    td colspan="3" { (not_an_event) }
+                                }
+                                td { button.link type="button" data-check-index=(row.index) { (lang.t("log.check_entry")) } }
+                            }
+                        }
+                    }
+                }
+            }
+            nav.paging aria-label=(lang.t("log.paging")) {
+                @if before < size {
+                    a.newer href={ "/log?lang=" (lang.code) "&before=" ((before + PAGE).min(size)) } { (lang.t("log.newer")) }
+                }
+                @if start > 0 {
+                    a.older href={ "/log?lang=" (lang.code) "&before=" (start) } { (lang.t("log.older")) }
+                }
+            }
+        }
+    }
+}

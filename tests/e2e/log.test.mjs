@@ -1,0 +1,141 @@
+// The log explorer, as a party checks the log in its own browser: an entry
+// found included in the signed checkpoint with the key it trusts; the same
+// check against an untrusted key (same name, another key, its base64 with a
+// "+"), against a key of another name, against a tampered signature and a
+// tampered proof, each failing with the check it failed; a nonexistent
+// index said precisely; and no console errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { join } from "node:path";
+import { demoAndBrowser, ARTEFACTS } from "./harness.mjs";
+
+const context = demoAndBrowser();
+
+/** A valid verifier key named `name` for a fresh Ed25519 key, whose base64 holds a "+" (a past bug misread it). */
+function untrustedKey(name) {
+  for (;;) {
+    const { publicKey } = generateKeyPairSync("ed25519");
+    const raw = Buffer.from(publicKey.export({ format: "jwk" }).x, "base64url");
+    const typeAndKey = Buffer.concat([Buffer.from([1]), raw]);
+    const base64 = typeAndKey.toString("base64");
+    if (!base64.includes("+")) continue;
+    const id = createHash("sha256").update(Buffer.concat([Buffer.from(`${name}\n`), typeAndKey])).digest();
+    return `${name}+${id.subarray(0, 4).toString("hex")}+${base64}`;
+  }
+}
+
+/** Submits the check of `index` with `key` (the prefilled one if null); resolves to the result's outcome, failure and text. */
+async function check(page, index, key = null) {
+  if (key !== null) await page.locator("#check-key").fill(key);
+  await page.locator("#check-index").fill(String(index));
+  await page.getByRole("button", { name: "Check", exact: true }).click();
+  await page.locator("#check-result[data-outcome=included], #check-result[data-outcome=failed]").waitFor();
+  const result = page.locator("#check-result");
+  return {
+    outcome: await result.getAttribute("data-outcome"),
+    failure: await result.getAttribute("data-failure"),
+    text: await result.textContent(),
+  };
+}
+
+async function openExplorer() {
+  const page = await context.browser.newPage();
+  await page.goto(`${context.demo.base}/log?lang=en`);
+  assert.equal(await page.locator("h1").textContent(), "The log");
+  return page;
+}
+
+test("an entry is checked in the browser: included, signature verified by the trusted key", async () => {
+  const page = await openExplorer();
+  const size = Number(await page.locator("#checkpoint-size").textContent());
+  assert.ok(size > 600, "the demo's log is on the page");
+  const key = (await page.locator("#server-key").textContent()).trim();
+  assert.equal(await page.locator("#check-key").inputValue(), key, "the key is prefilled with the server's");
+  assert.equal(await page.locator("table.entries tbody tr").count(), 50, "fifty entries a page");
+  // The newest entry, by its row's button.
+  await page.locator("table.entries tbody tr").first().getByRole("button", { name: "check" }).click();
+  await page.locator("#check-result[data-outcome=included]").waitFor();
+  const name = key.split("+")[0];
+  const text = await page.locator("#check-result").textContent();
+  assert.match(text, new RegExp(`Entry ${size - 1} is included in the checkpoint of size ${size}, signature verified by key ${name.replace(/[.]/g, "\\.")}\\+[0-9a-f]{8}`));
+  // An old entry, typed, on an older page reached by its link.
+  await page.locator("a.older").click();
+  await page.waitForURL(/before=/);
+  assert.equal(await page.locator("#entries-heading").textContent(), `Entries ${size - 100} to ${size - 51}`);
+  const result = await check(page, 3);
+  assert.equal(result.outcome, "included", result.text);
+  await page.screenshot({ path: join(ARTEFACTS, "log-explorer.png"), fullPage: true });
+  assert.deepEqual(context.browser.problems, []);
+});
+
+test("an untrusted key, or a key of another name, fails the signature check and says which", async () => {
+  const page = await openExplorer();
+  const key = (await page.locator("#server-key").textContent()).trim();
+  const name = key.split("+")[0];
+  const other = untrustedKey(name);
+  let result = await check(page, 5, other);
+  assert.equal(result.failure, "key_id_mismatch", result.text);
+  assert.match(result.text, /Key ID mismatch: .* It was not signed by the key you trust\./);
+  result = await check(page, 5, untrustedKey("someone.else/log"));
+  assert.equal(result.failure, "wrong_name", result.text);
+  assert.match(result.text, new RegExp(`signed by ${name.replace(/[.]/g, "\\.")}, not by someone\\.else/log`));
+  result = await check(page, 5, "not a key");
+  assert.equal(result.failure, "bad_key", result.text);
+  result = await check(page, 5, key);
+  assert.equal(result.outcome, "included", "the trusted key pasted back verifies");
+  assert.deepEqual(context.browser.problems, []);
+});
+
+test("a tampered signature and a tampered proof are caught by the browser", async () => {
+  const page = await openExplorer();
+  await page.route("**/log/checkpoint", async (route) => {
+    const response = await route.fetch();
+    const note = await response.text();
+    // Flip the last byte of the first signature, keeping its key ID.
+    const tampered = note.replace(/(\n\u2014 \S+ )(\S+)\n/, (_, head, b64) => {
+      const bytes = Buffer.from(b64, "base64");
+      bytes[bytes.length - 1] ^= 1;
+      return `${head}${bytes.toString("base64")}\n`;
+    });
+    await route.fulfill({ response, body: tampered });
+  });
+  let result = await check(page, 7);
+  assert.equal(result.failure, "bad_signature", result.text);
+  assert.match(result.text, /Bad signature: the checkpoint's signature does not verify with key/);
+  await page.unroute("**/log/checkpoint");
+  await page.route("**/api/v1/log/proof/inclusion*", async (route) => {
+    const response = await route.fetch();
+    const proof = await response.json();
+    proof.hashes[0] = Buffer.alloc(32, 7).toString("base64");
+    await route.fulfill({ response, json: proof });
+  });
+  result = await check(page, 7);
+  assert.equal(result.failure, "root_mismatch", result.text);
+  assert.match(result.text, /The checkpoint of size \d+: signature verified/);
+  assert.match(result.text, /Root mismatch: the audit path from entry 7 leads to \S+, but the checkpoint's root is \S+\./);
+  assert.deepEqual(context.browser.problems, []);
+});
+
+test("a nonexistent index is said precisely, before anything is fetched for it", async () => {
+  const page = await openExplorer();
+  const size = Number(await page.locator("#checkpoint-size").textContent());
+  let result = await check(page, size + 1000);
+  assert.equal(result.failure, "beyond", result.text);
+  assert.match(result.text, new RegExp(`Entry ${size + 1000} does not exist: the checkpoint of size ${size} holds entries 0 to ${size - 1}\\.`));
+  result = await check(page, "-1");
+  assert.equal(result.failure, "bad_index", result.text);
+  assert.deepEqual(context.browser.problems, [], "no 404: the index is refused before fetching");
+});
+
+test("the page reads right to left in Arabic and its check speaks Arabic", async () => {
+  const page = await context.browser.newPage();
+  await page.goto(`${context.demo.base}/log?lang=ar`);
+  assert.equal(await page.locator("html").getAttribute("dir"), "rtl");
+  assert.equal(await page.locator("h1").textContent(), "السجل");
+  await page.locator("table.entries tbody tr").first().locator("button").click();
+  await page.locator("#check-result[data-outcome=included]").waitFor();
+  assert.match(await page.locator("#check-result").textContent(), /مُضمَّن في نقطة التحقق/);
+  assert.equal(await page.locator("nav a[href^='/log']").first().textContent(), "السجل");
+  assert.deepEqual(context.browser.problems, []);
+});
