@@ -17,9 +17,6 @@ use truce_domain::state::Command;
 use truce_store::accounts::{self, UserName};
 use truce_store::{Engine, LogReader, LogWriter, Submission};
 
-/// The bench user's rate limit: far above what two cores can serve.
-const BENCH_REQUESTS_PER_SECOND: u32 = 10_000_000;
-
 const AGREEMENT: &str = include_str!("../../../../examples/doha-ceasefire.toml");
 
 /// Each request files a new report: a unique external id per thread and
@@ -157,30 +154,8 @@ pub fn run(json: bool, seconds: u64, connections: u32) -> anyhow::Result<ExitCod
     let (_, token) = accounts::create_token(&connection, &user, "bench", 1)?;
     drop(connection);
 
-    // The server, on its own runtime in this process.
-    let (bound_tx, bound_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server_dir = DataDir::open(dir.path())?;
-    let server = std::thread::spawn(move || -> anyhow::Result<()> {
-        let runtime = tokio::runtime::Runtime::new()?;
-        runtime.block_on(super::serve::serve_until(
-            &server_dir,
-            "127.0.0.1:0".parse()?,
-            // One user makes every request: its limit is set far above the load, so
-            // the limiter's cost is measured but it never refuses.
-            BENCH_REQUESTS_PER_SECOND,
-            move |bound| {
-                let _ = bound_tx.send(bound);
-            },
-            async {
-                let _ = stop_rx.await;
-            },
-        ))
-    });
-    let bound = bound_rx
-        .recv_timeout(std::time::Duration::from_secs(30))
-        .context("the server did not start")?;
-    let base = format!("http://{bound}");
+    let server = super::bench_server::BenchServer::start(dir.path())?;
+    let base = server.base();
     let submit = |stream: Stream, name: &str| -> anyhow::Result<(Load, u64)> {
         let script = scratch.path().join(format!("{name}.lua"));
         std::fs::write(&script, stream.lua())?;
@@ -197,10 +172,7 @@ pub fn run(json: bool, seconds: u64, connections: u32) -> anyhow::Result<ExitCod
     // The peer: the same server's HTTP stack answering with no work at all,
     // the most any read could reach here while wrk shares the two cores.
     let ceiling = wrk(&format!("{base}/healthz"), seconds, connections, &[])?;
-    let _ = stop_tx.send(());
-    server
-        .join()
-        .map_err(|_| anyhow::anyhow!("the server thread panicked"))??;
+    server.stop()?;
 
     if !json {
         println!("truce bench api: wrk -t2 -c{connections} for {seconds} s each, on loopback, against truce serve");

@@ -8,6 +8,8 @@ mod bench_core;
 mod bench_figure;
 mod bench_log;
 mod bench_rules;
+mod bench_server;
+mod bench_web;
 mod demo;
 mod evidence;
 mod export;
@@ -70,5 +72,20 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             seconds,
             connections,
         }) => bench_api::run(json, seconds, connections),
+        Command::Bench(BenchCommand::Web {
+            json,
+            incidents,
+            final_every,
+            requests,
+            browser,
+            dir,
+        }) => bench_web::run(bench_web::BenchWebArgs {
+            json,
+            incidents,
+            final_every,
+            requests,
+            browser,
+            dir,
+        }),
     }
 }
