@@ -7,6 +7,9 @@
 //! API.
 
 mod assets;
+mod bulletin_map;
+mod bulletin_page;
+mod bulletins;
 mod chart;
 mod front;
 pub mod i18n;
@@ -23,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(assets::routes())
         .merge(front::routes())
+        .merge(bulletins::routes())
         .merge(incidents::routes())
         .merge(map::routes())
         .merge(sign_in::routes())
@@ -31,4 +35,14 @@ pub fn routes() -> Router<AppState> {
 /// The caller of a page: a session's user, or anonymous (a page never refuses a stale cookie).
 fn page_caller(caller: Result<Caller, Problem>) -> Caller {
     caller.unwrap_or(Caller { user: None })
+}
+
+/// A published bulletin as a whole HTML page for a file (styles inline, no script): `truce bulletin --format html`.
+pub fn bulletin_standalone(
+    lang: &i18n::Catalogue,
+    agreement: &truce_domain::agreement::Agreement,
+    bulletin: &truce_domain::bulletin::Bulletin,
+    index: u64,
+) -> String {
+    bulletin_page::standalone(lang, agreement, bulletin, index)
 }

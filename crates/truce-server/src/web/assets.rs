@@ -22,6 +22,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/truce.js"),
     ),
     (
+        "bulletins.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/bulletins.js"),
+    ),
+    (
         "map/afghanistan-pakistan.geojson",
         "application/geo+json",
         include_bytes!("../../../../data/natural-earth/natural_earth_10m_afghanistan_pakistan_border.geojson"),

@@ -35,6 +35,7 @@ pub fn page(shell: &Shell, content: Markup) -> Markup {
                 script defer src="/assets/vendor/leaflet-1.9.4/leaflet.js" {}
                 script defer src="/assets/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js" {}
                 script defer src="/assets/truce.js" {}
+                script defer src="/assets/bulletins.js" {}
             }
             body {
                 a.skip href="#content" { (lang.t("site.skip")) }
@@ -43,6 +44,7 @@ pub fn page(shell: &Shell, content: Markup) -> Markup {
                     nav aria-label=(lang.t("nav.public")) {
                         a href={ "/?lang=" (lang.code) } { (lang.t("nav.public")) }
                         a href={ "/incidents?lang=" (lang.code) } { (lang.t("nav.incidents")) }
+                        a href={ "/bulletins?lang=" (lang.code) } { (lang.t("nav.bulletins")) }
                         @match &shell.caller.user {
                             Some(user) => {
                                 span.who { (lang.f("sign_in.signed_in", &[("name", user.name.as_str()), ("role", &user.role.to_string())])) }
