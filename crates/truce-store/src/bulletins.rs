@@ -178,8 +178,8 @@ fn casualty_inputs(
          FROM reports r JOIN claims c ON c.report_id = r.id WHERE r.incident_id = ?1 ORDER BY r.id, c.position",
     )?;
     for d in determinations {
-        if !claims.contains_key(&d.incident) {
-            claims.insert(d.incident, Vec::new());
+        if let std::collections::btree_map::Entry::Vacant(entry) = claims.entry(d.incident) {
+            entry.insert(Vec::new());
             collect_claims(&mut of_incident, params![d.incident as i64], &mut claims)?;
         }
     }
