@@ -5,9 +5,9 @@
 //!
 //! | role | may |
 //! |---|---|
-//! | admin | set up the agreement, users, keys; read everything |
+//! | admin | set up the agreement, users, keys; read everything; publish bulletins |
 //! | mediator | everything a monitor may; issue determinations; approve determinations and penalties in its own name; invoke urgency |
-//! | monitor | file reports and evidence, review, assign tasks, file findings, ask for replies, finalize, record compliance; see protected sources |
+//! | monitor | file reports and evidence, review, assign tasks, file findings, ask for replies, finalize, record compliance, publish bulletins; see protected sources |
 //! | party | file allegations as itself, reply, attach statements, appeal; see its own submissions, allegations against it (sources redacted), determinations and penalties |
 //! | observer | read published findings, status, penalties, the log |
 
@@ -35,10 +35,12 @@ pub enum Action {
     /// Read sealed fields (reporter identity, protected source).
     ReadSealed,
     ManageUsers,
+    /// Compose a bulletin and append it to the log.
+    PublishBulletin,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::FileReport,
         Action::RegisterEvidence,
         Action::StartReview,
@@ -57,6 +59,7 @@ impl Action {
         Action::ReadAll,
         Action::ReadSealed,
         Action::ManageUsers,
+        Action::PublishBulletin,
     ];
 }
 
@@ -75,9 +78,10 @@ pub fn permits(role: &Role, action: Action) -> bool {
             | RecordCompliance
             | ReadAll
             | ReadSealed
+            | PublishBulletin
     );
     match role {
-        Role::Admin => matches!(action, ReadAll | ManageUsers),
+        Role::Admin => matches!(action, ReadAll | ManageUsers | PublishBulletin),
         Role::Mediator(_) => monitor || matches!(action, IssueDetermination | Approve | InvokeUrgency | ApprovePenalty),
         Role::Monitor(_) => monitor,
         Role::Party(_) => matches!(action, FileReport | RegisterEvidence | Reply | AttachStatement | Appeal),
@@ -102,6 +106,7 @@ pub fn notifies(role: &Role, event: &crate::event::Event) -> bool {
             | E::DeterminationFinal { .. }
             | E::PenaltyInEffect { .. }
             | E::ComplianceRecorded { .. }
+            | E::BulletinPublished { .. }
     );
     let named = match event {
         E::ReplyRequested { party, .. }
@@ -126,7 +131,7 @@ mod tests {
         use Action::*;
         let code = |c: &str| Code::parse(c).unwrap();
         let table: [(Role, &[Action]); 5] = [
-            (Role::Admin, &[ReadAll, ManageUsers]),
+            (Role::Admin, &[ReadAll, ManageUsers, PublishBulletin]),
             (
                 Role::Mediator(code("QAT")),
                 &[
@@ -144,6 +149,7 @@ mod tests {
                     RecordCompliance,
                     ReadAll,
                     ReadSealed,
+                    PublishBulletin,
                 ],
             ),
             (
@@ -159,6 +165,7 @@ mod tests {
                     RecordCompliance,
                     ReadAll,
                     ReadSealed,
+                    PublishBulletin,
                 ],
             ),
             (

@@ -177,6 +177,23 @@ pub enum Event {
         complied: bool,
         note: String,
     },
+    /// A public bulletin: its document (JSON) is in the blob store under
+    /// `document_sha256`, so a reader can hash what it downloads and
+    /// compare; the figures are those of the log at `checkpoint_size`.
+    BulletinPublished {
+        period_kind: crate::bulletin::PeriodKind,
+        period_start: DateTime<Utc>,
+        /// The first moment after the period.
+        period_end: DateTime<Utc>,
+        /// 1 for the period's first bulletin; a later one is a new edition.
+        edition: u32,
+        checkpoint_size: u64,
+        checkpoint_root: String,
+        document_sha256: String,
+        document_size: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        headline: Option<crate::bulletin::Headline>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

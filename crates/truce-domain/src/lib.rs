@@ -4,6 +4,7 @@
 //! - [`access`]: who may do what, the role table as one function.
 //! - [`agreement`]: the agreement the parties signed, parsed from TOML with
 //!   every error named by its field path and line.
+//! - [`bulletin`]: public bulletins, daily and weekly, composed from values read at one checkpoint.
 //! - [`casualties`]: an incident's casualty estimate from its claims, by a written rule.
 //! - [`codes`]: the short codes that name parties, mediators, acts and zones.
 //! - [`correlate`]: which incident a report belongs to, incrementally.
@@ -22,6 +23,7 @@
 
 pub mod access;
 pub mod agreement;
+pub mod bulletin;
 pub mod casualties;
 pub mod codes;
 pub mod correlate;

@@ -305,7 +305,7 @@ pub enum DeathCategory {
 
 /// A casualty figure: low, best and high. Low ≤ best ≤ high is expected but
 /// not required (real data breaks it); see [`Report::warnings`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figure {
     pub low: u32,
     pub best: u32,

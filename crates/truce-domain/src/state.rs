@@ -65,6 +65,19 @@ pub enum Command {
     RecordSealedRead {
         report_id: u64,
     },
+    /// Publish a bulletin whose document is already in the blob store.
+    PublishBulletin(Box<BulletinRecord>),
+}
+
+/// What the log says of a bulletin, as composed (the edition is the state's to give).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulletinRecord {
+    pub period: crate::bulletin::BulletinPeriod,
+    pub checkpoint_size: u64,
+    pub checkpoint_root: String,
+    pub document_sha256: String,
+    pub document_size: u64,
+    pub headline: crate::bulletin::Headline,
 }
 
 impl Command {
@@ -100,6 +113,8 @@ pub enum DomainError {
     TransferWithoutRecipient,
     #[error(transparent)]
     Verification(#[from] VerificationError),
+    #[error("{0:?} is not a lower-case hex SHA-256")]
+    BadDigest(String),
 }
 
 #[derive(Clone, Debug)]
@@ -118,6 +133,8 @@ pub struct State {
     /// Reports filed by each party (sources of type party), by party code.
     filed_by_party: HashMap<String, u64>,
     verification: Verification,
+    /// Bulletins published, by period kind and start: the next is one more edition.
+    bulletin_editions: HashMap<(crate::bulletin::PeriodKind, i64), u32>,
 }
 
 impl Default for State {
@@ -140,6 +157,7 @@ impl State {
             report_facts: HashMap::new(),
             filed_by_party: HashMap::new(),
             verification: Verification::default(),
+            bulletin_editions: HashMap::new(),
         }
     }
 
@@ -203,6 +221,18 @@ impl State {
     pub fn evolve(&mut self, event: &Event) {
         match event {
             Event::AgreementRegistered { .. } | Event::CustodyRecorded { .. } => {}
+            Event::BulletinPublished {
+                period_kind,
+                period_start,
+                edition,
+                ..
+            } => {
+                let editions = self
+                    .bulletin_editions
+                    .entry((*period_kind, period_start.timestamp()))
+                    .or_default();
+                *editions = (*editions).max(*edition);
+            }
             Event::EvidenceRegistered { sha256, .. } => {
                 self.evidence.insert(sha256.clone());
             }
@@ -417,6 +447,7 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
             }
             Ok(vec![Event::SealedRead { report_id: *report_id }])
         }
+        Command::PublishBulletin(record) => publish_bulletin(state, record),
         Command::Verify(command) => {
             let incident = command.incident();
             let facts = incident.and_then(|i| state.incident_facts(i));
@@ -436,4 +467,31 @@ fn require_reason(reason: &str) -> Result<(), DomainError> {
     } else {
         Ok(())
     }
+}
+
+/// A bulletin's event: the next edition of its period. Publishing a period
+/// again is not refused: it is a new edition, listed beside the earlier
+/// (the record may have changed since, and both stay on the log).
+fn publish_bulletin(state: &State, record: &BulletinRecord) -> Result<Vec<Event>, DomainError> {
+    let digest = &record.document_sha256;
+    if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(DomainError::BadDigest(digest.clone()));
+    }
+    let period = record.period;
+    let published = state
+        .bulletin_editions
+        .get(&(period.kind(), period.start().timestamp()))
+        .copied()
+        .unwrap_or(0);
+    Ok(vec![Event::BulletinPublished {
+        period_kind: period.kind(),
+        period_start: period.start(),
+        period_end: period.end(),
+        edition: published + 1,
+        checkpoint_size: record.checkpoint_size,
+        checkpoint_root: record.checkpoint_root.clone(),
+        document_sha256: digest.clone(),
+        document_size: record.document_size,
+        headline: Some(record.headline),
+    }])
 }

@@ -249,6 +249,17 @@ fn every_event_round_trips_through_its_envelope() {
             report_ids: vec![2],
             reason: "two".into(),
         },
+        Event::BulletinPublished {
+            period_kind: truce_domain::bulletin::PeriodKind::Weekly,
+            period_start: chrono::Utc::now(),
+            period_end: chrono::Utc::now(),
+            edition: 2,
+            checkpoint_size: 646,
+            checkpoint_root: "3BxG6+ZzsS/n3tDwLCAYaJHDP3IqzbQoy7o6px79Tvw=".into(),
+            document_sha256: "ef".repeat(32),
+            document_size: 5489,
+            headline: Some(truce_domain::bulletin::Headline::default()),
+        },
     ];
     for event in events {
         let envelope = Envelope::new(chrono::Utc::now(), "someone", event);

@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod body;
+pub(crate) mod bulletins;
 mod events;
 pub mod evidence;
 mod exports;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .merge(evidence::routes())
         .merge(verification::routes())
         .merge(status::routes())
+        .merge(bulletins::routes())
         .merge(session::routes())
         .merge(events::routes())
         .merge(webhooks::routes())

@@ -9,6 +9,9 @@
 //! API.
 
 mod assets;
+mod bulletin_map;
+mod bulletin_page;
+mod bulletins;
 mod chart;
 mod dashboard;
 mod forms;
@@ -39,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(assets::routes())
         .merge(dashboard::routes())
         .merge(front::routes())
+        .merge(bulletins::routes())
         .merge(inbox::routes())
         .merge(incidents::routes())
         .merge(log_explorer::routes())
@@ -95,4 +99,14 @@ fn percent_encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A published bulletin as a whole HTML page for a file (styles inline, no script): `truce bulletin --format html`.
+pub fn bulletin_standalone(
+    lang: &i18n::Catalogue,
+    agreement: &truce_domain::agreement::Agreement,
+    bulletin: &truce_domain::bulletin::Bulletin,
+    index: u64,
+) -> String {
+    bulletin_page::standalone(lang, agreement, bulletin, index)
 }

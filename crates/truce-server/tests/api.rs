@@ -235,6 +235,12 @@ async fn the_authorization_matrix() {
             "/api/v1/penalties/1/compliance",
             Some(serde_json::json!({"complied": true, "note": "paid"})),
         ),
+        (
+            Action::PublishBulletin,
+            "POST",
+            "/api/v1/bulletins",
+            Some(serde_json::json!({"date": chrono::Utc::now().date_naive().to_string()})),
+        ),
     ];
     let mut callers: Vec<(Option<&str>, Role)> = vec![(None, Role::Observer)];
     callers.extend(
@@ -302,6 +308,7 @@ async fn the_authorization_matrix() {
             "/api/v1/status",
             "/api/v1/scorecards",
             "/api/v1/penalties",
+            "/api/v1/bulletins",
         ] {
             let (status, _) = call(&fixture, *token, "GET", uri, None).await;
             assert_eq!(status, StatusCode::OK, "{role} GET {uri}");
@@ -1099,6 +1106,9 @@ async fn the_openapi_document_lists_every_operation() {
         "GET /api/v1/status",
         "GET /api/v1/scorecards",
         "GET /api/v1/penalties",
+        "POST /api/v1/bulletins",
+        "GET /api/v1/bulletins",
+        "GET /api/v1/bulletins/{index}",
         "POST /api/v1/session",
         "GET /api/v1/session",
         "DELETE /api/v1/session",
@@ -1553,4 +1563,96 @@ async fn a_party_is_reminded_once_before_its_reply_window_closes() {
         .count();
     assert_eq!(reminders, 1, "reminded once, however often the reminders run");
     drop(api);
+}
+
+/// A bulletin: 201 with its receipt; it names a checkpoint no later than
+/// its own entry; the document served at `/bulletins/{index}.json` hashes
+/// to the SHA-256 its log entry holds; the same period again is a second
+/// edition; bad input is refused by field and stores nothing.
+#[tokio::test]
+async fn bulletins_are_published_with_receipts_and_their_documents_hash_to_the_log() {
+    use sha2::{Digest, Sha256};
+    let fixture = fixture();
+    file_report(&fixture, "monitor", report("b-1", "media", "Dawn")).await;
+    let monitor = fixture.token("monitor");
+    let before = log_size(&fixture);
+    let today = chrono::Utc::now().date_naive().to_string();
+    let refusals = [
+        (serde_json::json!({"date": "2025-02-30"}), "date", "not a date"),
+        (serde_json::json!({"date": "2999-01-01"}), "date", "in the future"),
+        (
+            serde_json::json!({"date": "2025-10-01", "weekly": true}),
+            "date",
+            "before the agreement",
+        ),
+        (serde_json::json!({"date": 20251024}), "date", ""),
+        (serde_json::json!({"date": today, "monthly": true}), "monthly", ""),
+        (serde_json::json!({"weekly": true}), "body", "date"),
+    ];
+    for (body, field, says) in refusals {
+        let (status, problem) = call(&fixture, monitor, "POST", "/api/v1/bulletins", Some(body.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {problem}");
+        assert_eq!(problem["field"], field, "{body}: {problem}");
+        assert!(problem["detail"].as_str().unwrap().contains(says), "{problem}");
+    }
+    assert_eq!(log_size(&fixture), before, "nothing refused was stored");
+
+    let body = serde_json::json!({"date": "2025-10-24", "weekly": true});
+    let (status, answer) = call(&fixture, monitor, "POST", "/api/v1/bulletins", Some(body.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let index = answer["index"].as_u64().unwrap();
+    assert_eq!(answer["receipt"]["log_index"], index);
+    assert!(answer["bulletin"]["checkpoint"]["size"].as_u64().unwrap() <= index);
+    assert_eq!(answer["bulletin"]["incidents"]["total"]["current"], 1);
+    let entry = BASE64.decode(answer["receipt"]["entry"].as_str().unwrap()).unwrap();
+    let entry: serde_json::Value = serde_json::from_slice(&entry).unwrap();
+    assert_eq!(entry["type"], "bulletin_published");
+    assert_eq!(entry["edition"], 1);
+    let (status, _, document) = get_text(&fixture, None, &format!("/bulletins/{index}.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    let sha = hex::encode(Sha256::digest(document.as_bytes()));
+    assert_eq!(entry["document_sha256"], sha, "the log holds the document's SHA-256");
+    assert_eq!(answer["document_sha256"], sha);
+    assert_eq!(entry["document_size"], document.len());
+
+    let (status, second) = call(
+        &fixture,
+        fixture.token("qatar"),
+        "POST",
+        "/api/v1/bulletins",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let (_, page) = call(&fixture, None, "GET", "/api/v1/bulletins?limit=1", None).await;
+    assert_eq!(page["items"][0]["edition"], 2, "{page}");
+    let next = page["next"].as_str().unwrap().to_string();
+    let (_, rest) = call(
+        &fixture,
+        None,
+        "GET",
+        &format!("/api/v1/bulletins?limit=1&before={next}"),
+        None,
+    )
+    .await;
+    assert_eq!(rest["items"][0]["index"], index, "{rest}");
+    assert!(rest["next"].is_null());
+    let (status, one) = call(&fixture, None, "GET", &format!("/api/v1/bulletins/{index}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["bulletin"]["checkpoint"], answer["bulletin"]["checkpoint"]);
+    for (uri, expected, field) in [
+        ("/api/v1/bulletins/x", StatusCode::BAD_REQUEST, Some("index")),
+        ("/api/v1/bulletins/999999", StatusCode::NOT_FOUND, None),
+        ("/api/v1/bulletins?limit=0", StatusCode::BAD_REQUEST, Some("limit")),
+    ] {
+        let (status, problem) = call(&fixture, None, "GET", uri, None).await;
+        assert_eq!(status, expected, "{uri}: {problem}");
+        assert_eq!(problem["field"].as_str(), field, "{uri}");
+    }
+    let (status, _, page) = get_text(&fixture, None, &format!("/bulletins/{index}?lang=ar")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("dir=\"rtl\"") && page.contains("bulletin-map"), "{page}");
+    let (status, _, markdown) = get_text(&fixture, None, &format!("/bulletins/{index}.md")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(markdown.starts_with("# "), "{markdown}");
 }

@@ -13,6 +13,7 @@
 
 pub mod accounts;
 mod audit;
+pub mod bulletins;
 mod engine;
 mod engine_service;
 mod entry;

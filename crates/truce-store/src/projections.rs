@@ -14,7 +14,7 @@ use truce_domain::event::{Envelope, Event, Placement};
 
 /// The shape of these tables: a store whose projections are of another
 /// version has them rebuilt from the log when it is opened.
-pub const PROJECTIONS_VERSION: &str = "3";
+pub const PROJECTIONS_VERSION: &str = "4";
 
 /// `incidents` carries a summary of each incident (its report count, when
 /// it happened, where its first report puts it, its act, the accused party,
@@ -78,6 +78,7 @@ CREATE TABLE IF NOT EXISTS incidents (
     responsible_party TEXT
 );
 CREATE INDEX IF NOT EXISTS incidents_by_status ON incidents (status, id);
+CREATE INDEX IF NOT EXISTS incidents_by_time ON incidents (happened_at);
 CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (text, content = '', detail = none, columnsize = 0);
 CREATE TABLE IF NOT EXISTS evidence (
     sha256 TEXT PRIMARY KEY,
@@ -127,6 +128,7 @@ CREATE TABLE IF NOT EXISTS determinations (
     log_index INTEGER NOT NULL,
     PRIMARY KEY (incident_id, number)
 );
+CREATE INDEX IF NOT EXISTS determinations_by_final ON determinations (final_at);
 CREATE TABLE IF NOT EXISTS penalties (
     id INTEGER PRIMARY KEY,
     incident_id INTEGER NOT NULL,
@@ -147,6 +149,20 @@ CREATE TABLE IF NOT EXISTS sealed_reads (
     reader TEXT NOT NULL,
     read_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS bulletins (
+    log_index INTEGER PRIMARY KEY,
+    period_kind TEXT NOT NULL,
+    period_start INTEGER NOT NULL,
+    period_end INTEGER NOT NULL,
+    edition INTEGER NOT NULL,
+    checkpoint_size INTEGER NOT NULL,
+    checkpoint_root TEXT NOT NULL,
+    document_sha256 TEXT NOT NULL,
+    document_size INTEGER NOT NULL,
+    published_at INTEGER NOT NULL,
+    published_by TEXT NOT NULL,
+    headline TEXT
+);
 CREATE TABLE IF NOT EXISTS sealed (
     report_id INTEGER PRIMARY KEY,
     salt BLOB NOT NULL,
@@ -157,7 +173,7 @@ CREATE INDEX IF NOT EXISTS determinations_by_party ON determinations (responsibl
 ";
 
 /// The projected tables, with their key columns, in digest order.
-pub const TABLES: [(&str, &str); 10] = [
+pub const TABLES: [(&str, &str); 11] = [
     ("reports", "id"),
     ("claims", "report_id, position"),
     ("incidents", "id"),
@@ -168,6 +184,7 @@ pub const TABLES: [(&str, &str); 10] = [
     ("determinations", "incident_id, number"),
     ("penalties", "id"),
     ("sealed_reads", "log_index"),
+    ("bulletins", "log_index"),
 ];
 
 pub fn create(connection: &Connection) -> Result<(), StoreError> {
@@ -352,8 +369,48 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
                     envelope.at.timestamp()
                 ])?;
         }
+        Event::BulletinPublished { .. } => bulletin(connection, log_index, envelope)?,
         other => crate::projections_verification::apply(connection, log_index, other)?,
     }
+    Ok(())
+}
+
+/// A published bulletin's row: what the log says of it (the document is in the blob store).
+fn bulletin(connection: &Connection, log_index: u64, envelope: &Envelope) -> Result<(), StoreError> {
+    let Event::BulletinPublished {
+        period_kind,
+        period_start,
+        period_end,
+        edition,
+        checkpoint_size,
+        checkpoint_root,
+        document_sha256,
+        document_size,
+        headline,
+    } = &envelope.event
+    else {
+        return Ok(());
+    };
+    connection
+        .prepare_cached(
+            "INSERT INTO bulletins (log_index, period_kind, period_start, period_end, edition, checkpoint_size,
+             checkpoint_root, document_sha256, document_size, published_at, published_by, headline)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            log_index as i64,
+            period_kind.as_str(),
+            period_start.timestamp(),
+            period_end.timestamp(),
+            edition,
+            *checkpoint_size as i64,
+            checkpoint_root,
+            document_sha256,
+            *document_size as i64,
+            envelope.at.timestamp(),
+            envelope.by,
+            headline.map(|h| serde_json::to_string(&h).expect("a headline serializes")),
+        ])?;
     Ok(())
 }
 

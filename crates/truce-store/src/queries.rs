@@ -10,7 +10,7 @@ use truce_domain::event::Event;
 use truce_domain::incident::{IncidentView, ReportFacts};
 use truce_domain::report::{Claim, Figure, Report};
 
-fn parse<T: serde::de::DeserializeOwned>(what: &str, text: String) -> Result<T, StoreError> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(what: &str, text: String) -> Result<T, StoreError> {
     serde_json::from_value(serde_json::Value::String(text.clone()))
         .map_err(|_| StoreError::Corrupt(format!("the projections hold {text:?} as a {what}")))
 }

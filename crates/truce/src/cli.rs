@@ -76,6 +76,25 @@ pub enum Command {
     /// Evidence: store a file, record its chain of custody, check the store.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Compose the public bulletin of a day (or of the week ending on it),
+    /// append it to the log, and print or write the document.
+    Bulletin {
+        #[arg(long)]
+        data: PathBuf,
+        /// The day, or the week's last day: YYYY-MM-DD, UTC.
+        #[arg(long)]
+        date: String,
+        /// The seven days ending on --date, instead of the day alone.
+        #[arg(long)]
+        weekly: bool,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: BulletinFormat,
+        #[arg(long, value_enum, default_value = "en")]
+        lang: BulletinLang,
+        /// Where to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Replay the log into fresh projections and compare them with the live ones.
     Rebuild {
         #[arg(long)]
@@ -419,4 +438,19 @@ pub struct BenchLogArgs {
     /// Where to build the benchmark logs (default: a temporary directory).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BulletinFormat {
+    Markdown,
+    /// The published document itself, whose SHA-256 the log holds.
+    Json,
+    /// A page that prints well, with the map and the chart.
+    Html,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BulletinLang {
+    En,
+    Ar,
 }

@@ -2,7 +2,9 @@
 //! annotations and the request types themselves, served at
 //! `/api/v1/openapi.json`.
 
-use super::{events, evidence, exports, incidents, receipt, reports, session, status, verification, webhooks};
+use super::{
+    bulletins, events, evidence, exports, incidents, receipt, reports, session, status, verification, webhooks,
+};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -36,6 +38,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         status::status,
         status::cards,
         status::penalties,
+        bulletins::publish,
+        bulletins::list,
+        bulletins::one,
         session::sign_in,
         session::who,
         session::sign_out,

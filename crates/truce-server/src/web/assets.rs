@@ -32,6 +32,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/log-explorer.js"),
     ),
     (
+        "bulletins.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/bulletins.js"),
+    ),
+    (
         "map/afghanistan-pakistan.geojson",
         "application/geo+json",
         include_bytes!("../../../../data/natural-earth/natural_earth_10m_afghanistan_pakistan_border.geojson"),

@@ -29,6 +29,11 @@ async fn front(
     let api = api(&state)?;
     let current = crate::api::status::series(api).await?.1.pop();
     let days = api.reads.run(chart::confirmed_per_day).await?;
+    let latest = api
+        .reads
+        .run(|connection| truce_store::bulletins::list(connection, None, 1))
+        .await?
+        .pop();
     let checkpoint = api.engine.latest_checkpoint();
     let parties: Vec<(String, String)> = api
         .agreement
@@ -61,6 +66,7 @@ async fn front(
                 }
             }
         }
+        @if let Some(bulletin) = &latest { (latest_bulletin(lang, bulletin)) }
         section aria-labelledby="map-heading" {
             h2 #map-heading { (lang.t("front.map")) }
             div #map.map role="region" aria-label=(lang.t("front.map"))
@@ -94,6 +100,29 @@ pub(super) fn status_card(lang: &'static super::i18n::Catalogue, name: &str, par
             p { strong class={ "status status-" (status) } { (lang.t(&format!("status.{status}"))) } }
             @if !party.reasons.is_empty() {
                 ul.reasons { @for reason in &party.reasons { li { (reason) } } }
+            }
+        }
+    }
+}
+
+/// The latest bulletin's headline figures, linking to it.
+fn latest_bulletin(
+    lang: &'static super::i18n::Catalogue,
+    bulletin: &truce_store::bulletins::PublishedBulletin,
+) -> Markup {
+    let headline = bulletin.headline.unwrap_or_default();
+    html! {
+        section.latest-bulletin aria-labelledby="bulletin-heading" {
+            h2 #bulletin-heading { (lang.t("front.bulletin")) }
+            p #bulletin-headline {
+                (lang.f("front.bulletin_headline", &[
+                    ("period", &super::bulletins::period_label(lang, bulletin)),
+                    ("incidents", &headline.incidents.to_string()),
+                    ("violations", &headline.violations_confirmed.to_string()),
+                    ("deaths", &headline.deaths_best.to_string()),
+                ]))
+                " "
+                a href={ "/bulletins/" (bulletin.index) "?lang=" (lang.code) } { (lang.t("front.bulletin_link")) }
             }
         }
     }

@@ -78,6 +78,7 @@ pub fn page(shell: &Shell, content: Markup) -> Markup {
                 script defer src="/assets/vendor/leaflet-1.9.4/leaflet.js" {}
                 script defer src="/assets/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js" {}
                 script defer src="/assets/truce.js" {}
+                script defer src="/assets/bulletins.js" {}
                 script defer src="/assets/report.js" {}
                 // Does nothing but on the log explorer; cached for a day like every asset.
                 script defer src="/assets/log-explorer.js" {}
@@ -89,6 +90,7 @@ pub fn page(shell: &Shell, content: Markup) -> Markup {
                     nav aria-label=(lang.t("nav.public")) {
                         a href={ "/?lang=" (lang.code) } { (lang.t("nav.public")) }
                         a href={ "/incidents?lang=" (lang.code) } { (lang.t("nav.incidents")) }
+                        a href={ "/bulletins?lang=" (lang.code) } { (lang.t("nav.bulletins")) }
                         a href={ "/log?lang=" (lang.code) } { (lang.t("nav.log")) }
                         @match &shell.caller.user {
                             Some(user) => {

@@ -154,7 +154,11 @@ fn fill(dir: &DataDir, agreement: &Agreement, args: &BenchWebArgs) -> anyhow::Re
         progress.set_position(next);
     }
     progress.finish_and_clear();
-    let to_finalize: Vec<u64> = opened.iter().copied().filter(|id| id.is_multiple_of(args.final_every)).collect();
+    let to_finalize: Vec<u64> = opened
+        .iter()
+        .copied()
+        .filter(|id| id.is_multiple_of(args.final_every))
+        .collect();
     for chunk in to_finalize.chunks(500) {
         let steps = chunk.iter().flat_map(|id| to_determination(*id)).collect();
         for outcome in engine.submit(steps)? {
@@ -191,7 +195,11 @@ fn report(i: u64, total: u64, start: DateTime<Utc>, agreement: &Agreement) -> an
     let longitude = 62.0 + 12.0 * ((i as f64 * 0.754_877_666_2) % 1.0);
     let acts = &agreement.acts;
     let act = acts[(i % acts.len() as u64) as usize].code.as_str();
-    let (accused, accuser) = if i.is_multiple_of(2) { ("AFG", "PAK") } else { ("PAK", "AFG") };
+    let (accused, accuser) = if i.is_multiple_of(2) {
+        ("AFG", "PAK")
+    } else {
+        ("PAK", "AFG")
+    };
     let source = if i.is_multiple_of(7) {
         serde_json::json!({"type": "party", "name": accuser, "grading": "C3"})
     } else {

@@ -10,6 +10,7 @@ mod bench_log;
 mod bench_rules;
 mod bench_server;
 mod bench_web;
+mod bulletin;
 mod demo;
 mod evidence;
 mod export;
@@ -49,6 +50,14 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             file,
         } => import::run(&data, format, import_as, json, &file),
         Command::Export { data, format, out } => export::run(&data, format, out.as_deref()),
+        Command::Bulletin {
+            data,
+            date,
+            weekly,
+            format,
+            lang,
+            out,
+        } => bulletin::run(&data, &date, weekly, format, lang, out.as_deref()),
         Command::Rebuild { data } => rebuild::run(&data),
         Command::Evidence(command) => evidence::run(command),
         Command::Incident(command) => incident::run(command),
