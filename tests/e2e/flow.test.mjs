@@ -7,7 +7,7 @@
 // first mediator's determination is refused at the form, then issued and
 // approved; the second mediator approves it from its queue; it becomes
 // final, the ladder's penalty appears, both mediators approve it and it
-// takes effect. No console error and no failed request but the deliberate
+// takes effect; the day's bulletin then shows it. No console error and no failed request but the deliberate
 // ones (the offline send, the refused determination).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -188,5 +188,27 @@ test("both mediators approve a determination, and the ladder's penalty takes eff
   await qatar.goto(`${context.demo.base}/penalties?lang=en`);
   assert.match(await qatar.locator(`#penalty-${penaltyId} td.state`).textContent(), /In effect/);
   await qatar.screenshot({ path: join(ARTEFACTS, "penalties.png"), fullPage: true });
+  assert.deepEqual(problemsBesides(), []);
+});
+
+test("the day's bulletin shows the confirmed violation, the claim beside the verified deaths, and the penalty", async () => {
+  const page = await context.browser.newPage();
+  await signIn(page, "mvm-monitor");
+  await page.goto(`${context.demo.base}/bulletins?lang=en`);
+  await page.getByLabel("Day (or the week's last day), UTC").fill(new Date().toISOString().slice(0, 10));
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.waitForURL(/\/bulletins\/\d+\?lang=en$/);
+  const violation = page.locator(`table.determinations tr[data-incident='${incident}']`);
+  assert.match(await violation.textContent(), /Violation confirmed/);
+  assert.match(await violation.textContent(), /Afghanistan/);
+  const deaths = page.locator(`table.casualties tr[data-incident='${incident}']`);
+  assert.match(await deaths.locator("td.estimate").textContent(), /3 \(3–4\)\s*verified/);
+  assert.match(await deaths.locator(".claim[data-party='PAK']").textContent(), /PAK: 4/);
+  assert.match(await page.locator("table.penalties").textContent(), /AFG/);
+  assert.equal(await page.locator(`svg#bulletin-map circle.finding[data-incident='${incident}']`).count(), 1);
+  assert.ok((await page.locator("figure.chart svg rect[data-party='AFG']").count()) >= 1, "the chart");
+  const text = await page.locator("main").textContent();
+  for (const name of ["Dawn", "MVM field team 3"]) assert.ok(!text.includes(name), `${name} is named in a public bulletin`);
+  await page.screenshot({ path: join(ARTEFACTS, "bulletin-today.png"), fullPage: true });
   assert.deepEqual(problemsBesides(), []);
 });
