@@ -8,17 +8,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { demoAndBrowser, ARTEFACTS } from "./harness.mjs";
+import { demoAndBrowser, signInAs, ARTEFACTS } from "./harness.mjs";
 
 const context = demoAndBrowser();
-
-async function signIn(page, name) {
-  await page.goto(`${context.demo.base}/sign-in?lang=en`);
-  await page.getByLabel("User name").fill(name);
-  await page.getByLabel("Password").fill(context.demo.users[name].password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.locator(".who").waitFor();
-}
+const signIn = (page, name) => signInAs(context, page, name);
 
 test("a mediator publishes the week's bulletin and it shows what was found", async () => {
   const page = await context.browser.newPage();

@@ -12,21 +12,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { demoAndBrowser, ARTEFACTS } from "./harness.mjs";
+import { demoAndBrowser, signInAs, ARTEFACTS } from "./harness.mjs";
 
 const context = demoAndBrowser();
+const signIn = (page, name) => signInAs(context, page, name);
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, timezoneId: "UTC" };
 // Kurram, on the Pakistani side of the border, an hour ago (whole minutes, UTC).
 const PLACE = { latitude: 33.85, longitude: 70.05 };
 const WHEN = new Date(Math.floor((Date.now() - 3600_000) / 60_000) * 60_000);
-
-async function signIn(page, name) {
-  await page.goto(`${context.demo.base}/sign-in?lang=en`);
-  await page.getByLabel("User name").fill(name);
-  await page.getByLabel("Password").fill(context.demo.users[name].password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.locator(".who").waitFor();
-}
 
 /** The problems of the pages so far, less those the test caused on purpose. */
 function problemsBesides(...expected) {

@@ -105,3 +105,12 @@ export function demoAndBrowser() {
   });
   return context;
 }
+
+/** Signs `page` in as the demo's user `name` through the sign-in form, and waits for the signed-in page. */
+export async function signInAs(context, page, name) {
+  await page.goto(`${context.demo.base}/sign-in?lang=en`);
+  await page.getByLabel("User name").fill(name);
+  await page.getByLabel("Password").fill(context.demo.users[name].password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator(".who").waitFor();
+}

@@ -1068,6 +1068,123 @@ async fn web_pages_assets_and_the_public_map() {
     assert!(sign_in.contains(r#"<label for="password">"#));
 }
 
+/// The role pages: without a session the reader is sent to sign in and
+/// back; another role is told the page is not for it; a party's inbox
+/// holds the reply asked of it and no other party's; the incident page
+/// offers each role its own steps; a session's pages carry its CSRF token,
+/// a token's pages and public pages none.
+#[tokio::test]
+async fn role_pages_are_for_their_roles_and_offer_each_its_steps() {
+    let fixture = fixture();
+    let answer = file_report(&fixture, "monitor", report("p-1", "media", "Dawn")).await;
+    let incident = answer["placement"]["opened_incident"].as_u64().unwrap();
+    for (path, body) in [
+        ("review", None),
+        ("reply-requests", Some(serde_json::json!({"party": "PAK"}))),
+    ] {
+        let uri = format!("/api/v1/incidents/{incident}/{path}");
+        let (status, answer) = call(&fixture, fixture.token("monitor"), "POST", &uri, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{path}: {answer}");
+    }
+
+    let response = router(fixture.state.clone())
+        .oneshot(Request::get("/inbox?lang=en").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()["location"],
+        "/sign-in?lang=en&next=%2Finbox%3Flang%3Den"
+    );
+    let (_, _, form) = get_text(&fixture, None, "/sign-in?lang=en&next=%2Finbox%3Flang%3Den").await;
+    assert!(form.contains(r#"data-next="/inbox?lang=en""#), "{form}");
+    let (_, _, form) = get_text(&fixture, None, "/sign-in?lang=en&next=%2F%2Fevil.example").await;
+    assert!(
+        form.contains(r#"data-next="/dashboard?lang=en""#),
+        "only this site's paths"
+    );
+
+    for (user, path, expected) in [
+        ("islamabad", "/queue", StatusCode::FORBIDDEN),
+        ("qatar", "/inbox", StatusCode::FORBIDDEN),
+        ("press", "/report", StatusCode::FORBIDDEN),
+        ("qatar", "/queue", StatusCode::OK),
+        ("monitor", "/report", StatusCode::OK),
+        ("islamabad", "/report", StatusCode::OK),
+        ("press", "/dashboard", StatusCode::OK),
+        ("kabul", "/dashboard", StatusCode::OK),
+    ] {
+        let (status, _, html) = get_text(&fixture, fixture.token(user), &format!("{path}?lang=en")).await;
+        assert_eq!(status, expected, "{user} {path}");
+        if expected == StatusCode::FORBIDDEN {
+            assert!(html.contains("This page is not for your role"), "{user} {path}");
+        }
+    }
+
+    let (status, _, inbox) = get_text(&fixture, fixture.token("islamabad"), "/inbox?lang=en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        inbox.contains(&format!("Incident {incident}")) && inbox.contains("data-countdown"),
+        "{inbox}"
+    );
+    assert!(!inbox.contains("Dawn"), "the source is not named in the inbox");
+    let (_, _, other) = get_text(&fixture, fixture.token("kabul"), "/inbox?lang=en").await;
+    assert!(
+        !other.contains(&format!("Incident {incident}")),
+        "another party's allegation"
+    );
+    let (_, _, dashboard) = get_text(&fixture, fixture.token("islamabad"), "/dashboard?lang=en").await;
+    assert!(dashboard.contains("Replies awaited from you: 1"), "{dashboard}");
+
+    let page = format!("/incidents/{incident}?lang=en");
+    let steps = |html: &str| -> Vec<String> {
+        html.match_indices(r#"id="step-"#)
+            .map(|(at, _)| html[at + 4..].split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let (_, _, accused) = get_text(&fixture, fixture.token("islamabad"), &page).await;
+    assert_eq!(
+        steps(&accused),
+        ["step-reply"],
+        "the accused party may reply, nothing else yet"
+    );
+    let (_, _, mediator) = get_text(&fixture, fixture.token("qatar"), &page).await;
+    assert_eq!(
+        steps(&mediator),
+        ["step-findings", "step-reply-request", "step-determination"],
+        "a mediator before any determination"
+    );
+    let (_, _, public) = get_text(&fixture, None, "/?lang=en").await;
+    assert!(
+        !public.contains("csrf-token") && !mediator.contains("csrf-token"),
+        "no session, no token"
+    );
+
+    let connection = accounts::open(&fixture.state.api.as_ref().unwrap().database).unwrap();
+    accounts::set_password(&connection, &UserName::parse("qatar").unwrap(), "correct horse battery").unwrap();
+    let (_, headers, answer) = send(&fixture, sign_in("qatar", "correct horse battery")).await;
+    let cookie = headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let request = Request::get("/dashboard?lang=en")
+        .header("cookie", cookie)
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = common::send(&fixture.state, request).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = answer["csrf_token"].as_str().unwrap();
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .contains(&format!(r#"<meta name="csrf-token" content="{csrf}">"#)),
+        "the session's pages carry its token for their forms"
+    );
+}
+
 /// The OpenAPI document describes every route of the API, with the bearer scheme.
 #[tokio::test]
 async fn the_openapi_document_lists_every_operation() {

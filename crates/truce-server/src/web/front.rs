@@ -69,12 +69,7 @@ async fn front(
         @if let Some(bulletin) = &latest { (latest_bulletin(lang, bulletin)) }
         section aria-labelledby="map-heading" {
             h2 #map-heading { (lang.t("front.map")) }
-            div #map.map role="region" aria-label=(lang.t("front.map"))
-                data-points="/web/map.json"
-                data-countries="/assets/map/afghanistan-pakistan.geojson"
-                data-label-incident=(lang.t("map.incident"))
-                data-label-responsible=(lang.t("map.responsible"))
-                data-label-no-party=(lang.t("map.no_party")) {}
+            (super::map::element(lang))
             p.note { (lang.t("front.map_note")) }
         }
         section aria-labelledby="chart-heading" {
