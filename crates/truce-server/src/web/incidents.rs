@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{Markup, html};
 use serde_json::Value;
+use truce_domain::access::{Action, permits};
 use truce_domain::verification::lifecycle::Stage;
 
 /// Incidents a page.
@@ -219,15 +220,26 @@ async fn one(
     let title;
     let (status, content) = match found {
         Ok((id, incident)) => {
-            let history = api
+            let (history, evidence) = api
                 .reads
-                .run(move |connection| truce_store::queries::history(connection, id))
+                .run(move |connection| -> Result<_, truce_store::StoreError> {
+                    Ok((
+                        truce_store::queries::history(connection, id)?,
+                        evidence_of(connection, id)?,
+                    ))
+                })
                 .await?;
+            let redact = !permits(&caller.role(), Action::ReadAll);
             title = lang.f("incident.heading", &[("id", &id.to_string())]);
             let steps = super::incident_steps::steps(lang, &api.agreement, &caller.role(), id, &incident);
             (
                 StatusCode::OK,
-                html! { (incident_page(lang, &title, &incident, &history)) (steps) },
+                html! {
+                    (incident_page(lang, &title, &incident))
+                    (evidence_section(lang, &incident, &evidence, redact))
+                    (history_section(lang, &history))
+                    (steps)
+                },
             )
         }
         Err(problem) if problem.status == 404 => {
@@ -246,6 +258,90 @@ async fn one(
     Ok((status, page(&shell, content)).into_response())
 }
 
+/// The incident's history: each step with the log index that records it.
+fn history_section(lang: &Catalogue, history: &[(u64, String)]) -> Markup {
+    html! {
+        section aria-labelledby="history" {
+            h2 #history { (lang.t("incident.history")) }
+            table.history {
+                thead { tr { th scope="col" { (lang.t("incident.log_index")) } th scope="col" { (lang.t("incident.step")) } } }
+                tbody { @for (index, kind) in history {
+                    tr { td { a href={ "/api/v1/log/entries/" (index) } { (index) } } td { (kind) } }
+                } }
+            }
+        }
+    }
+}
+
+/// One evidence file filed with the incident's reports.
+struct EvidenceRow {
+    sha256: String,
+    media_type: String,
+    size: u64,
+    collected_by: String,
+}
+
+/// The evidence registered with the incident's reports (bounded: a page, not an archive).
+fn evidence_of(connection: &rusqlite::Connection, incident: u64) -> rusqlite::Result<Vec<EvidenceRow>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT e.sha256, e.media_type, e.size, e.collected_by FROM evidence e
+         JOIN reports r ON r.id = e.report_id WHERE r.incident_id = ?1 ORDER BY e.log_index LIMIT 200",
+    )?;
+    statement
+        .query_map([incident as i64], |row| {
+            Ok(EvidenceRow {
+                sha256: row.get(0)?,
+                media_type: row.get(1)?,
+                size: row.get::<_, i64>(2)? as u64,
+                collected_by: row.get(3)?,
+            })
+        })?
+        .collect()
+}
+
+/// The findings with the evidence they rely on, and the evidence filed with
+/// the reports, each by its SHA-256 (which anyone holding the file can check);
+/// who collected it is withheld from a party, as a source is.
+fn evidence_section(lang: &Catalogue, incident: &Value, evidence: &[EvidenceRow], redact: bool) -> Markup {
+    let findings = incident["findings"].as_array().cloned().unwrap_or_default();
+    let hash = |sha: &str| html! { a.hash href={ "/api/v1/evidence/" (sha) } { code { (sha) } } };
+    html! {
+        section aria-labelledby="findings" {
+            h2 #findings { (lang.t("incident.findings")) }
+            @if findings.is_empty() { p.none { (lang.t("incident.none")) } }
+            @else { ul.findings { @for finding in &findings {
+                li {
+                    (text(&finding["summary"]))
+                    @if finding["observed"].as_bool() == Some(true) { " " strong { (lang.t("incident.observed")) } }
+                    @for sha in finding["evidence"].as_array().into_iter().flatten() {
+                        br; (hash(&text(sha)))
+                    }
+                }
+            } } }
+        }
+        section aria-labelledby="evidence" {
+            h2 #evidence { (lang.t("incident.evidence")) }
+            @if evidence.is_empty() { p.none { (lang.t("incident.none")) } }
+            @else {
+                table.evidence {
+                    thead { tr {
+                        th scope="col" { "SHA-256" }
+                        th scope="col" { (lang.t("incident.media_type")) }
+                        th scope="col" { (lang.t("incident.size")) }
+                        th scope="col" { (lang.t("incident.collected_by")) }
+                    } }
+                    tbody { @for row in evidence { tr {
+                        td { (hash(&row.sha256)) }
+                        td { (row.media_type) }
+                        td { (row.size) }
+                        td { @if redact { "(redacted)" } @else { (row.collected_by) } }
+                    } } }
+                }
+            }
+        }
+    }
+}
+
 fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
@@ -254,7 +350,7 @@ fn text(value: &Value) -> String {
     }
 }
 
-fn incident_page(lang: &Catalogue, title: &str, incident: &Value, history: &[(u64, String)]) -> Markup {
+fn incident_page(lang: &Catalogue, title: &str, incident: &Value) -> Markup {
     let none = || html! { p.none { (lang.t("incident.none")) } };
     let list = |key: &str| incident[key].as_array().cloned().unwrap_or_default();
     let stage = text(&incident["status"]);
@@ -335,14 +431,6 @@ fn incident_page(lang: &Catalogue, title: &str, incident: &Value, history: &[(u6
                 ul { @for p in penalties { li { (text(&p["party"])) ": " (text(&p["decision"]["code"])) " · " (text(&p["state"])) } } }
             }
         }
-        section aria-labelledby="history" {
-            h2 #history { (lang.t("incident.history")) }
-            table.history {
-                thead { tr { th scope="col" { (lang.t("incident.log_index")) } th scope="col" { (lang.t("incident.step")) } } }
-                tbody { @for (index, kind) in history {
-                    tr { td { a href={ "/api/v1/log/entries/" (index) } { (index) } } td { (kind) } }
-                } }
-            }
-        }
+
     }
 }
