@@ -27,6 +27,8 @@ function problemsBesides(...expected) {
 }
 
 async function submitStep(page, formId) {
+  // The word of the last step is put away first, so the wait below is for this step's.
+  await page.evaluate(() => { document.getElementById("flash").hidden = true; });
   await page.locator(`#${formId} button[type=submit]`).click();
   await page.locator("#flash:not([hidden])").waitFor();
   return page.locator("#flash").textContent();
@@ -203,5 +205,30 @@ test("the day's bulletin shows the confirmed violation, the claim beside the ver
   const text = await page.locator("main").textContent();
   for (const name of ["Dawn", "MVM field team 3"]) assert.ok(!text.includes(name), `${name} is named in a public bulletin`);
   await page.screenshot({ path: join(ARTEFACTS, "bulletin-today.png"), fullPage: true });
+  assert.deepEqual(problemsBesides(), []);
+});
+
+test("a captive portal's page is no acknowledgement: the report stays on the device until the mechanism has it", async () => {
+  const page = await context.browser.newPage(PHONE);
+  await signIn(page, "mvm-monitor");
+  await page.goto(`${context.demo.base}/report?lang=en`);
+  await page.getByLabel("Name of the source").fill("MVM field team 4");
+  await page.getByLabel("Date and time").fill(WHEN.toISOString().slice(0, 16));
+  await page.getByLabel("Latitude").fill("34.1");
+  await page.getByLabel("Longitude").fill("71.1");
+  await page.getByLabel("Account").fill("Small-arms fire heard near Torkham.");
+  // A hotel's Wi-Fi answers every request with its own sign-in page.
+  await page.route("**/api/v1/reports", (route) =>
+    route.fulfill({ status: 200, contentType: "text/html", body: "<html><body>Welcome to the hotel Wi-Fi</body></html>" }));
+  await page.getByRole("button", { name: "Send the report" }).click();
+  await page.locator("#report-status", { hasText: "No connection" }).waitFor();
+  const kept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("truce.report-draft")));
+  assert.equal(kept.length, 1, "the draft is still on the device");
+  // With a real connection again, the page opened anew sends what waited.
+  await page.unroute("**/api/v1/reports");
+  await page.reload();
+  await page.locator("#report-status", { hasText: "Filed: incident" }).waitFor();
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("truce.report")));
+  assert.deepEqual(left, []);
   assert.deepEqual(problemsBesides(), []);
 });

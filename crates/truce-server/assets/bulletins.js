@@ -15,7 +15,7 @@ async function publishBulletin(form, event) {
     const response = await fetch(form.action, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "content-type": "application/json", "x-csrf-token": sessionStorage.getItem("truce.csrf") || "" },
+      headers: { "content-type": "application/json", "x-csrf-token": csrfToken() },
       body,
     });
     const answer = await response.json().catch(() => ({}));

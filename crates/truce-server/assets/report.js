@@ -15,6 +15,12 @@ function queuedKey(form) {
   return `truce.report-queued.${form.dataset.user}`;
 }
 
+// Set while a queued report had a sealed field filled in: the draft never
+// keeps its value, so after a reload it must be given again before sending.
+function sealedKey(form) {
+  return `truce.report-sealed.${form.dataset.user}`;
+}
+
 function queue(form) {
   localStorage.setItem(queuedKey(form), "1");
   say(form, form.dataset.queued);
@@ -77,11 +83,23 @@ function say(form, text) {
 
 let sending = false;
 
+// Statuses after which the same report is tried again later: the server
+// (or something on the way) could not take it now; nothing was refused.
+const TRY_AGAIN = new Set([408, 425, 429, 500, 502, 503, 504]);
+
 async function sendReport(form) {
   if (sending) return;
   const error = form.querySelector(".form-error");
   error.textContent = "";
   saveDraft(form);
+  let body;
+  try {
+    body = reportBody(form);
+  } catch (problem) {
+    error.textContent = form.dataset.failed.replace("{reason}", problem.message);
+    return;
+  }
+  if (body.protected_source) localStorage.setItem(sealedKey(form), "1");
   if (!navigator.onLine) {
     queue(form);
     return;
@@ -90,10 +108,11 @@ async function sendReport(form) {
   say(form, form.dataset.sending);
   let response;
   try {
+    // No redirect is followed: a captive portal's page is not an acknowledgement.
     response = await fetch("/api/v1/reports", {
-      method: "POST", credentials: "same-origin",
+      method: "POST", credentials: "same-origin", redirect: "error",
       headers: { "content-type": "application/json", "x-csrf-token": csrfToken() },
-      body: JSON.stringify(reportBody(form)),
+      body: JSON.stringify(body),
     });
   } catch {
     sending = false;
@@ -101,24 +120,37 @@ async function sendReport(form) {
     return;
   }
   sending = false;
-  const answer = await response.json().catch(() => ({}));
+  if (TRY_AGAIN.has(response.status)) {
+    queue(form);
+    return;
+  }
+  const answer = await response.json().catch(() => null);
+  // Only the API's own answer about this very report acknowledges it; anything else keeps the draft.
+  const acknowledged = response.ok && answer && typeof answer.recorded === "boolean" && answer.external_id === body.external_id;
+  if (response.ok && !acknowledged) {
+    queue(form);
+    return;
+  }
   localStorage.removeItem(queuedKey(form));
   if (!response.ok) {
     say(form, "");
-    showProblem(form, answer, response.status);
+    showProblem(form, answer || {}, response.status);
     return;
   }
   localStorage.removeItem(draftKey(form));
+  localStorage.removeItem(sealedKey(form));
   const incident = answer.placement ? Object.values(answer.placement)[0] : "";
   const index = answer.receipt ? answer.receipt.log_index : "";
   const text = answer.recorded ? form.dataset.sent : form.dataset.repeat;
   form.reset();
   newExternalId(form);
   say(form, text.replace("{incident}", incident).replace("{index}", index));
-  const link = document.createElement("a");
-  link.href = `/incidents/${incident}`;
-  link.textContent = ` #${incident}`;
-  if (incident !== "") document.getElementById("report-status").append(link);
+  if (incident !== "") {
+    const link = document.createElement("a");
+    link.href = `/incidents/${incident}`;
+    link.textContent = ` #${incident}`;
+    document.getElementById("report-status").append(link);
+  }
 }
 
 function locate(button) {
@@ -154,7 +186,13 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("report-locate").addEventListener("click", (event) => locate(event.currentTarget));
   // A report sent without a connection goes as soon as the device is back online.
   const sendQueued = () => {
-    if (localStorage.getItem(queuedKey(form)) && navigator.onLine) sendReport(form);
+    if (!localStorage.getItem(queuedKey(form)) || !navigator.onLine) return;
+    const sealed = form.elements.protected_source;
+    if (localStorage.getItem(sealedKey(form)) && sealed && !sealed.value) {
+      say(form, form.dataset.sealedAgain);
+      return;
+    }
+    sendReport(form);
   };
   window.addEventListener("online", sendQueued);
   if (localStorage.getItem(queuedKey(form))) say(form, form.dataset.queued);

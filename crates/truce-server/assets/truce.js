@@ -171,6 +171,10 @@ async function signOut() {
     method: "DELETE", credentials: "same-origin", headers: { "x-csrf-token": csrfToken() },
   });
   sessionStorage.removeItem("truce.csrf");
+  // A shared phone keeps no one's unsent report after its user signs out.
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith("truce.report-")) localStorage.removeItem(key);
+  }
   window.location.assign("/");
 }
 

@@ -153,8 +153,8 @@ fn final_determinations(
     Ok(lines)
 }
 
-/// The claims of the period's incidents (by the time index) and of the
-/// incidents determined in it, each with its verified deaths when final.
+/// The claims of the period's final incidents (by the time index) and of
+/// the incidents determined in it, each with its verified deaths.
 fn casualty_inputs(
     connection: &Connection,
     state: &State,
@@ -190,6 +190,9 @@ fn casualty_inputs(
             claims,
             verified: verified_deaths(state, incident),
         })
+        // A public document lists only what the public may see: incidents with a
+        // final determination. The others are in the counts, not itemised.
+        .filter(|c| is_final(state, c.incident))
         .filter(|c| !c.claims.is_empty() || c.verified.is_some())
         .collect())
 }
@@ -219,6 +222,13 @@ fn collect_claims(
 }
 
 /// The current determination's deaths, once final (and if it gave any).
+fn is_final(state: &State, incident: u64) -> bool {
+    state
+        .verification()
+        .case(incident)
+        .is_some_and(|case| case.finalized_at.is_some())
+}
+
 fn verified_deaths(state: &State, incident: u64) -> Option<VerifiedDeaths> {
     let case = state.verification().case(incident)?;
     case.finalized_at?;

@@ -169,6 +169,7 @@ CREATE TABLE IF NOT EXISTS sealed (
     plaintext TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS replies_by_party ON replies (party, due);
+CREATE INDEX IF NOT EXISTS penalties_by_state ON penalties (state, id);
 CREATE INDEX IF NOT EXISTS determinations_by_party ON determinations (responsible_party, final_at);
 ";
 

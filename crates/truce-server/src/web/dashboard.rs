@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// What waits for the role: (message key, count, the page that lists them).
-type Waiting = Vec<(&'static str, usize, &'static str)>;
+type Waiting = Vec<(&'static str, u64, &'static str)>;
 
 async fn dashboard(
     State(state): State<AppState>,
@@ -92,34 +92,38 @@ async fn dashboard(
     Ok(page_at_checkpoint(api, lang, &caller, lang.t("dashboard.heading"), "/dashboard", content).into_response())
 }
 
-/// What waits for `role`, each with its count; nothing for a role with no work list.
+/// What waits for `role`, each with its count (over all, not a page); nothing for a role with no work list.
 fn waiting_for(connection: &rusqlite::Connection, role: &Role) -> rusqlite::Result<Waiting> {
-    let now = chrono::Utc::now();
     Ok(match role {
-        Role::Party(party) => {
-            let open = worklists::reply_requests(connection, party.as_str())?
-                .iter()
-                .filter(|r| r.replied_at.is_none() && r.due.is_some_and(|due| due > now))
-                .count();
-            vec![("dashboard.replies_open", open, "/inbox")]
-        }
+        Role::Party(party) => vec![(
+            "dashboard.replies_open",
+            worklists::open_replies_count(connection, party.as_str(), chrono::Utc::now())?,
+            "/inbox",
+        )],
         Role::Mediator(_) => vec![
             (
                 "dashboard.awaiting_approval",
-                worklists::awaiting_approval(connection)?.len(),
+                worklists::awaiting_approval_count(connection)?,
                 "/queue",
             ),
             (
                 "dashboard.penalties_proposed",
-                worklists::penalties(connection, Some("proposed"))?.len(),
+                worklists::proposed_penalties_count(connection)?,
                 "/queue",
             ),
         ],
-        Role::Monitor(_) | Role::Admin => vec![(
-            "dashboard.awaiting_determination",
-            worklists::awaiting_determination(connection)?.len(),
-            "/incidents?status=investigating",
-        )],
+        Role::Monitor(_) | Role::Admin => vec![
+            (
+                "dashboard.investigating",
+                worklists::count_at(connection, "investigating")?,
+                "/incidents?status=investigating",
+            ),
+            (
+                "dashboard.awaiting_reply",
+                worklists::count_at(connection, "awaiting_reply")?,
+                "/incidents?status=awaiting_reply",
+            ),
+        ],
         Role::Observer => Vec::new(),
     })
 }

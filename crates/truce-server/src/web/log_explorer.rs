@@ -119,7 +119,9 @@ fn page_end(query: &str, size: u64) -> Result<u64, Problem> {
 }
 
 /// What the table shows of an entry: read from its envelope's own fields,
-/// without decoding the event (an entry of a newer kind still shows).
+/// without decoding the event (an entry of a newer kind still shows). Not
+/// who caused it: the page is public, and a report's account would tell a
+/// party which team reported against it.
 struct Row {
     index: u64,
     head: Option<Head>,
@@ -128,7 +130,6 @@ struct Row {
 #[derive(Deserialize)]
 struct Head {
     at: String,
-    by: String,
     #[serde(rename = "type")]
     kind: String,
 }
@@ -216,7 +217,6 @@ fn entries_section(lang: &Catalogue, rows: &[Row], start: u64, before: u64, size
                         th scope="col" { (lang.t("log.col_index")) }
                         th scope="col" { (lang.t("log.col_at")) }
                         th scope="col" { (lang.t("log.col_type")) }
-                        th scope="col" { (lang.t("log.col_by")) }
                         th scope="col" { span.visually-hidden { (lang.t("log.col_check")) } }
                     } }
                     tbody {
@@ -226,9 +226,8 @@ fn entries_section(lang: &Catalogue, rows: &[Row], start: u64, before: u64, size
                                 @if let Some(head) = &row.head {
                                     td { time datetime=(head.at) { (shown_time(&head.at)) } }
                                     td { code { (head.kind) } }
-                                    td { (head.by) }
                                 } @else {
-                                    td colspan="3" { (not_an_event) }
+                                    td colspan="2" { (not_an_event) }
                                 }
                                 td { button.link type="button" data-check-index=(row.index) { (lang.t("log.check_entry")) } }
                             }

@@ -61,7 +61,8 @@ async fn report(
         p #draft-note.note role="status" aria-live="polite" hidden data-restored=(lang.t("report.draft_restored")) {}
         form #report-form.form.report method="post" action="/api/v1/reports" data-user=(user)
             data-failed=(lang.t("form.failed")) data-queued=(lang.t("report.queued"))
-            data-sent=(lang.t("report.sent")) data-repeat=(lang.t("report.repeat")) data-sending=(lang.t("report.sending")) {
+            data-sent=(lang.t("report.sent")) data-repeat=(lang.t("report.repeat")) data-sending=(lang.t("report.sending"))
+            data-sealed-again=(lang.t("report.sealed_again")) {
             input type="hidden" name="external_id";
             (source_fields(lang, &role))
             fieldset {

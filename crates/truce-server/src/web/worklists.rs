@@ -87,16 +87,54 @@ pub fn final_against(connection: &Connection, party: &str) -> rusqlite::Result<V
         .collect()
 }
 
+/// The newest `?1` incidents in any of `statuses`, as a common table
+/// `waiting(id)`: one ordered range of the `(status, id)` index a status,
+/// so the read stays short however many incidents there are.
+fn newest_in(statuses: &[&str]) -> String {
+    let ranges: Vec<String> = statuses
+        .iter()
+        .map(|status| {
+            format!(
+                "SELECT id FROM (SELECT id FROM incidents WHERE status = '{status}' AND merged_into IS NULL ORDER BY id DESC LIMIT ?1)"
+            )
+        })
+        .collect();
+    format!("WITH waiting(id) AS ({})", ranges.join(" UNION ALL "))
+}
+
+/// How many incidents are in any of `statuses` (counted on the `(status, id)` index).
+fn count_in(connection: &Connection, statuses: &[&str]) -> rusqlite::Result<u64> {
+    let mut total = 0;
+    for status in statuses {
+        let count: i64 = connection
+            .prepare_cached("SELECT COUNT(*) FROM incidents WHERE status = ?1")?
+            .query_row([status], |row| row.get(0))?;
+        total += count as u64;
+    }
+    Ok(total)
+}
+
+/// The stages at which a determination awaits the mediators' approval.
+pub const AWAITING_APPROVAL: [&str; 2] = ["determined", "redetermined"];
+/// The stages at which an incident awaits a determination.
+pub const AWAITING_DETERMINATION: [&str; 3] = ["investigating", "awaiting_reply", "appealed"];
+
 /// The current determinations not yet final: those the mediators are to approve.
 pub fn awaiting_approval(connection: &Connection) -> rusqlite::Result<Vec<DeterminationRow>> {
-    let mut statement = connection.prepare_cached(
-        "SELECT d.incident_id, d.number, d.verdict, d.responsible_party, d.approvals, d.final_at
-         FROM incidents i JOIN determinations d ON d.incident_id = i.id
-         WHERE i.status IN ('determined', 'redetermined') AND d.final_at IS NULL
-           AND d.number = (SELECT MAX(number) FROM determinations WHERE incident_id = i.id)
-         ORDER BY i.id DESC LIMIT ?1",
-    )?;
+    let sql = format!(
+        "{} SELECT d.incident_id, d.number, d.verdict, d.responsible_party, d.approvals, d.final_at
+         FROM waiting w JOIN determinations d ON d.incident_id = w.id
+         WHERE d.final_at IS NULL AND d.number = (SELECT MAX(number) FROM determinations WHERE incident_id = w.id)
+         ORDER BY w.id DESC LIMIT ?1",
+        newest_in(&AWAITING_APPROVAL)
+    );
+    let mut statement = connection.prepare_cached(&sql)?;
     statement.query_map(params![ROWS_MAX], determination_row)?.collect()
+}
+
+/// How many determinations await approval, in all.
+pub fn awaiting_approval_count(connection: &Connection) -> rusqlite::Result<u64> {
+    count_in(connection, &AWAITING_APPROVAL)
 }
 
 /// An incident waiting for a step, as the lists show it.
@@ -110,11 +148,12 @@ pub struct IncidentRow {
 
 /// The incidents under investigation or awaiting a reply, or appealed: each awaits a determination.
 pub fn awaiting_determination(connection: &Connection) -> rusqlite::Result<Vec<IncidentRow>> {
-    let mut statement = connection.prepare_cached(
-        "SELECT id, status, act, accused, happened_at FROM incidents
-         WHERE status IN ('investigating', 'awaiting_reply', 'appealed') AND merged_into IS NULL
-         ORDER BY id DESC LIMIT ?1",
-    )?;
+    let sql = format!(
+        "{} SELECT i.id, i.status, i.act, i.accused, i.happened_at FROM waiting w JOIN incidents i ON i.id = w.id
+         ORDER BY w.id DESC LIMIT ?1",
+        newest_in(&AWAITING_DETERMINATION)
+    );
+    let mut statement = connection.prepare_cached(&sql)?;
     statement
         .query_map(params![ROWS_MAX], |row| {
             Ok(IncidentRow {
@@ -126,6 +165,11 @@ pub fn awaiting_determination(connection: &Connection) -> rusqlite::Result<Vec<I
             })
         })?
         .collect()
+}
+
+/// How many incidents are at `status`, in all.
+pub fn count_at(connection: &Connection, status: &str) -> rusqlite::Result<u64> {
+    count_in(connection, &[status])
 }
 
 /// A penalty, as the lists show it.
@@ -143,10 +187,11 @@ pub struct PenaltyRow {
 
 /// The penalties, the newest first; `state` keeps those in that state only.
 pub fn penalties(connection: &Connection, state: Option<&str>) -> rusqlite::Result<Vec<PenaltyRow>> {
-    let mut statement = connection.prepare_cached(
-        "SELECT id, incident_id, party, code, kind, amount, state, approvals, due FROM penalties
-         WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
+    const COLUMNS: &str = "SELECT id, incident_id, party, code, kind, amount, state, approvals, due FROM penalties";
+    let mut statement = match state {
+        Some(_) => connection.prepare_cached(&format!("{COLUMNS} WHERE state = ?1 ORDER BY id DESC LIMIT ?2"))?,
+        None => connection.prepare_cached(&format!("{COLUMNS} WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2"))?,
+    };
     statement
         .query_map(params![state, ROWS_MAX], |row| {
             Ok(PenaltyRow {
@@ -162,6 +207,22 @@ pub fn penalties(connection: &Connection, state: Option<&str>) -> rusqlite::Resu
             })
         })?
         .collect()
+}
+
+/// How many penalties are proposed and await the mediators.
+pub fn proposed_penalties_count(connection: &Connection) -> rusqlite::Result<u64> {
+    connection
+        .prepare_cached("SELECT COUNT(*) FROM penalties WHERE state = 'proposed'")?
+        .query_row([], |row| row.get::<_, i64>(0))
+        .map(|n| n as u64)
+}
+
+/// How many replies `party` has yet to give while their window is open.
+pub fn open_replies_count(connection: &Connection, party: &str, now: DateTime<Utc>) -> rusqlite::Result<u64> {
+    connection
+        .prepare_cached("SELECT COUNT(*) FROM replies WHERE party = ?1 AND due > ?2 AND replied_at IS NULL")?
+        .query_row(params![party, now.timestamp()], |row| row.get::<_, i64>(0))
+        .map(|n| n as u64)
 }
 
 /// How many penalties each party has in each state: (party, state, count), over all of them.

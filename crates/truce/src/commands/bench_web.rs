@@ -139,11 +139,11 @@ fn fill(dir: &DataDir, agreement: &Agreement, args: &BenchWebArgs) -> anyhow::Re
         let batch = (next..next + count)
             .map(|i| report(i, args.incidents, start, agreement))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        for outcome in engine.submit(batch)? {
+        for (i, outcome) in (next..).zip(engine.submit(batch)?) {
             match outcome {
                 Outcome::Recorded { placement, .. } => {
                     if let Some(truce_domain::event::Placement::OpenedIncident(id)) = placement {
-                        opened.push(id);
+                        opened.push((id, accused_of(i)));
                     }
                 }
                 Outcome::Unchanged => {}
@@ -156,9 +156,30 @@ fn fill(dir: &DataDir, agreement: &Agreement, args: &BenchWebArgs) -> anyhow::Re
     progress.finish_and_clear();
     let to_finalize: Vec<u64> = opened
         .iter()
-        .copied()
+        .map(|(id, _)| *id)
         .filter(|id| id.is_multiple_of(args.final_every))
         .collect();
+    // As many again under review with a reply asked of the accused party: the inbox's and the queue's work.
+    let asked: Vec<Submission> = opened
+        .iter()
+        .filter(|(id, _)| id % args.final_every == args.final_every / 2)
+        .flat_map(|(incident, accused)| {
+            let party = Code::parse(accused).expect("a party code");
+            [
+                V::StartReview { incident: *incident },
+                V::RequestReply {
+                    incident: *incident,
+                    party,
+                },
+            ]
+        })
+        .map(|step| Submission::new("bench-monitor", Command::Verify(step)))
+        .collect();
+    for outcome in engine.submit(asked)? {
+        if let Outcome::Refused(error) = outcome {
+            bail!("a reply request was refused: {error}");
+        }
+    }
     for chunk in to_finalize.chunks(500) {
         let steps = chunk.iter().flat_map(|id| to_determination(*id)).collect();
         for outcome in engine.submit(steps)? {
@@ -183,6 +204,11 @@ fn fill(dir: &DataDir, agreement: &Agreement, args: &BenchWebArgs) -> anyhow::Re
         bail!("{} of {} incidents became final", finals, to_finalize.len());
     }
     Ok((opened.len() as u64, finals))
+}
+
+/// The party the `i`th report accuses.
+fn accused_of(i: u64) -> &'static str {
+    if i.is_multiple_of(2) { "AFG" } else { "PAK" }
 }
 
 /// The `i`th of `total` reports: spread in time over the year after the
