@@ -170,6 +170,7 @@ CREATE TABLE IF NOT EXISTS sealed (
 );
 CREATE INDEX IF NOT EXISTS replies_by_party ON replies (party, due);
 CREATE INDEX IF NOT EXISTS penalties_by_state ON penalties (state, id);
+CREATE INDEX IF NOT EXISTS case_steps_by_penalty ON case_steps (penalty_id);
 CREATE INDEX IF NOT EXISTS determinations_by_party ON determinations (responsible_party, final_at);
 ";
 

@@ -41,13 +41,18 @@ pub fn history(connection: &Connection, incident: u64) -> Result<Vec<(u64, Strin
 fn incidents_where(connection: &Connection, only: Option<u64>) -> Result<Vec<IncidentView>, StoreError> {
     let mut incidents: Vec<IncidentView> = Vec::new();
     let mut position: HashMap<u64, usize> = HashMap::new();
-    let mut statement = connection.prepare(
-        "SELECT i.id, i.status, r.event_start, r.event_end, r.latitude, r.longitude, r.location_precision,
-                r.time_precision, r.source_name, r.source_type, r.actor1, r.actor2, r.acled_event_type,
-                r.acled_sub_event_type
-         FROM incidents i JOIN reports r ON r.incident_id = i.id
-         WHERE (?1 IS NULL AND i.status != 'closed_duplicate') OR i.id = ?1 ORDER BY i.id, r.id",
-    )?;
+    // One statement for one incident, another for all: an "?1 IS NULL OR id = ?1"
+    // would keep SQLite from the index and read every incident to find one.
+    const REPORTS: &str = "SELECT i.id, i.status, r.event_start, r.event_end, r.latitude, r.longitude,
+                r.location_precision, r.time_precision, r.source_name, r.source_type, r.actor1, r.actor2,
+                r.acled_event_type, r.acled_sub_event_type
+         FROM incidents i JOIN reports r ON r.incident_id = i.id";
+    let mut statement = match only {
+        Some(_) => connection.prepare_cached(&format!("{REPORTS} WHERE i.id = ?1 ORDER BY r.id"))?,
+        None => connection.prepare_cached(&format!(
+            "{REPORTS} WHERE ?1 IS NULL AND i.status != 'closed_duplicate' ORDER BY i.id, r.id"
+        ))?,
+    };
     let mut rows = statement.query([only.map(|id| id as i64)])?;
     while let Some(row) = rows.next()? {
         let id = row.get::<_, i64>(0)? as u64;
@@ -76,11 +81,15 @@ fn incidents_where(connection: &Connection, only: Option<u64>) -> Result<Vec<Inc
         }
         incidents.last_mut().expect("pushed").reports.push(facts);
     }
-    let mut statement = connection.prepare(
-        "SELECT r.incident_id, r.source_type, c.claimant, c.claimant_party, c.stance, c.category, c.low, c.best, c.high
-         FROM claims c JOIN reports r ON r.id = c.report_id WHERE ?1 IS NULL OR r.incident_id = ?1
-         ORDER BY c.report_id, c.position",
-    )?;
+    const CLAIMS: &str = "SELECT r.incident_id, r.source_type, c.claimant, c.claimant_party, c.stance, c.category,
+                c.low, c.best, c.high
+         FROM claims c JOIN reports r ON r.id = c.report_id";
+    let mut statement = match only {
+        Some(_) => connection.prepare_cached(&format!(
+            "{CLAIMS} WHERE r.incident_id = ?1 ORDER BY c.report_id, c.position"
+        ))?,
+        None => connection.prepare_cached(&format!("{CLAIMS} WHERE ?1 IS NULL ORDER BY c.report_id, c.position"))?,
+    };
     let mut rows = statement.query([only.map(|id| id as i64)])?;
     while let Some(row) = rows.next()? {
         let Some(&index) = position.get(&(row.get::<_, i64>(0)? as u64)) else {

@@ -21,7 +21,7 @@ const AGREEMENT: &str = include_str!("../../../../examples/doha-ceasefire.toml")
 
 /// Each request files a new report: a unique external id per thread and
 /// request. `{SOURCE}` and `{TIME}` are Lua expressions filled in by the
-/// stream's shape (`Stream::lua`).
+/// stream's shape (`Stream::lua`), `{STREAM}` its name.
 const SUBMIT_LUA: &str = r#"
 local counter = 0
 local threads = {}
@@ -37,7 +37,7 @@ request = function()
   counter = counter + 1
   local source = {SOURCE}
   local time = {TIME}
-  local body = string.format('{"external_id":"bench-%d-%d","source":{"type":"media","name":"%s","grading":"B2"},"time":{"start":"%s","precision":"hour"},"location":{"latitude":%f,"longitude":%f,"precision":"exact"},"act":"ACT-SHELLING","claims":[{"claimant":"%s","stance":"assert","category":"civilians","low":1,"best":2,"high":3}]}', id, counter, source, time, 30 + (counter % 600) / 100.0, 62 + (id * 7 + counter) % 1100 / 100.0, source)
+  local body = string.format('{"external_id":"bench-{STREAM}-%d-%d","source":{"type":"media","name":"%s","grading":"B2"},"time":{"start":"%s","precision":"hour"},"location":{"latitude":%f,"longitude":%f,"precision":"exact"},"act":"ACT-SHELLING","claims":[{"claimant":"%s","stance":"assert","category":"civilians","low":1,"best":2,"high":3}]}', id, counter, source, time, 30 + (counter % 600) / 100.0, 62 + (id * 7 + counter) % 1100 / 100.0, source)
   return wrk.format("POST", "/api/v1/reports", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
 end
 "#;
@@ -63,7 +63,15 @@ impl Stream {
             ),
             Stream::OneSourceOneHour => (r#""Dawn""#, r#""2025-10-24T22:00:00+04:30""#),
         };
-        SUBMIT_LUA.replace("{SOURCE}", source).replace("{TIME}", time)
+        let name = match self {
+            Stream::Spread => "spread",
+            Stream::OneSourceOneHour => "one-source",
+        };
+        // Each stream its own external ids: a repeat would be answered but not logged.
+        SUBMIT_LUA
+            .replace("{SOURCE}", source)
+            .replace("{TIME}", time)
+            .replace("{STREAM}", name)
     }
 }
 

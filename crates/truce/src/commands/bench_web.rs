@@ -94,7 +94,12 @@ pub fn run(args: BenchWebArgs) -> anyhow::Result<ExitCode> {
         ),
         (
             "incident_list_search",
-            "/incidents?q=artillery+market".into(),
+            "/incidents?q=mortar+school+Khost".into(),
+            Some(&readers.mediator),
+        ),
+        (
+            "incident_list_search_every_report",
+            "/incidents?q=report".into(),
             Some(&readers.mediator),
         ),
         (
@@ -134,8 +139,9 @@ fn fill(dir: &DataDir, agreement: &Agreement, args: &BenchWebArgs) -> anyhow::Re
     }
     let mut opened = Vec::new();
     let mut next = 0u64;
-    while next < args.incidents {
-        let count = (args.incidents - next).min(FILL_BATCH as u64);
+    // Reports that join another make no incident: file until there are as many incidents as asked.
+    while (opened.len() as u64) < args.incidents {
+        let count = (args.incidents - opened.len() as u64).min(FILL_BATCH as u64);
         let batch = (next..next + count)
             .map(|i| report(i, args.incidents, start, agreement))
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -151,7 +157,7 @@ fn fill(dir: &DataDir, agreement: &Agreement, args: &BenchWebArgs) -> anyhow::Re
             }
         }
         next += count;
-        progress.set_position(next);
+        progress.set_position(opened.len() as u64);
     }
     progress.finish_and_clear();
     let to_finalize: Vec<u64> = opened
@@ -206,6 +212,60 @@ fn fill(dir: &DataDir, agreement: &Agreement, args: &BenchWebArgs) -> anyhow::Re
     Ok((opened.len() as u64, finals))
 }
 
+/// Words of the reports' narratives, so that a search selects some and not all.
+const WEAPONS: [&str; 7] = [
+    "artillery fire",
+    "mortar rounds",
+    "a drone strike",
+    "small-arms fire",
+    "rocket fire",
+    "an explosion",
+    "shelling",
+];
+const PLACES: [&str; 6] = ["market", "school", "checkpoint", "mosque", "border post", "village"];
+const DISTRICTS: [&str; 40] = [
+    "Kurram",
+    "Khost",
+    "Paktika",
+    "Kunar",
+    "Nangarhar",
+    "Bajaur",
+    "Mohmand",
+    "Khyber",
+    "Chaman",
+    "Spin Boldak",
+    "Zhob",
+    "Angoor Adda",
+    "Torkham",
+    "Dand-e-Patan",
+    "Barmal",
+    "Gayan",
+    "Asadabad",
+    "Dangam",
+    "Nari",
+    "Sarkano",
+    "Shigal",
+    "Tirah",
+    "Parachinar",
+    "Miranshah",
+    "Mir Ali",
+    "Wana",
+    "Ghulam Khan",
+    "Lwara",
+    "Shkin",
+    "Gomal",
+    "Qila Saifullah",
+    "Pishin",
+    "Dalbandin",
+    "Nushki",
+    "Kandahar",
+    "Helmand",
+    "Nimroz",
+    "Zabul",
+    "Urgun",
+    "Sperah",
+];
+
 /// The party the `i`th report accuses.
 fn accused_of(i: u64) -> &'static str {
     if i.is_multiple_of(2) { "AFG" } else { "PAK" }
@@ -229,7 +289,8 @@ fn report(i: u64, total: u64, start: DateTime<Utc>, agreement: &Agreement) -> an
     let source = if i.is_multiple_of(7) {
         serde_json::json!({"type": "party", "name": accuser, "grading": "C3"})
     } else {
-        serde_json::json!({"type": "media", "name": format!("bench media {}", i % 24), "grading": "B2"})
+        // One wire service: reports of one source never join each other, so each opens its incident.
+        serde_json::json!({"type": "media", "name": "bench wire", "grading": "B2"})
     };
     let input: ReportInput = serde_json::from_value(serde_json::json!({
         "external_id": format!("bench-web-{i}"),
@@ -238,7 +299,13 @@ fn report(i: u64, total: u64, start: DateTime<Utc>, agreement: &Agreement) -> an
         "location": {"latitude": latitude, "longitude": longitude, "precision": "exact"},
         "act": act,
         "actor1": {"name": "artillery", "party": accused},
-        "narrative": format!("Report {i}: artillery fire near the market, {} casualties.", i % 5),
+        "narrative": format!(
+            "Report {i}: {} near the {} of {}, {} casualties.",
+            WEAPONS[(i % 7) as usize],
+            PLACES[(i / 7 % 6) as usize],
+            DISTRICTS[(i / 42 % 40) as usize],
+            i % 5
+        ),
         "claims": [{"claimant": "bench", "stance": "assert", "category": "civilians", "low": 0, "best": i % 5, "high": i % 7}],
     }))?;
     let parsed = input.parse().map_err(|e| anyhow::anyhow!("bench report {i}: {e:?}"))?;
