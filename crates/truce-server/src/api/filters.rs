@@ -153,6 +153,18 @@ fn search_words(text: &str) -> Result<String, Problem> {
 }
 
 /// A condition on `incidents i` and the named parameters it uses.
+/// The search's condition when few reports match: every match is gathered
+/// first (FTS5 gives their rowids), and the page is cut from them.
+pub const WORDS_MATCH_FEW: &str = "i.id IN (SELECT r.incident_id FROM reports r
+                          WHERE r.id IN (SELECT rowid FROM report_text WHERE report_text MATCH :words))";
+/// The same when many match: each incident in page order is asked whether a
+/// report of it matches, so a page is found after a few incidents instead of
+/// gathering every match (a million for a word of every report).
+pub const WORDS_MATCH_MANY: &str = "EXISTS (SELECT 1 FROM reports r JOIN report_text t ON t.rowid = r.id
+                          WHERE r.incident_id = i.id AND report_text MATCH :words)";
+/// Matches counted before choosing: from this many on, `WORDS_MATCH_MANY`.
+pub const WORDS_MANY: i64 = 20_000;
+
 pub struct Condition {
     pub sql: String,
     pub params: Vec<(&'static str, Value)>,
@@ -217,11 +229,7 @@ impl IncidentFilter {
             params.push((":to", Value::Integer(to.timestamp())));
         }
         if let Some(words) = &self.words {
-            sql.push(
-                "i.id IN (SELECT r.incident_id FROM reports r
-                          WHERE r.id IN (SELECT rowid FROM report_text WHERE report_text MATCH :words))"
-                    .into(),
-            );
+            sql.push(WORDS_MATCH_FEW.into());
             params.push((":words", Value::Text(words.clone())));
         }
         Condition {

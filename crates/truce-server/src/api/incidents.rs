@@ -14,7 +14,7 @@
 use super::api;
 use super::auth::Caller;
 use super::body::Id;
-use super::filters::{Condition, IncidentFilter, IncidentQuery};
+use super::filters::{Condition, IncidentFilter, IncidentQuery, WORDS_MANY, WORDS_MATCH_FEW, WORDS_MATCH_MANY};
 use crate::{AppState, Problem};
 use axum::Json;
 use axum::Router;
@@ -112,6 +112,26 @@ pub fn selects(connection: &rusqlite::Connection, condition: &Condition, id: u64
         .query_row(params.as_slice(), |row| row.get(0))
 }
 
+/// The condition's SQL, its search (if any) in the form that suits how
+/// many reports match: counted first, up to `WORDS_MANY`, on the index.
+fn searched(connection: &rusqlite::Connection, condition: &Condition) -> rusqlite::Result<String> {
+    searched_with(connection, condition, WORDS_MANY)
+}
+
+fn searched_with(connection: &rusqlite::Connection, condition: &Condition, many: i64) -> rusqlite::Result<String> {
+    let Some((_, words)) = condition.params.iter().find(|(name, _)| *name == ":words") else {
+        return Ok(condition.sql.clone());
+    };
+    let matches: i64 = connection
+        .prepare_cached("SELECT COUNT(*) FROM (SELECT rowid FROM report_text WHERE report_text MATCH ?1 LIMIT ?2)")?
+        .query_row(rusqlite::params![words, many], |row| row.get(0))?;
+    Ok(if matches >= many {
+        condition.sql.replace(WORDS_MATCH_FEW, WORDS_MATCH_MANY)
+    } else {
+        condition.sql.clone()
+    })
+}
+
 /// `order`: `ASC` or `DESC`, by id.
 fn select(
     connection: &rusqlite::Connection,
@@ -124,7 +144,7 @@ fn select(
         "SELECT i.id, i.status, i.happened_at, i.latitude, i.longitude, i.report_count, i.act, i.accused, i.zones,
                 i.verdict, i.responsible_party
          FROM incidents i WHERE i.id > :after AND {} ORDER BY i.id {order} LIMIT :limit",
-        condition.sql
+        searched(connection, condition)?
     );
     let mut statement = connection.prepare_cached(&sql)?;
     let after = after as i64;
@@ -344,4 +364,80 @@ pub async fn detail(state: &AppState, caller: &Caller, id: u64) -> Result<serde_
     detail["estimate"] =
         serde_json::json!({"low": estimate.total.low, "best": estimate.total.best, "high": estimate.total.high});
     Ok(detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::types::Value;
+
+    /// Both forms of the search select the same incidents, in the same order.
+    #[test]
+    fn a_search_gives_the_same_page_whichever_form_it_takes() {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE incidents (id INTEGER PRIMARY KEY, status TEXT);
+                 CREATE TABLE reports (id INTEGER PRIMARY KEY, incident_id INTEGER);
+                 CREATE INDEX reports_by_incident ON reports (incident_id);
+                 CREATE VIRTUAL TABLE report_text USING fts5 (text, content = '', detail = none, columnsize = 0);",
+            )
+            .unwrap();
+        for report in 1..=300i64 {
+            let incident = (report + 1) / 2;
+            let text = format!(
+                "report {} {}",
+                if report % 3 == 0 { "mortar" } else { "drone" },
+                report % 7
+            );
+            connection
+                .execute("INSERT OR IGNORE INTO incidents VALUES (?1, 'reported')", [incident])
+                .unwrap();
+            connection
+                .execute("INSERT INTO reports VALUES (?1, ?2)", [report, incident])
+                .unwrap();
+            connection
+                .execute(
+                    "INSERT INTO report_text (rowid, text) VALUES (?1, ?2)",
+                    rusqlite::params![report, text],
+                )
+                .unwrap();
+        }
+        let page = |words: &str, many: i64, after: i64| -> (bool, Vec<i64>) {
+            let condition = Condition {
+                sql: format!("i.status != 'closed_duplicate' AND {WORDS_MATCH_FEW}"),
+                params: vec![(":words", Value::Text(words.into()))],
+            };
+            let sql = searched_with(&connection, &condition, many).unwrap();
+            let query = format!("SELECT i.id FROM incidents i WHERE i.id > :after AND {sql} ORDER BY i.id LIMIT 20");
+            let mut params = condition.bound();
+            params.push((":after", &after));
+            let ids = connection
+                .prepare(&query)
+                .unwrap()
+                .query_map(params.as_slice(), |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            (sql.contains("EXISTS"), ids)
+        };
+        for (words, after) in [
+            ("mortar", 0),
+            ("drone", 40),
+            ("mortar 3", 0),
+            ("report", 140),
+            ("absent", 0),
+        ] {
+            let (few_form, few) = page(words, i64::MAX, after);
+            let (many_form, many) = page(words, 1, after);
+            assert!(!few_form, "{words}: gathered when few match");
+            assert_eq!(
+                many_form,
+                words != "absent",
+                "{words}: asked incident by incident when many match"
+            );
+            assert_eq!(few, many, "{words} after {after}");
+        }
+        assert_eq!(page("mortar", 1, 0).1[..3], [2, 3, 5], "reports 3, 6 and 9");
+    }
 }
