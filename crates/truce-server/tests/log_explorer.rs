@@ -79,7 +79,10 @@ async fn the_page_names_the_checkpoint_and_key_and_lists_the_newest_entries() {
     assert!(page.contains("<noscript>"));
     assert_eq!(listed(&page), (550..600).rev().collect::<Vec<_>>());
     assert!(page.contains("kind_598"), "each entry's kind");
-    assert!(!page.contains("user-598"), "not who caused it: that could name who reported");
+    assert!(
+        !page.contains("user-598"),
+        "not who caused it: that could name who reported"
+    );
     assert!(page.contains("Not a truce event"), "entry 599 is not JSON");
     assert!(
         page.contains(r#"href="/log?lang=en&amp;before=550""#),
