@@ -77,7 +77,7 @@ fn for_roles(
     }
     let content = maud::html! {
         h1 { (lang.t("page.not_for_role")) }
-        p { (lang.f("page.not_for_role_detail", &[("role", &user.role.to_string())])) }
+        p { (lang.f("page.not_for_role_detail", &[("role", &layout::role_name(lang, &user.role))])) }
     };
     let shell = layout::Shell {
         lang,

@@ -150,13 +150,12 @@ pub fn spawn_dispatcher(
 ) {
     tokio::spawn(async move {
         while let Some(batch) = next_batch(&mut notifications).await {
-            let pool = accounts.clone();
-            let hooks = match tokio::task::spawn_blocking(move || pool.with(accounts::webhooks)).await {
-                Ok(Ok(Ok(hooks))) => hooks,
-                _ => {
-                    tracing::error!("reading the webhooks failed");
-                    continue;
-                }
+            let Some(hooks) = read_webhooks(&accounts).await else {
+                tracing::error!(
+                    events = batch.len(),
+                    "reading the webhooks failed, again and again: these events are not delivered (the log holds them)"
+                );
+                continue;
             };
             for notification in &batch {
                 for hook in hooks
@@ -168,6 +167,21 @@ pub fn spawn_dispatcher(
             }
         }
     });
+}
+
+/// The webhooks, read again after a short wait if the read fails (a busy
+/// database): a batch of events is dropped only if every try fails.
+async fn read_webhooks(accounts: &Arc<ConnectionPool>) -> Option<Vec<Webhook>> {
+    let mut wait = Duration::from_millis(50);
+    for _ in 0..5 {
+        let pool = accounts.clone();
+        if let Ok(Ok(Ok(hooks))) = tokio::task::spawn_blocking(move || pool.with(accounts::webhooks)).await {
+            return Some(hooks);
+        }
+        tokio::time::sleep(wait).await;
+        wait *= 2;
+    }
+    None
 }
 
 /// Waits for one notification, then takes those already waiting behind it

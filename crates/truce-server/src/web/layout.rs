@@ -40,6 +40,16 @@ pub fn page_at_checkpoint(
     page(&shell, content)
 }
 
+/// A role as the reader's language says it: "mediator for QAT".
+pub fn role_name(lang: &Catalogue, role: &Role) -> String {
+    let key = format!("role.{}", role.name());
+    let name = lang.t(&key);
+    match role.affiliation() {
+        Some(code) => lang.f("role.for", &[("role", name), ("code", code.as_str())]),
+        None => name.to_string(),
+    }
+}
+
 /// The pages of the signed-in user's role: what it works from.
 fn role_links(lang: &Catalogue, role: &Role) -> Markup {
     let code = lang.code;
@@ -95,7 +105,7 @@ pub fn page(shell: &Shell, content: Markup) -> Markup {
                         @match &shell.caller.user {
                             Some(user) => {
                                 (role_links(lang, &user.role))
-                                span.who { (lang.f("sign_in.signed_in", &[("name", user.name.as_str()), ("role", &user.role.to_string())])) }
+                                span.who { (lang.f("sign_in.signed_in", &[("name", user.name.as_str()), ("role", &role_name(lang, &user.role))])) }
                                 button.link type="button" data-action="sign-out" { (lang.t("nav.sign_out")) }
                             }
                             None => {
