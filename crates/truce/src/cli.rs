@@ -383,26 +383,7 @@ pub enum BenchCommand {
         connections: u32,
     },
     /// The web interface's pages over a large store, and the map in chromium.
-    Web {
-        /// One JSON object a line instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// Incidents in the store.
-        #[arg(long, default_value_t = 1_000_000)]
-        incidents: u64,
-        /// Every this many incidents is made final (the public's published findings).
-        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
-        final_every: u64,
-        /// Requests timed for each page.
-        #[arg(long, default_value_t = 30)]
-        requests: u32,
-        /// Also draw the map in Debian's chromium and time it (needs scripts/setup).
-        #[arg(long)]
-        browser: bool,
-        /// Where to build the store (default: the system's temporary directory).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-    },
+    Web(BenchWebArgs),
     /// Recomputing penalties, status and scorecards over a history of determinations.
     Rules {
         /// One JSON object a line instead of a table.
@@ -453,4 +434,26 @@ pub enum BulletinFormat {
 pub enum BulletinLang {
     En,
     Ar,
+}
+
+#[derive(Args)]
+pub struct BenchWebArgs {
+    /// One JSON object a line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Incidents in the store.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub incidents: u64,
+    /// Every this many incidents is made final (the public's published findings).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+    pub final_every: u64,
+    /// Requests timed for each page.
+    #[arg(long, default_value_t = 30)]
+    pub requests: u32,
+    /// Also draw the map in Debian's chromium and time it (needs scripts/setup).
+    #[arg(long)]
+    pub browser: bool,
+    /// Where to build the store (default: the system's temporary directory).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
 use truce_domain::verification::scorecard::scorecards;
-use truce_domain::verification::status::{StatusPoint, status_series};
+use truce_domain::verification::status::{StatusPoint, ViolationIndex, status_at, status_series};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,6 +36,18 @@ pub async fn status(State(state): State<AppState>) -> Result<Json<serde_json::Va
         "current": series.last(),
         "series": series,
     })))
+}
+
+/// The status now, per party and for the agreement: one point, not the series.
+pub async fn current(api: &super::Api) -> Result<StatusPoint, Problem> {
+    let agreement = api.agreement.clone();
+    api.engine
+        .read(move |engine| {
+            let index = ViolationIndex::new(&agreement, engine.state().verification().violations());
+            status_at(&agreement, &index, Utc::now())
+        })
+        .await
+        .map_err(|e| Problem::internal(&e))
 }
 
 /// The status series from a day before the agreement's first window until now, and that now.

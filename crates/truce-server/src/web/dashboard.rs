@@ -3,7 +3,7 @@
 //! see, and what waits for its role (a party's open reply requests, a
 //! mediator's approvals, the incidents awaiting a determination).
 
-use super::front::status_card;
+use super::front::status_cards;
 use super::i18n::Lang;
 use super::layout::page_at_checkpoint;
 use super::worklists;
@@ -41,7 +41,7 @@ async fn dashboard(
         Err(response) => return Ok(*response),
     };
     let api = api(&state)?;
-    let current = crate::api::status::series(api).await?.1.pop();
+    let current = crate::api::status::current(api).await?;
     let condition = IncidentFilter::default().condition(&caller);
     let waiting_role = role.clone();
     let (days, recent, waiting) = api
@@ -67,12 +67,7 @@ async fn dashboard(
         }
         section aria-labelledby="status-heading" {
             h2 #status-heading { (lang.t("front.status")) }
-            @if let Some(point) = &current {
-                ul.status-cards { @for party in &point.parties {
-                    @let name = choices.parties.iter().find(|(c, _)| c == party.party.as_str()).map_or(party.party.as_str(), |(_, n)| n.as_str());
-                    (status_card(lang, name, party))
-                } }
-            }
+            (status_cards(lang, &current, &choices.parties))
         }
         section aria-labelledby="map-heading" {
             h2 #map-heading { (lang.t("dashboard.map")) }

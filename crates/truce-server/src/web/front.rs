@@ -14,7 +14,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use maud::{Markup, html};
-use truce_domain::verification::status::PartyStatus;
+use truce_domain::verification::status::{PartyStatus, StatusPoint};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(front))
@@ -27,7 +27,7 @@ async fn front(
 ) -> Result<Markup, Problem> {
     let caller = page_caller(caller);
     let api = api(&state)?;
-    let current = crate::api::status::series(api).await?.1.pop();
+    let current = crate::api::status::current(api).await?;
     let days = api.reads.run(chart::confirmed_per_day).await?;
     let latest = api
         .reads
@@ -35,34 +35,17 @@ async fn front(
         .await?
         .pop();
     let checkpoint = api.engine.latest_checkpoint();
-    let parties: Vec<(String, String)> = api
-        .agreement
-        .parties
-        .iter()
-        .map(|p| (p.code.to_string(), p.name.clone()))
-        .collect();
-    let party_name = |code: &str| {
-        parties
-            .iter()
-            .find(|(c, _)| c == code)
-            .map_or(code.to_string(), |(_, name)| name.clone())
-    };
+    let parties = super::forms::Choices::of(&api.agreement).parties;
     let content = html! {
         h1 { (lang.t("front.heading")) }
         p.intro { (lang.t("front.intro")) }
         section aria-labelledby="status-heading" {
             h2 #status-heading { (lang.t("front.status")) }
-            @if let Some(point) = &current {
-                ul.status-cards {
-                    @for party in &point.parties {
-                        (status_card(lang, &party_name(party.party.as_str()), party))
-                    }
-                }
-                p.agreement-status {
-                    (lang.t("front.agreement_status")) ": "
-                    strong class={ "status status-" (point.agreement.as_str()) } {
-                        (lang.t(&format!("status.{}", point.agreement.as_str())))
-                    }
+            (status_cards(lang, &current, &parties))
+            p.agreement-status {
+                (lang.t("front.agreement_status")) ": "
+                strong class={ "status status-" (current.agreement.as_str()) } {
+                    (lang.t(&format!("status.{}", current.agreement.as_str())))
                 }
             }
         }
@@ -87,7 +70,24 @@ async fn front(
     Ok(page(&shell, content))
 }
 
-pub(super) fn status_card(lang: &'static super::i18n::Catalogue, name: &str, party: &PartyStatus) -> Markup {
+/// A card for each party's status, named as the agreement names it (`parties`: code, name).
+pub(super) fn status_cards(
+    lang: &'static super::i18n::Catalogue,
+    point: &StatusPoint,
+    parties: &[(String, String)],
+) -> Markup {
+    let name = |code: &str| {
+        parties
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or(code.to_string(), |(_, name)| name.clone())
+    };
+    html! {
+        ul.status-cards { @for party in &point.parties { (status_card(lang, &name(party.party.as_str()), party)) } }
+    }
+}
+
+fn status_card(lang: &'static super::i18n::Catalogue, name: &str, party: &PartyStatus) -> Markup {
     let status = party.status.as_str();
     html! {
         li.status-card {

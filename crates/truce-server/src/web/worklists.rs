@@ -188,25 +188,30 @@ pub struct PenaltyRow {
 /// The penalties, the newest first; `state` keeps those in that state only.
 pub fn penalties(connection: &Connection, state: Option<&str>) -> rusqlite::Result<Vec<PenaltyRow>> {
     const COLUMNS: &str = "SELECT id, incident_id, party, code, kind, amount, state, approvals, due FROM penalties";
-    let mut statement = match state {
-        Some(_) => connection.prepare_cached(&format!("{COLUMNS} WHERE state = ?1 ORDER BY id DESC LIMIT ?2"))?,
-        None => connection.prepare_cached(&format!("{COLUMNS} WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2"))?,
+    let row = |row: &rusqlite::Row| -> rusqlite::Result<PenaltyRow> {
+        Ok(PenaltyRow {
+            id: row.get::<_, i64>(0)? as u64,
+            incident: row.get::<_, i64>(1)? as u64,
+            party: row.get(2)?,
+            code: row.get(3)?,
+            kind: row.get(4)?,
+            amount: row.get(5)?,
+            state: row.get(6)?,
+            approvals: split(&row.get::<_, String>(7)?),
+            due: time(row.get(8)?),
+        })
     };
-    statement
-        .query_map(params![state, ROWS_MAX], |row| {
-            Ok(PenaltyRow {
-                id: row.get::<_, i64>(0)? as u64,
-                incident: row.get::<_, i64>(1)? as u64,
-                party: row.get(2)?,
-                code: row.get(3)?,
-                kind: row.get(4)?,
-                amount: row.get(5)?,
-                state: row.get(6)?,
-                approvals: split(&row.get::<_, String>(7)?),
-                due: time(row.get(8)?),
-            })
-        })?
-        .collect()
+    // Two statements, so the one by state reads the (state, id) index.
+    match state {
+        Some(state) => connection
+            .prepare_cached(&format!("{COLUMNS} WHERE state = ?1 ORDER BY id DESC LIMIT ?2"))?
+            .query_map(params![state, ROWS_MAX], row)?
+            .collect(),
+        None => connection
+            .prepare_cached(&format!("{COLUMNS} ORDER BY id DESC LIMIT ?1"))?
+            .query_map(params![ROWS_MAX], row)?
+            .collect(),
+    }
 }
 
 /// How many penalties are proposed and await the mediators.

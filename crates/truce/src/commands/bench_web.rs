@@ -13,6 +13,7 @@
 
 use super::bench_figure::Figure;
 use super::bench_server::BenchServer;
+use crate::cli::BenchWebArgs;
 use crate::datadir::DataDir;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
@@ -35,15 +36,6 @@ const BUDGET_MS: f64 = 300.0;
 /// Reports submitted to the engine at once while filling the store.
 const FILL_BATCH: usize = 5_000;
 const PASSWORD: &str = "bench-password-not-secret";
-
-pub struct BenchWebArgs {
-    pub json: bool,
-    pub incidents: u64,
-    pub final_every: u64,
-    pub requests: u32,
-    pub browser: bool,
-    pub dir: Option<PathBuf>,
-}
 
 /// The tokens of the users the pages are read as.
 struct Readers {

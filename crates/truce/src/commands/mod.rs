@@ -81,20 +81,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             seconds,
             connections,
         }) => bench_api::run(json, seconds, connections),
-        Command::Bench(BenchCommand::Web {
-            json,
-            incidents,
-            final_every,
-            requests,
-            browser,
-            dir,
-        }) => bench_web::run(bench_web::BenchWebArgs {
-            json,
-            incidents,
-            final_every,
-            requests,
-            browser,
-            dir,
-        }),
+        Command::Bench(BenchCommand::Web(args)) => bench_web::run(args),
     }
 }
