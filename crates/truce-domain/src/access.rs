@@ -13,8 +13,39 @@
 
 use crate::role::Role;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Action {
+/// Defines [`Action`], [`Action::ALL`] and, for each action, a type in
+/// [`may`] that names it ([`Permission`]), from one list.
+macro_rules! actions {
+    ($($(#[doc = $doc:literal])* $action:ident),* $(,)?) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($(#[doc = $doc])* $action,)*
+        }
+
+        impl Action {
+            pub const ALL: [Action; [$(Action::$action),*].len()] = [$(Action::$action),*];
+        }
+
+        /// The actions as types (`may::FileReport`, …), so a handler can ask
+        /// for a caller permitted one (the server's `Permitted<may::FileReport>`).
+        pub mod may {
+            $(
+                #[doc = concat!("The permission to take [`super::Action::", stringify!($action), "`].")]
+                pub struct $action;
+                impl super::Permission for $action {
+                    const ACTION: super::Action = super::Action::$action;
+                }
+            )*
+        }
+    };
+}
+
+/// An action of the role table as a type (see [`may`]).
+pub trait Permission {
+    const ACTION: Action;
+}
+
+actions!(
     FileReport,
     RegisterEvidence,
     StartReview,
@@ -37,31 +68,7 @@ pub enum Action {
     ManageUsers,
     /// Compose a bulletin and append it to the log.
     PublishBulletin,
-}
-
-impl Action {
-    pub const ALL: [Action; 19] = [
-        Action::FileReport,
-        Action::RegisterEvidence,
-        Action::StartReview,
-        Action::AssignTask,
-        Action::FileFindings,
-        Action::RequestReply,
-        Action::Reply,
-        Action::IssueDetermination,
-        Action::Approve,
-        Action::InvokeUrgency,
-        Action::Finalize,
-        Action::AttachStatement,
-        Action::Appeal,
-        Action::ApprovePenalty,
-        Action::RecordCompliance,
-        Action::ReadAll,
-        Action::ReadSealed,
-        Action::ManageUsers,
-        Action::PublishBulletin,
-    ];
-}
+);
 
 /// Whether `role` may take `action`.
 pub fn permits(role: &Role, action: Action) -> bool {

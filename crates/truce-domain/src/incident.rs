@@ -2,7 +2,8 @@
 //! times and sources, and every claim, each marked interested or not.
 
 use crate::casualties::{CasualtyEstimate, WeighedClaim, estimate};
-use crate::report::{Claim, LocationPrecision, SourceType, TimePrecision};
+use crate::report::{Claim, DeathCategory, Figure, LocationPrecision, SourceType, TimePrecision};
+use crate::verification::determination::VerifiedDeaths;
 
 /// What an incident's view needs of one of its reports.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +31,8 @@ pub struct IncidentView {
     pub reports: Vec<ReportFacts>,
     /// Every claim of its reports, with whether its claimant has a stake.
     pub claims: Vec<(Claim, bool)>,
+    /// The deaths its latest determination verified, once one is issued.
+    pub verified: Option<VerifiedDeaths>,
 }
 
 impl IncidentView {
@@ -43,6 +46,43 @@ impl IncidentView {
             })
             .collect();
         estimate(&weighed)
+    }
+
+    /// The mechanism's figure of the deaths: what the latest determination
+    /// verified once there is one (the mediators weighed the claims, the
+    /// evidence and the replies); before, the estimate rule over the
+    /// claims. Exports and pages say this one, each party's claim beside it.
+    pub fn deaths(&self) -> Figure {
+        match self.verified {
+            Some(verified) => Figure {
+                low: verified.low,
+                best: verified.best,
+                high: verified.high,
+            },
+            None => self.estimate().total,
+        }
+    }
+
+    /// [`IncidentView::deaths`] by UCDP's categories (side A, side B,
+    /// civilians, unknown), summing to its best figure: the rule's own
+    /// categories when they agree with it, else the verified civilians and
+    /// the rest as of unknown status.
+    pub fn deaths_by_category(&self) -> [u32; 4] {
+        let estimate = self.estimate();
+        let of = |category| estimate.by_category.get(&category).map_or(0, |f: &Figure| f.best);
+        let rule = [
+            of(DeathCategory::SideA),
+            of(DeathCategory::SideB),
+            of(DeathCategory::Civilians),
+            of(DeathCategory::Unknown),
+        ];
+        match self.verified {
+            Some(verified) if rule.iter().map(|&d| u64::from(d)).sum::<u64>() != u64::from(verified.best) => {
+                let civilians = verified.civilians.min(verified.best);
+                [0, 0, civilians, verified.best - civilians]
+            }
+            _ => rule,
+        }
     }
 
     /// The report whose place is known best (the first, among equals).

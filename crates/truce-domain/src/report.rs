@@ -5,7 +5,7 @@
 //! (low > best) are kept as warnings, not refused.
 
 use crate::codes::Code;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 /// Latitude in degrees, -90 to 90.
@@ -374,6 +374,13 @@ pub const NAME_BYTES_MAX: usize = 300;
 pub const NARRATIVE_BYTES_MAX: usize = 20_000;
 /// The most claims one report may carry.
 pub const CLAIMS_MAX: usize = 50;
+/// The most bytes a report's text may take once encoded for the log (JSON
+/// escapes included), all fields together: with the event's other fields
+/// and fifty claims' numbers, the report still fits one log entry (65,535
+/// bytes), so one report can never fail the batch it is written with.
+pub const REPORT_TEXT_JSON_BYTES_MAX: usize = 48_000;
+/// The years a report's time may name: a typo (0001, 9999) is refused, not filed.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
 /// A report as submitted (JSON). Unknown fields are refused.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -525,13 +532,31 @@ impl ReportInput {
         if self.external_id.trim().is_empty() {
             keep(Err(field_error("external_id", "must not be empty")));
         }
-        for (field, length, max) in self.lengths() {
+        let lengths = self.lengths();
+        for (field, length, max, _) in &lengths {
             if length > max {
                 keep(Err(field_error(
                     field,
                     format!("is {length} bytes; at most {max} are allowed"),
                 )));
             }
+        }
+        for (field, text) in self.texts() {
+            if let Some(error) = control_character(field, text) {
+                keep(Err(error));
+            }
+        }
+        let encoded: usize = lengths.iter().map(|(_, _, _, json)| json).sum();
+        if encoded > REPORT_TEXT_JSON_BYTES_MAX
+            && let Some((field, _, _, json)) = lengths.iter().max_by_key(|(_, _, _, json)| *json)
+        {
+            keep(Err(field_error(
+                field,
+                format!(
+                    "the report's text is {encoded} bytes once encoded for the log ({json} of them here); \
+                     at most {REPORT_TEXT_JSON_BYTES_MAX} are allowed"
+                ),
+            )));
         }
         let grading = Grading::parse(&self.source.grading);
         if grading.is_none() {
@@ -600,34 +625,55 @@ impl ReportInput {
         }
     }
 
-    /// The length of every text field, with its limit. The limits keep any
-    /// report's event well inside a log entry (64 KiB); long documents belong
-    /// in the evidence store.
-    fn lengths(&self) -> Vec<(&'static str, usize, usize)> {
-        let short = |name: &'static str, text: &str| (name, text.len(), NAME_BYTES_MAX);
-        let optional =
-            |name: &'static str, text: &Option<String>| (name, text.as_ref().map_or(0, String::len), NAME_BYTES_MAX);
-        let mut lengths = vec![
-            short("external_id", &self.external_id),
-            short("source.name", &self.source.name),
-            optional("source.owner", &self.source.owner),
-            short("source.channel", &self.source.channel),
-            optional("location.name", &self.location.name),
-            optional("act", &self.act),
-            optional("acled_event_type", &self.acled_event_type),
-            optional("acled_sub_event_type", &self.acled_sub_event_type),
-            short("language", &self.language),
-            ("narrative", self.narrative.len(), NARRATIVE_BYTES_MAX),
-            ("claims", self.claims.len(), CLAIMS_MAX),
-            optional("submitter_identity", &self.submitter_identity),
-            optional("protected_source", &self.protected_source),
+    /// Every text field, by name (each claim's claimant and each actor's name under one name).
+    fn texts(&self) -> Vec<(&'static str, &str)> {
+        let mut texts = vec![
+            ("external_id", self.external_id.as_str()),
+            ("source.name", self.source.name.as_str()),
+            ("source.channel", self.source.channel.as_str()),
+            ("language", self.language.as_str()),
+            ("narrative", self.narrative.as_str()),
         ];
+        for (name, text) in [
+            ("source.owner", &self.source.owner),
+            ("location.name", &self.location.name),
+            ("act", &self.act),
+            ("acled_event_type", &self.acled_event_type),
+            ("acled_sub_event_type", &self.acled_sub_event_type),
+            ("submitter_identity", &self.submitter_identity),
+            ("protected_source", &self.protected_source),
+        ] {
+            if let Some(text) = text {
+                texts.push((name, text.as_str()));
+            }
+        }
         for actor in [&self.actor1, &self.actor2].into_iter().flatten() {
-            lengths.push(short("actor.name", &actor.name));
+            texts.push(("actor.name", actor.name.as_str()));
         }
         for claim in &self.claims {
-            lengths.push(short("claims.claimant", &claim.claimant));
+            texts.push(("claims.claimant", claim.claimant.as_str()));
         }
+        texts
+    }
+
+    /// The length of every text field in bytes, with its limit, and the
+    /// bytes it takes encoded for the log. The limits keep any report's
+    /// event well inside a log entry (64 KiB); long documents belong in the
+    /// evidence store.
+    fn lengths(&self) -> Vec<(&'static str, usize, usize, usize)> {
+        let mut lengths: Vec<(&'static str, usize, usize, usize)> = self
+            .texts()
+            .into_iter()
+            .map(|(name, text)| {
+                let max = if name == "narrative" {
+                    NARRATIVE_BYTES_MAX
+                } else {
+                    NAME_BYTES_MAX
+                };
+                (name, text.len(), max, json_bytes(text))
+            })
+            .collect();
+        lengths.push(("claims", self.claims.len(), CLAIMS_MAX, 0));
         lengths
     }
 
@@ -636,9 +682,24 @@ impl ReportInput {
             DateTime::parse_from_rfc3339(text)
                 .map_err(|_| field_error(field, format!("{text:?} is not an RFC 3339 time with its offset")))
         };
-        let start = parse("time.start", &self.time.start)?;
+        let in_years = |field: &str, time: DateTime<FixedOffset>| {
+            if YEARS.contains(&time.year()) {
+                Ok(time)
+            } else {
+                Err(field_error(
+                    field,
+                    format!(
+                        "the year {} is outside {} to {}",
+                        time.year(),
+                        YEARS.start(),
+                        YEARS.end()
+                    ),
+                ))
+            }
+        };
+        let start = in_years("time.start", parse("time.start", &self.time.start)?)?;
         let end = match &self.time.end {
-            Some(end) => parse("time.end", end)?,
+            Some(end) => in_years("time.end", parse("time.end", end)?)?,
             None => start,
         };
         if end < start {
@@ -650,6 +711,33 @@ impl ReportInput {
             precision: self.time.precision,
         })
     }
+}
+
+/// The bytes `text` takes inside a JSON string, as serde_json writes it
+/// (`"` and `\\` take two, other control characters up to six).
+pub fn json_bytes(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+            c if (c as u32) < 0x20 => 6,
+            c => c.len_utf8(),
+        })
+        .sum()
+}
+
+/// Refuses control characters: NUL and the other C0 controls never belong
+/// in a report's text, except tab, line feed and carriage return in a
+/// narrative. Names are one line.
+fn control_character(field: &str, text: &str) -> Option<FieldError> {
+    let allowed = |c: char| field == "narrative" && matches!(c, '\t' | '\n' | '\r');
+    text.char_indices()
+        .find(|&(_, c)| (c < ' ' || c == '\u{7f}') && !allowed(c))
+        .map(|(at, c)| {
+            field_error(
+                field,
+                format!("holds the control character U+{:04X} at byte {at}", c as u32),
+            )
+        })
 }
 
 impl ClaimInput {

@@ -115,6 +115,11 @@ pub enum DomainError {
     Verification(#[from] VerificationError),
     #[error("{0:?} is not a lower-case hex SHA-256")]
     BadDigest(String),
+    /// Encoded for the log, the command's event would not fit an entry
+    /// (the parsers' limits should prevent it; this refuses what slips by,
+    /// alone, so it never fails the batch it arrived with).
+    #[error("the command's event is {bytes} bytes once encoded, over the {max} a log entry holds")]
+    TooLarge { bytes: usize, max: usize },
 }
 
 #[derive(Clone, Debug)]

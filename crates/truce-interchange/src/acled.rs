@@ -5,7 +5,9 @@
 
 use crate::RowError;
 use crate::export::IncidentRecord;
+use crate::spreadsheet::{neutralise, restore_record};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use truce_domain::report::{
     ActorRef, ClaimInput, DeathCategory, LocationInput, LocationPrecision, ReportInput, SourceInput, SourceType,
     Stance, TimeInput, TimePrecision,
@@ -112,6 +114,7 @@ impl AcledRow {
 }
 
 /// Reads an ACLED CSV: each data row with its line (the header is line 1).
+/// Cells quoted against spreadsheet formulas (as truce writes them) are read back as they were.
 pub fn read_csv(input: impl std::io::Read) -> impl Iterator<Item = Result<(u64, ReportInput), RowError>> {
     let mut reader = csv::ReaderBuilder::new().from_reader(input);
     let headers = reader.headers().cloned().ok();
@@ -121,10 +124,12 @@ pub fn read_csv(input: impl std::io::Read) -> impl Iterator<Item = Result<(u64, 
             reason: e.to_string(),
         })?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let row: AcledRow = record.deserialize(headers.as_ref()).map_err(|e| RowError {
-            line,
-            reason: e.to_string(),
-        })?;
+        let row: AcledRow = restore_record(&record)
+            .deserialize(headers.as_ref())
+            .map_err(|e| RowError {
+                line,
+                reason: e.to_string(),
+            })?;
         row.into_report_input(line).map(|input| (line, input))
     })
 }
@@ -135,10 +140,10 @@ pub struct AcledRecord<'a> {
     pub event_id_cnty: String,
     pub event_date: &'a str,
     pub time_precision: u8,
-    pub event_type: &'a str,
-    pub sub_event_type: &'a str,
-    pub actor1: &'a str,
-    pub actor2: &'a str,
+    pub event_type: Cow<'a, str>,
+    pub sub_event_type: Cow<'a, str>,
+    pub actor1: Cow<'a, str>,
+    pub actor2: Cow<'a, str>,
     pub latitude: f64,
     pub longitude: f64,
     pub geo_precision: u8,
@@ -147,7 +152,9 @@ pub struct AcledRecord<'a> {
 }
 
 /// Writes incidents with ACLED's columns; `event_types` gives each its
-/// (event type, sub-event type), from its reports.
+/// (event type, sub-event type), from its reports. Text cells are
+/// neutralised for spreadsheets ([`crate::spreadsheet`]); [`read_csv`]
+/// restores them.
 pub fn write_csv(records: &[(IncidentRecord, String, String)], output: impl std::io::Write) -> Result<(), csv::Error> {
     let mut writer = csv::Writer::from_writer(output);
     for (record, event_type, sub_event_type) in records {
@@ -159,10 +166,10 @@ pub fn write_csv(records: &[(IncidentRecord, String, String)], output: impl std:
                 3 => 2,
                 _ => 3,
             },
-            event_type,
-            sub_event_type,
-            actor1: &record.side_a,
-            actor2: &record.side_b,
+            event_type: neutralise(event_type),
+            sub_event_type: neutralise(sub_event_type),
+            actor1: neutralise(&record.side_a),
+            actor2: neutralise(&record.side_b),
             latitude: record.latitude,
             longitude: record.longitude,
             geo_precision: match record.where_prec {

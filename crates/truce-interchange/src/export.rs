@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 use truce_domain::incident::IncidentView;
-use truce_domain::report::DeathCategory;
 
 /// An incident as exported: where and when, who, and its casualty estimate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -31,12 +30,13 @@ pub struct IncidentRecord {
 impl IncidentRecord {
     /// The record of an incident: the earliest start and latest end of its
     /// reports, the best-known place, the first report's sides, and the
-    /// casualty estimate of `truce_domain::casualties` over all its claims.
+    /// mechanism's figure of the deaths ([`IncidentView::deaths`]: the
+    /// determination's, else the estimate rule's over all its claims).
     pub fn from_view(view: &IncidentView) -> Option<IncidentRecord> {
         let first = view.reports.first()?;
         let located = view.best_located()?;
-        let estimate = view.estimate();
-        let deaths = |category| estimate.by_category.get(&category).map(|f| f.best).unwrap_or(0);
+        let total = view.deaths();
+        let [deaths_a, deaths_b, deaths_civilians, deaths_unknown] = view.deaths_by_category();
         let day = |seconds: i64| chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.date_naive().to_string());
         Some(IncidentRecord {
             id: view.id,
@@ -48,16 +48,29 @@ impl IncidentRecord {
             date_prec: view.reports.iter().map(|r| r.time_precision.ucdp_code()).min()?,
             side_a: first.actor1.clone().unwrap_or_default(),
             side_b: first.actor2.clone().unwrap_or_default(),
-            deaths_a: deaths(DeathCategory::SideA),
-            deaths_b: deaths(DeathCategory::SideB),
-            deaths_civilians: deaths(DeathCategory::Civilians),
-            deaths_unknown: deaths(DeathCategory::Unknown),
-            low: estimate.total.low,
-            best: estimate.total.best,
-            high: estimate.total.high,
+            deaths_a,
+            deaths_b,
+            deaths_civilians,
+            deaths_unknown,
+            low: total.low,
+            best: total.best,
+            high: total.high,
             number_of_sources: view.source_count() as u32,
             status: view.status.clone(),
         })
+    }
+}
+
+impl IncidentRecord {
+    /// The record with its text cells neutralised for CSV ([`crate::spreadsheet`]).
+    fn for_spreadsheet(&self) -> IncidentRecord {
+        let text = |cell: &str| crate::spreadsheet::neutralise(cell).into_owned();
+        IncidentRecord {
+            side_a: text(&self.side_a),
+            side_b: text(&self.side_b),
+            status: text(&self.status),
+            ..self.clone()
+        }
     }
 }
 
@@ -89,7 +102,7 @@ pub fn write_csv(records: &[IncidentRecord], output: impl std::io::Write, head: 
         writer.write_record(HXL_TAGS)?;
     }
     for record in records {
-        writer.serialize(record)?;
+        writer.serialize(record.for_spreadsheet())?;
     }
     writer.flush()?;
     Ok(())

@@ -8,6 +8,7 @@
 //! - [`gdelt`]: GDELT 1.0 and 2.0 event exports (CAMEO 18 to 20 as reports).
 //! - [`jsonl`]: truce's own JSON Lines of reports.
 //! - [`export`]: incidents as UCDP-style CSV, HXL-tagged CSV and GeoJSON.
+//! - [`spreadsheet`]: CSV text cells quoted so spreadsheets never run them as formulas.
 //!
 //! No file or network I/O: callers hand in readers and strings.
 
@@ -15,6 +16,7 @@ pub mod acled;
 pub mod export;
 pub mod gdelt;
 pub mod jsonl;
+pub mod spreadsheet;
 pub mod ucdp;
 
 /// One input row that could not become a report: where and why.

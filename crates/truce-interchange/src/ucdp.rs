@@ -173,6 +173,8 @@ fn deserialize(
     headers: Option<&csv::StringRecord>,
     line: u64,
 ) -> Result<ReportInput, RowError> {
+    // As truce exports it, a cell may be quoted against spreadsheet formulas.
+    let record = crate::spreadsheet::restore_record(record);
     let row: UcdpRow = record.deserialize(headers).map_err(|e| RowError {
         line,
         reason: e.to_string(),

@@ -103,3 +103,45 @@ fn the_full_schema_geojson_imports_whole() {
     assert_eq!(reports[0].external_id, "ucdp-36210");
     assert_eq!(reports[0].location.precision.ucdp_code(), 5);
 }
+
+/// What truce exports, truce reads back as it was: cells a spreadsheet
+/// would run as formulas are quoted on the way out and restored on the way in.
+#[test]
+fn an_export_with_formula_like_names_reads_back_as_it_was() {
+    let record = truce_interchange::export::IncidentRecord {
+        id: 7,
+        date_start: "2025-10-12".into(),
+        date_end: "2025-10-12".into(),
+        latitude: -33.5,
+        longitude: 69.2,
+        where_prec: 1,
+        date_prec: 1,
+        side_a: "=HYPERLINK(\"http://evil.example\")".into(),
+        side_b: "'quoted already".into(),
+        deaths_a: 1,
+        deaths_b: 2,
+        deaths_civilians: 0,
+        deaths_unknown: 0,
+        low: 3,
+        best: 3,
+        high: 3,
+        number_of_sources: 1,
+        status: "final".into(),
+    };
+    let mut bytes = Vec::new();
+    truce_interchange::export::write_ucdp_csv(std::slice::from_ref(&record), &mut bytes).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(
+        text.contains("'=HYPERLINK") && text.contains("''quoted already"),
+        "{text}"
+    );
+    assert!(text.contains(",-33.5,"), "numbers are not quoted: {text}");
+    let read: Vec<_> = truce_interchange::ucdp::read_csv(&bytes[..]).collect();
+    let input = read[0].as_ref().unwrap_or_else(|e| panic!("{e}: {text}"));
+    let actors: Vec<&str> = [&input.actor1, &input.actor2]
+        .into_iter()
+        .flatten()
+        .map(|actor| actor.name.as_str())
+        .collect();
+    assert_eq!(actors, ["=HYPERLINK(\"http://evil.example\")", "'quoted already"]);
+}

@@ -103,6 +103,7 @@ pub fn refusal(error: &DomainError) -> Problem {
         DomainError::Verification(V::NotAParty(_)) => Problem::unprocessable("party", error.to_string()),
         DomainError::Verification(V::NotAMonitor(_)) => Problem::unprocessable("team", error.to_string()),
         DomainError::ReasonRequired => Problem::unprocessable("reason", error.to_string()),
+        DomainError::TooLarge { .. } => Problem::unprocessable("body", error.to_string()),
         _ => Problem::conflict(error.to_string()),
     }
 }
@@ -113,7 +114,7 @@ pub async fn submit(state: &AppState, submission: Submission) -> Result<Committe
         .engine
         .submit(submission)
         .await
-        .map_err(|e| Problem::internal(&e))?;
+        .map_err(|e| Problem::store(&e))?;
     match &committed.outcome {
         Outcome::Refused(error) => Err(refusal(error)),
         _ => Ok(committed),

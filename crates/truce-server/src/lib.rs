@@ -54,7 +54,7 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
-        .layer(axum::middleware::map_response(page_policy))
+        .layer(axum::middleware::from_fn(page_policy))
         .layer(axum::middleware::from_fn(ops::measure))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -66,12 +66,21 @@ pub fn router(state: AppState) -> Router {
 const PAGE_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
      connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-async fn page_policy(mut response: axum::response::Response) -> axum::response::Response {
-    let is_page = response
-        .headers()
+/// Where evidence is downloaded: files as their uploaders sent them, which
+/// the page policy never touches (they carry their own, stricter one).
+pub const EVIDENCE_PATH: &str = "/api/v1/evidence/";
+
+/// Puts the page policy on the server's own pages. Evidence is not a page:
+/// an HTML file uploaded as evidence keeps its `default-src 'none'; sandbox`,
+/// whatever its media type, and so does any answer that set a policy itself.
+async fn page_policy(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let evidence = request.uri().path().starts_with(EVIDENCE_PATH);
+    let mut response = next.run(request).await;
+    let headers = response.headers();
+    let is_page = headers
         .get(axum::http::header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if is_page {
+    if is_page && !evidence && !headers.contains_key(axum::http::header::CONTENT_SECURITY_POLICY) {
         let headers = response.headers_mut();
         headers.insert(
             axum::http::header::CONTENT_SECURITY_POLICY,
@@ -85,7 +94,70 @@ async fn page_policy(mut response: axum::response::Response) -> axum::response::
     response
 }
 
+/// The longest a client may take to send a request's head (its line and
+/// headers): a connection that trickles them in is closed, so slow clients
+/// cannot hold connections open for ever.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves `router(state)` on `listener` until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    serve_until(listener, router(state), HEADER_READ_TIMEOUT, std::future::pending()).await
+}
+
+/// Serves `app` on `listener` until `stop` completes, then lets the
+/// connections under way finish. Each request knows its client's address
+/// (`ConnectInfo<SocketAddr>`), and a request's head must arrive within
+/// `header_timeout`.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_timeout: std::time::Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, say: wait a moment rather than spin.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app
+            .clone()
+            .map_request(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+                request
+            });
+        let connection = builder
+            .serve_connection_with_upgrades(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            )
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %remote, "a connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }

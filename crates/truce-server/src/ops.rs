@@ -64,6 +64,19 @@ async fn ready(State(state): State<AppState>) -> Result<&'static str, Problem> {
             .await
             .map_err(|_| Problem::unavailable("the engine did not answer within 2 s"))?
             .map_err(|e| Problem::unavailable(format!("the engine is stopped: {e}")))?;
+        // Not ready while writes fail (a full disk): each check tries a
+        // small write, so readiness returns by itself once space does.
+        if !api.engine.writes_work() {
+            let works = tokio::time::timeout(Duration::from_secs(2), api.engine.probe_writes())
+                .await
+                .map_err(|_| Problem::unavailable("the engine did not answer within 2 s"))?
+                .map_err(|e| Problem::unavailable(format!("the engine is stopped: {e}")))?;
+            if !works {
+                return Err(Problem::unavailable(
+                    "writes are failing (is the disk full?): submissions are refused with 507 until they work",
+                ));
+            }
+        }
     }
     Ok("ready\n")
 }

@@ -135,6 +135,29 @@ impl Problem {
         }
     }
 
+    /// The server's storage is full: nothing of the request was stored, and
+    /// the same request may succeed once an operator frees space.
+    pub fn insufficient_storage() -> Problem {
+        tracing::error!("a write failed: the storage is full");
+        Problem {
+            type_uri: "https://truce.example/problems/insufficient-storage",
+            title: "Insufficient storage",
+            status: 507,
+            detail: "the server's storage is full: nothing was stored; try again later".into(),
+            field: None,
+            retry_after: Some(60),
+        }
+    }
+
+    /// A failure of the store: 507 when it is out of space, else a 500.
+    pub fn store(error: &truce_store::StoreError) -> Problem {
+        if error.is_storage_full() {
+            Problem::insufficient_storage()
+        } else {
+            Problem::internal(error)
+        }
+    }
+
     /// A failure of ours. The cause is logged; the reader gets no internals.
     pub fn internal(cause: &dyn std::fmt::Display) -> Problem {
         tracing::error!(%cause, "request failed");

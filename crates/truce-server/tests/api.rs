@@ -10,163 +10,15 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use common::fixture::*;
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use tower::ServiceExt as _;
 use truce_domain::access::{Action, permits};
-use truce_domain::agreement::Agreement;
 use truce_domain::role::Role;
-use truce_domain::state::Command;
-use truce_log::{Hash, KeyName, SignedCheckpoint, SignerKey, leaf_hash, verify_inclusion};
-use truce_server::api::auth::ConnectionPool;
-use truce_server::{Api, AppState, router};
+use truce_log::{Hash, SignedCheckpoint, leaf_hash, verify_inclusion};
+use truce_server::router;
 use truce_store::accounts::{self, UserName};
-use truce_store::{Engine, EngineService, LogReader, LogWriter, Submission};
-
-const AGREEMENT: &str = include_str!("../../../examples/doha-ceasefire.toml");
-
-/// Fields drop in order: the state (and its engine handle) before the
-/// engine's service, which waits for its handles, then the directory.
-struct Fixture {
-    state: AppState,
-    signer: SignerKey,
-    /// (user name, role, token)
-    users: Vec<(String, Role, String)>,
-    _service: EngineService,
-    _dir: tempfile::TempDir,
-}
-
-impl Fixture {
-    fn token(&self, name: &str) -> Option<&str> {
-        self.users
-            .iter()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, _, t)| t.as_str())
-    }
-}
-
-fn fixture() -> Fixture {
-    fixture_limited(Default::default())
-}
-
-fn fixture_limited(limits: truce_server::api::limits::RequestLimiter) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("truce.db");
-    let signer = SignerKey::from_seed(KeyName::parse("truce.test/api").unwrap(), [5; 32]);
-    let agreement = Agreement::from_toml(AGREEMENT).unwrap();
-    let mut engine = Engine::open(LogWriter::open(&path, signer.clone()).unwrap()).unwrap();
-    engine.set_agreement(agreement.clone());
-    engine
-        .submit(vec![Submission::new(
-            "admin",
-            Command::register_agreement(&agreement, AGREEMENT),
-        )])
-        .unwrap();
-    let connection = accounts::open(&path).unwrap();
-    let mut users = Vec::new();
-    for (name, role, affiliation) in [
-        ("admin", "admin", None),
-        ("qatar", "mediator", Some("QAT")),
-        ("turkiye", "mediator", Some("TUR")),
-        ("monitor", "monitor", Some("MVM")),
-        ("kabul", "party", Some("AFG")),
-        ("islamabad", "party", Some("PAK")),
-        ("press", "observer", None),
-    ] {
-        let role = Role::parse(role, affiliation).unwrap();
-        let user = UserName::parse(name).unwrap();
-        accounts::add_user(&connection, &user, &role, None).unwrap();
-        let (_, token) = accounts::create_token(&connection, &user, "test", 1).unwrap();
-        users.push((name.to_string(), role, token));
-    }
-    let (notifications, _) = tokio::sync::broadcast::channel(1024);
-    let service = EngineService::start(engine, 64, Some(notifications.clone()));
-    let api = Api {
-        engine: service.handle(),
-        accounts: Arc::new(ConnectionPool::accounts(&path)),
-        reads: Arc::new(ConnectionPool::read_only(&path)),
-        agreement: Arc::new(agreement),
-        place_report: Arc::new(|report, commitment| Command::FileReport {
-            report: Box::new(report),
-            sealed_commitment: commitment,
-            correlate: true,
-            geo: None,
-        }),
-        database: path.clone(),
-        logins: Default::default(),
-        limits,
-        public: Default::default(),
-        evidence: Arc::new(truce_store::evidence::BlobStore::new(
-            &dir.path().join("evidence"),
-            truce_server::api::evidence::EVIDENCE_BYTES_MAX as u64,
-        )),
-        notifications,
-    };
-    let state = AppState {
-        log: Arc::new(LogReader::open(&path).unwrap()),
-        log_vkey: signer.verifier().to_string(),
-        api: Some(Arc::new(api)),
-    };
-    Fixture {
-        state,
-        signer,
-        users,
-        _service: service,
-        _dir: dir,
-    }
-}
-
-/// Sends a request as `token` (or anonymously); returns the status and the JSON answer.
-async fn call(
-    fixture: &Fixture,
-    token: Option<&str>,
-    method: &str,
-    uri: &str,
-    body: Option<serde_json::Value>,
-) -> (StatusCode, serde_json::Value) {
-    let mut request = Request::builder().method(method).uri(uri);
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let request = match body {
-        Some(body) => request
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-        None => request.body(Body::empty()).unwrap(),
-    };
-    let response = router(fixture.state.clone()).oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
-    )
-}
-
-fn report(external_id: &str, source_type: &str, name: &str) -> serde_json::Value {
-    serde_json::json!({
-        "external_id": external_id,
-        "source": {"type": source_type, "name": name, "grading": "B2"},
-        "time": {"start": "2025-10-24T22:00:00+04:30", "precision": "hour"},
-        "location": {"latitude": 32.95, "longitude": 69.46, "precision": "exact"},
-        "act": "ACT-SHELLING",
-        "actor1": {"name": "Pakistani artillery", "party": "PAK"},
-        "claims": [{"claimant": name, "stance": "assert", "category": "civilians", "low": 2, "best": 3, "high": 4}],
-        "submitter_identity": "liaison officer 7",
-    })
-}
-
-/// Files `body` as `user`, which must be accepted; returns the answer.
-async fn file_report(fixture: &Fixture, user: &str, body: serde_json::Value) -> serde_json::Value {
-    let (status, answer) = call(fixture, fixture.token(user), "POST", "/api/v1/reports", Some(body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{user} files a report: {answer}");
-    answer
-}
-
-fn log_size(fixture: &Fixture) -> u64 {
-    fixture.state.log.latest_checkpoint().unwrap().size
-}
 
 /// Every role (and anonymous) against every endpoint that acts: allowed
 /// exactly when the role table says so. Allowed calls may still be refused
@@ -443,7 +295,8 @@ async fn an_allegation_to_a_final_determination_with_receipts() {
         .iter()
         .map(|c| c["claim"]["claimant"].as_str().unwrap())
         .collect();
-    assert_eq!(claimants, ["(redacted)", "(redacted)", "(redacted)"]);
+    // AFG's own claim is in AFG's name (a party's claims are its own); the others' claimants are sources.
+    assert_eq!(claimants, ["AFG", "(redacted)", "(redacted)"]);
     // Nor does the rules' explanation name them: it counts them.
     assert_eq!(
         seen["verification"]["independent_sources"],
@@ -1242,27 +1095,6 @@ async fn the_openapi_document_lists_every_operation() {
     assert!(document["components"]["schemas"]["ReportInput"]["properties"]["location"].is_object());
 }
 
-/// Sends a prepared request; returns the status, the headers and the JSON answer.
-async fn send(fixture: &Fixture, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
-    let response = router(fixture.state.clone()).oneshot(request).await.unwrap();
-    let (status, headers) = (response.status(), response.headers().clone());
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        headers,
-        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
-    )
-}
-
-fn sign_in(name: &str, password: &str) -> Request<Body> {
-    Request::post("/api/v1/session")
-        .header("content-type", "application/json")
-        .body(Body::from(
-            serde_json::json!({"name": name, "password": password}).to_string(),
-        ))
-        .unwrap()
-}
-
 #[tokio::test]
 async fn browser_sessions_need_their_csrf_token_and_guessing_is_limited() {
     let fixture = fixture();
@@ -1307,7 +1139,10 @@ async fn browser_sessions_need_their_csrf_token_and_guessing_is_limited() {
     let (status, headers, _) = send(&fixture, with_cookie("DELETE", "/api/v1/session", Some(&csrf))).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
-    let (status, _, _) = send(&fixture, with_cookie("GET", "/api/v1/session", None)).await;
+    // The ended session's cookie reads as anyone's; it changes nothing.
+    let (status, _, who) = send(&fixture, with_cookie("GET", "/api/v1/session", None)).await;
+    assert_eq!((status, who["role"].as_str()), (StatusCode::OK, Some("observer")));
+    let (status, _, _) = send(&fixture, with_cookie("POST", "/api/v1/incidents/1/review", Some(&csrf))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Five wrong passwords, then even the right one waits.

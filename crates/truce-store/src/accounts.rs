@@ -239,15 +239,23 @@ pub fn users(connection: &Connection) -> Result<Vec<User>, AccountError> {
     rows.into_iter().map(into_user).collect()
 }
 
+/// Sets a user's password and ends every session it had, in one
+/// transaction: whoever held the old password is signed out with it.
 pub fn set_password(connection: &Connection, name: &UserName, password: &str) -> Result<(), AccountError> {
     let hash = hash_password(password)?;
-    let changed = connection.execute(
+    let transaction = connection.unchecked_transaction()?;
+    let changed = transaction.execute(
         "UPDATE users SET password_hash = ?1 WHERE name = ?2",
         params![hash, name.as_str()],
     )?;
     if changed == 0 {
         return Err(AccountError::NoSuchUser(name.as_str().to_string()));
     }
+    transaction.execute(
+        "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+        params![name.as_str()],
+    )?;
+    transaction.commit()?;
     Ok(())
 }
 

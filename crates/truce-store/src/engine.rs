@@ -3,13 +3,12 @@
 //! events and updates the projections in one transaction, and only then
 //! answers. (One thread owns it; concurrency comes from batching.)
 
-use crate::entry::LogEntry;
+use crate::entry::{EntryTooLarge, LogEntry};
 use crate::error::StoreError;
 use crate::projections;
 use crate::reader::{LogReader, StoredCheckpoint};
 use crate::writer::LogWriter;
 use chrono::{DateTime, Utc};
-use rayon::prelude::*;
 use rusqlite::params;
 use truce_domain::agreement::Agreement;
 use truce_domain::event::{Envelope, Event, Placement};
@@ -194,8 +193,9 @@ struct Prepared {
     sealed_rows: Vec<(u64, [u8; 32], String)>,
 }
 
-/// Decides the submissions in order against `state` (which advances), then
-/// encodes their events on all cores.
+/// Decides the submissions in order against `state` (which advances with
+/// each one recorded) and encodes their events; a submission that is
+/// refused, or whose event does not fit an entry, leaves the others be.
 fn prepare(
     state: &mut State,
     agreement: Option<&Agreement>,
@@ -203,6 +203,7 @@ fn prepare(
 ) -> Result<Prepared, StoreError> {
     let mut outcomes = Vec::with_capacity(submissions.len());
     let mut envelopes: Vec<Envelope> = Vec::new();
+    let mut entries: Vec<LogEntry> = Vec::new();
     let mut sealed_rows: Vec<(u64, [u8; 32], String)> = Vec::new();
     let now = Utc::now();
     for submission in submissions {
@@ -219,8 +220,29 @@ fn prepare(
                 continue;
             }
         };
+        // Encoded before the state moves on: an event too large for an entry
+        // refuses its own submission, never the batch it came with.
+        let recorded: Vec<Envelope> = events
+            .into_iter()
+            .map(|event| Envelope::new(at, &submission.by, event))
+            .collect();
+        let encoded: Result<Vec<LogEntry>, EntryTooLarge> = recorded
+            .iter()
+            .map(|envelope| LogEntry::new(envelope.to_bytes()))
+            .collect();
+        let encoded = match encoded {
+            Ok(encoded) => encoded,
+            Err(EntryTooLarge(bytes)) => {
+                outcomes.push(Outcome::Refused(DomainError::TooLarge {
+                    bytes,
+                    max: truce_log::tile::ENTRY_BYTES_MAX,
+                }));
+                continue;
+            }
+        };
         let mut placement = None;
-        for event in &events {
+        for envelope in &recorded {
+            let event = &envelope.event;
             state.evolve(event);
             if let Event::ReportFiled {
                 report_id,
@@ -236,20 +258,12 @@ fn prepare(
         }
         outcomes.push(Outcome::Recorded {
             first_index: envelopes.len() as u64,
-            entries: events.len() as u64,
+            entries: recorded.len() as u64,
             placement,
         });
-        envelopes.extend(events.into_iter().map(|event| Envelope::new(at, &submission.by, event)));
+        envelopes.extend(recorded);
+        entries.extend(encoded);
     }
-    // Encoding is the costly part of an event and needs no state: all cores do it.
-    let entries = envelopes
-        .par_iter()
-        .map(|envelope| LogEntry::new(envelope.to_bytes()))
-        .collect::<Result<_, _>>()
-        .map_err(|too_large| {
-            // Inputs are bounded (see `ReportInput::parse`), so this means a bug, not bad input.
-            StoreError::Corrupt(format!("an event did not fit a log entry: {too_large}"))
-        })?;
     Ok(Prepared {
         outcomes,
         envelopes,

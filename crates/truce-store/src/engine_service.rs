@@ -30,19 +30,31 @@ pub struct Committed {
 
 type Read = Box<dyn FnOnce(&Engine) + Send>;
 
+/// Why a batch was not stored, as its submitters hear it.
+struct Failure {
+    storage_full: bool,
+    message: String,
+}
+
 enum Job {
     Submit {
         submission: Box<Submission>,
-        reply: oneshot::Sender<Result<Committed, String>>,
+        reply: oneshot::Sender<Result<Committed, Failure>>,
     },
     Read(Read),
+    /// Tries a write of its own, to learn whether writes work again.
+    Probe(oneshot::Sender<bool>),
 }
 
 /// Owns the engine's thread; stopping it commits what is queued first.
 pub struct EngineService {
     service: Service<Job>,
     latest: Latest,
+    failing: Failing,
 }
+
+/// Whether the last write failed (set by a failed batch or probe, cleared by a stored one).
+type Failing = Arc<std::sync::atomic::AtomicBool>;
 
 /// The latest durable checkpoint, replaced after each batch commits.
 type Latest = Arc<std::sync::RwLock<Arc<StoredCheckpoint>>>;
@@ -52,6 +64,7 @@ type Latest = Arc<std::sync::RwLock<Arc<StoredCheckpoint>>>;
 pub struct EngineHandle {
     sender: mpsc::Sender<Job>,
     latest: Latest,
+    failing: Failing,
 }
 
 impl EngineService {
@@ -65,12 +78,17 @@ impl EngineService {
     ) -> EngineService {
         let batch_max = batch_max.max(1);
         let latest: Latest = Arc::new(std::sync::RwLock::new(Arc::new(engine.writer().checkpoint().clone())));
-        let for_thread = latest.clone();
+        let failing = Failing::default();
+        let shared = Shared {
+            latest: latest.clone(),
+            failing: failing.clone(),
+        };
         EngineService {
             service: Service::start("truce-engine", 16 * batch_max, move |receiver| {
-                run(engine, receiver, batch_max, notify, for_thread)
+                run(engine, receiver, batch_max, notify, shared)
             }),
             latest,
+            failing,
         }
     }
 
@@ -78,6 +96,7 @@ impl EngineService {
         EngineHandle {
             sender: self.service.sender(),
             latest: self.latest.clone(),
+            failing: self.failing.clone(),
         }
     }
 
@@ -113,7 +132,27 @@ impl EngineHandle {
         answer
             .await
             .map_err(|_| StoreError::SequencerStopped)?
-            .map_err(StoreError::BatchFailed)
+            .map_err(|failure| match failure.storage_full {
+                true => StoreError::StorageFull(failure.message),
+                false => StoreError::BatchFailed(failure.message),
+            })
+    }
+
+    /// Whether writes work: `false` once a batch failed to be stored, until
+    /// a batch or a probe ([`EngineHandle::probe_writes`]) is stored again.
+    pub fn writes_work(&self) -> bool {
+        !self.failing.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Tries a small write of the engine's own (nothing of the record) and
+    /// says whether it was stored; a success means writes work again.
+    pub async fn probe_writes(&self) -> Result<bool, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Job::Probe(reply))
+            .await
+            .map_err(|_| StoreError::SequencerStopped)?;
+        answer.await.map_err(|_| StoreError::SequencerStopped)
     }
 
     /// Runs `read` on the engine between batches and returns what it returns.
@@ -130,16 +169,25 @@ impl EngineHandle {
     }
 }
 
+/// What the engine's thread shares with the handles.
+struct Shared {
+    latest: Latest,
+    failing: Failing,
+}
+
 fn run(
     mut engine: Engine,
     mut receiver: mpsc::Receiver<Job>,
     batch_max: usize,
     notify: Option<tokio::sync::broadcast::Sender<Arc<Notification>>>,
-    latest: Latest,
+    shared: Shared,
 ) {
+    use std::sync::atomic::Ordering;
+    let Shared { latest, failing } = shared;
     let mut submissions: Vec<Submission> = Vec::with_capacity(batch_max);
-    let mut replies: Vec<oneshot::Sender<Result<Committed, String>>> = Vec::with_capacity(batch_max);
+    let mut replies: Vec<oneshot::Sender<Result<Committed, Failure>>> = Vec::with_capacity(batch_max);
     let mut reads: Vec<Read> = Vec::new();
+    let mut probes: Vec<oneshot::Sender<bool>> = Vec::new();
     while let Some(first) = receiver.blocking_recv() {
         let mut next = Some(first);
         while let Some(job) = next.take() {
@@ -149,6 +197,7 @@ fn run(
                     replies.push(reply);
                 }
                 Job::Read(read) => reads.push(read),
+                Job::Probe(reply) => probes.push(reply),
             }
             if submissions.len() < batch_max {
                 next = receiver.try_recv().ok();
@@ -157,6 +206,7 @@ fn run(
         if !submissions.is_empty() {
             match engine.submit_signed(std::mem::take(&mut submissions)) {
                 Ok(batch) => {
+                    failing.store(false, Ordering::Release);
                     match latest.write() {
                         Ok(mut latest) => *latest = Arc::new(batch.checkpoint.clone()),
                         Err(poisoned) => *poisoned.into_inner() = Arc::new(batch.checkpoint.clone()),
@@ -178,14 +228,32 @@ fn run(
                 }
                 Err(error) => {
                     tracing::error!(%error, "committing a batch failed; nothing of it was stored");
+                    failing.store(true, Ordering::Release);
+                    let storage_full = error.is_storage_full();
                     for reply in replies.drain(..) {
-                        let _ = reply.send(Err(error.to_string()));
+                        let _ = reply.send(Err(Failure {
+                            storage_full,
+                            message: error.to_string(),
+                        }));
                     }
                 }
             }
         }
         for read in reads.drain(..) {
             read(&engine);
+        }
+        if !probes.is_empty() {
+            let works = match engine.writer().probe() {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::warn!(%error, "writes still fail");
+                    false
+                }
+            };
+            failing.store(!works, Ordering::Release);
+            for reply in probes.drain(..) {
+                let _ = reply.send(works);
+            }
         }
     }
 }

@@ -34,7 +34,7 @@ pub use audit::{AuditError, AuditReport, audit_log};
 pub use engine::{Batch, Engine, Outcome, Submission, envelope_at, replay_state};
 pub use engine_service::{Committed, EngineHandle, EngineService, Notification};
 pub use entry::{EntryTooLarge, LogEntry};
-pub use error::StoreError;
+pub use error::{StoreError, is_full, is_io_full};
 pub use reader::{LogReader, ReadError, StoredCheckpoint, StoredEntries};
 pub use rebuild::{ProjectionAudit, audit_projections, rebuild_in_memory};
 pub use sequencer::{Appended, Sequencer, SequencerConfig, SequencerHandle};

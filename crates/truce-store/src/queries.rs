@@ -9,6 +9,7 @@ use truce_domain::codes::Code;
 use truce_domain::event::Event;
 use truce_domain::incident::{IncidentView, ReportFacts};
 use truce_domain::report::{Claim, Figure, Report};
+use truce_domain::verification::determination::VerifiedDeaths;
 
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(what: &str, text: String) -> Result<T, StoreError> {
     serde_json::from_value(serde_json::Value::String(text.clone()))
@@ -77,6 +78,7 @@ fn incidents_where(connection: &Connection, only: Option<u64>) -> Result<Vec<Inc
                 status: row.get(1)?,
                 reports: Vec::new(),
                 claims: Vec::new(),
+                verified: None,
             });
         }
         incidents.last_mut().expect("pushed").reports.push(facts);
@@ -111,6 +113,23 @@ fn incidents_where(connection: &Connection, only: Option<u64>) -> Result<Vec<Inc
         };
         let interested = row.get::<_, String>(1)? == "party" || claim.claimant_party.is_some();
         incidents[index].claims.push((claim, interested));
+    }
+    // The deaths each determination verified are in its step's event; the latest counts.
+    const DETERMINED: &str = "SELECT incident_id, json_extract(detail, '$.determination.deaths')
+         FROM case_steps WHERE kind = 'determination_issued'";
+    let mut statement = match only {
+        Some(_) => connection.prepare_cached(&format!("{DETERMINED} AND incident_id = ?1 ORDER BY log_index"))?,
+        None => connection.prepare_cached(&format!("{DETERMINED} AND ?1 IS NULL ORDER BY log_index"))?,
+    };
+    let mut rows = statement.query([only.map(|id| id as i64)])?;
+    while let Some(row) = rows.next()? {
+        let Some(&index) = position.get(&(row.get::<_, i64>(0)? as u64)) else {
+            continue;
+        };
+        let deaths: Option<String> = row.get(1)?;
+        let deaths: VerifiedDeaths = serde_json::from_str(deaths.as_deref().unwrap_or_default())
+            .map_err(|e| StoreError::Corrupt(format!("a determination's deaths in the projections: {e}")))?;
+        incidents[index].verified = Some(deaths);
     }
     Ok(incidents)
 }

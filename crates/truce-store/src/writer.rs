@@ -86,6 +86,35 @@ impl LogWriter {
         &self.path
     }
 
+    /// Caps the database at about `bytes` (SQLite's `max_page_count`; never
+    /// below what it holds now), or lifts the cap: past it, writes fail as
+    /// on a full disk. An operator keeps room on a shared disk this way, and
+    /// the tests fill a disk without filling the machine's.
+    pub fn cap_size(&self, bytes: Option<u64>) -> Result<(), StoreError> {
+        let page_size: u64 = self.connection.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+        // SQLite's own ceiling, 2^32 - 2 pages, is no cap at all.
+        let pages = bytes.map_or(0xFFFF_FFFE, |bytes| bytes.div_ceil(page_size).max(1));
+        self.connection
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Stores, then frees, a quarter of a mebibyte of scratch in the log's
+    /// database (nothing of the log): whether a write as large as a batch's
+    /// would be stored now. After a disk filled up, this tells when it has
+    /// room again.
+    pub fn probe(&self) -> Result<(), StoreError> {
+        const PROBE_BYTES: i64 = 256 * 1024;
+        self.connection
+            .execute_batch("CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY, scratch BLOB NOT NULL)")?;
+        self.connection.execute(
+            "INSERT OR REPLACE INTO write_probe (id, scratch) VALUES (1, zeroblob(?1))",
+            [PROBE_BYTES],
+        )?;
+        self.connection.execute("DELETE FROM write_probe", [])?;
+        Ok(())
+    }
+
     pub fn size(&self) -> u64 {
         self.state.edge.size()
     }

@@ -170,6 +170,46 @@ fn refused_commands_store_nothing() {
     assert_eq!(engine.writer().size(), 0);
 }
 
+/// An event too large for a log entry (its parser would have refused it;
+/// this one was made behind the parser's back) is refused alone: the
+/// submissions batched with it are recorded, and the state does not see it.
+#[test]
+fn an_event_too_large_for_the_log_fails_only_its_own_submission() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("truce.db");
+    let mut engine = Engine::open(LogWriter::open(&path, signer()).unwrap()).unwrap();
+    let mut huge = submission("Huge", 34.10, None);
+    if let Command::FileReport { report, .. } = &mut huge.command {
+        report.narrative = "\u{1}".repeat(20_000);
+    }
+    let outcomes = engine
+        .submit(vec![
+            submission("Dawn", 34.10, None),
+            huge,
+            submission("Geo", 35.5, None),
+        ])
+        .unwrap();
+    assert!(
+        matches!(outcomes[0], Outcome::Recorded { first_index: 0, .. }),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(&outcomes[1], Outcome::Refused(error) if error.to_string().contains("over the 65535 a log entry holds")),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[2], Outcome::Recorded { first_index: 1, .. }),
+        "{outcomes:?}"
+    );
+    assert_eq!(engine.writer().size(), 2);
+    // The refused report left no trace in the state: filed again, small, it opens its own place.
+    let again = engine.submit(vec![submission("Huge", 40.0, None)]).unwrap();
+    assert!(
+        matches!(again[0], Outcome::Recorded { first_index: 2, .. }),
+        "{again:?}"
+    );
+}
+
 #[test]
 fn the_pipeline_records_what_one_batch_at_a_time_records() {
     let batches = || {

@@ -136,6 +136,33 @@ fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
         .unwrap();
     assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stderr));
 
+    // The border clash: Afghanistan claims 58, Pakistan confirms 23 (and
+    // claims 200 of the other side); the export carries the mechanism's
+    // figure, the determination's 23 (23 to 58), not a sum of claims.
+    let export = Command::new(TRUCE)
+        .args(["export", "--data", data.to_str().unwrap(), "--format", "ucdp-csv"])
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let mut rows = csv::Reader::from_reader(&export.stdout[..]);
+    let headers = rows.headers().unwrap().clone();
+    let border = rows
+        .records()
+        .map(Result::unwrap)
+        .find(|row| &row[0] == "2")
+        .expect("incident 2 is exported");
+    let column = |name: &str| &border[headers.iter().position(|h| h == name).unwrap()];
+    assert_eq!(
+        (column("low"), column("best"), column("high")),
+        ("23", "23", "58"),
+        "{border:?}"
+    );
+    let by_category: u32 = ["deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"]
+        .iter()
+        .map(|c| column(c).parse::<u32>().unwrap())
+        .sum();
+    assert_eq!(by_category, 23, "the categories add up to the best figure: {border:?}");
+
     // A second demo replaces the first, with a new key.
     let _second = Killed(demo());
     let start = Instant::now();

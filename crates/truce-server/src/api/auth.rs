@@ -9,7 +9,8 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use std::sync::Mutex;
-use truce_domain::access::{Action, permits};
+pub use truce_domain::access::may;
+use truce_domain::access::{Action, Permission, permits};
 use truce_domain::role::Role;
 use truce_store::accounts::{self, User};
 
@@ -168,6 +169,10 @@ async fn session_caller(parts: &Parts, state: &crate::AppState) -> Result<Caller
         .run(move |connection| accounts::session_user(connection, &secret, chrono::Utc::now()))
         .await?;
     let Some((user, csrf)) = found else {
+        // A stale cookie reads what anyone may read; only a change needs the session.
+        if parts.method.is_safe() {
+            return Ok(Caller::anonymous());
+        }
         return Err(Problem::unauthorized("the session has expired or ended: sign in again"));
     };
     api.limits.check(user.name.as_str())?;
@@ -192,4 +197,28 @@ async fn session_caller(parts: &Parts, state: &crate::AppState) -> Result<Caller
 /// Equality that takes the same time wherever the first difference is.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A caller the role table permits `A`. Taken as a handler's first
+/// extractor, it is checked before the path and the body are read, so a
+/// caller who may not act hears 401 or 403 and nothing about the body it
+/// had no right to send.
+pub struct Permitted<A>(pub Caller, std::marker::PhantomData<A>);
+
+impl<A> std::ops::Deref for Permitted<A> {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl<A: Permission> FromRequestParts<crate::AppState> for Permitted<A> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &crate::AppState) -> Result<Permitted<A>, Problem> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require(A::ACTION)?;
+        Ok(Permitted(caller, std::marker::PhantomData))
+    }
 }

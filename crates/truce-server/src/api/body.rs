@@ -17,7 +17,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        if !content_type.starts_with("application/json") {
+        // The media type itself, parameters (charset) aside: `application/jsonx` is not JSON.
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case("application/json") {
             return Err(Problem::unsupported_media_type("send the body as application/json"));
         }
         let bytes = axum::body::Bytes::from_request(request, state)

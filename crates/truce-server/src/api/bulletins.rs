@@ -7,7 +7,7 @@
 //! `GET /api/v1/bulletins/{index}` are public; a bulletin is named by its
 //! log index, and its document is served at `/bulletins/{index}.json`.
 
-use super::auth::Caller;
+use super::auth::{Permitted, may};
 use super::body::JsonBody;
 use super::{api, receipt, submit};
 use crate::{AppState, Problem};
@@ -18,7 +18,6 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::Utc;
 use serde::Deserialize;
-use truce_domain::access::Action;
 use truce_domain::bulletin::{BulletinPeriod, PeriodKind};
 use truce_store::bulletins::{self, BulletinError, PublishedBulletin, compose_on};
 use truce_store::{Outcome, Submission};
@@ -73,10 +72,9 @@ pub fn period_of(
 )]
 pub async fn publish(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Permitted<may::PublishBulletin>,
     JsonBody(body): JsonBody<PublishBody>,
 ) -> Result<Response, Problem> {
-    caller.require(Action::PublishBulletin)?;
     let api = api(&state)?;
     let period = period_of(&api.agreement, &body)?;
     let composed = api

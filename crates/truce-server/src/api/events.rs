@@ -60,5 +60,6 @@ pub async fn stream(
             }
         }
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    // Fused, so a poll after the end (a compressing body makes one) is answered, not a panic.
+    Ok(Sse::new(futures_util::StreamExt::fuse(events)).keep_alive(KeepAlive::default()))
 }

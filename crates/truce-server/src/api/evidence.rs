@@ -12,7 +12,7 @@
 //! sniff, so an uploaded page never runs on this origin.
 
 use super::api;
-use super::auth::Caller;
+use super::auth::{Caller, Permitted, may};
 use crate::{AppState, Problem};
 use axum::Router;
 use axum::body::Bytes;
@@ -55,6 +55,20 @@ pub struct UploadQuery {
 /// The longest `source_url`, in bytes.
 const URL_BYTES_MAX: usize = 2000;
 
+/// Whether a browser could run script in a file of `media_type` (an HTML
+/// or XML document, SVG, JavaScript): such evidence is never served as
+/// itself, and a party may not upload it.
+fn runs_script(media_type: &str) -> bool {
+    let (kind, sub) = media_type.split_once('/').unwrap_or((media_type, ""));
+    matches!(
+        media_type,
+        "text/html" | "application/xhtml+xml" | "image/svg+xml" | "application/xml" | "text/xml" | "text/xsl"
+    ) || sub.ends_with("+xml")
+        || sub.contains("javascript")
+        || sub.contains("ecmascript")
+        || (kind == "multipart" && sub == "x-mixed-replace")
+}
+
 /// A media type as `type/subtype`, without parameters, or a 415.
 fn media_type(headers: &HeaderMap) -> Result<String, Problem> {
     let text = headers
@@ -92,14 +106,19 @@ fn media_type(headers: &HeaderMap) -> Result<String, Problem> {
 )]
 pub async fn upload(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Permitted<may::RegisterEvidence>,
     query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, Problem> {
-    caller.require(Action::RegisterEvidence)?;
     let Query(query) = query.map_err(|e| Problem::bad_request("query", e.body_text()))?;
     let media_type = media_type(&headers)?;
+    if matches!(caller.role(), Role::Party(_)) && runs_script(&media_type) {
+        return Err(Problem::unsupported_media_type(format!(
+            "a party may not upload {media_type}: a document that can run script (HTML, SVG, XML, JavaScript); \
+             send it as a PDF, an image or text/plain"
+        )));
+    }
     let bytes = body.map_err(|e| match e.status().as_u16() {
         413 => Problem::too_large(format!("evidence is at most {EVIDENCE_BYTES_MAX} bytes")),
         _ => Problem::bad_request("body", e.body_text()),
@@ -147,6 +166,7 @@ pub async fn upload(
         .map_err(|e| Problem::internal(&e))?
         .map_err(|e| match e {
             EvidenceError::TooLarge { .. } => Problem::too_large(e.to_string()),
+            EvidenceError::Io { ref error, .. } if truce_store::is_io_full(error) => Problem::insufficient_storage(),
             other => Problem::internal(&other),
         })?;
     let register = Command::RegisterEvidence {
@@ -206,9 +226,15 @@ pub async fn download(
         .await
         .map_err(|e| Problem::internal(&e))?
         .map_err(|e| Problem::internal(&e))?;
+    // A file that could run script goes out as bytes, whoever sent it.
+    let served_as = if runs_script(&media_type) {
+        "application/octet-stream".to_string()
+    } else {
+        media_type
+    };
     Ok((
         [
-            (header::CONTENT_TYPE, media_type),
+            (header::CONTENT_TYPE, served_as),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{sha256}\""),

@@ -137,9 +137,11 @@ pub async fn export(
         tracing::error!(%failure, "an export failed");
         let _ = sender.blocking_send(Err(std::io::Error::other(failure)));
     });
-    let body = Body::from_stream(futures_util::stream::unfold(receiver, |mut receiver| async move {
+    // Fused: a compressing body polls again after the end, which an unfused `unfold` answers with a panic.
+    let parts = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|part| (part, receiver))
-    }));
+    });
+    let body = Body::from_stream(futures_util::StreamExt::fuse(parts));
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),

@@ -182,8 +182,10 @@ impl Condition {
 
 impl IncidentFilter {
     /// The condition selecting what `caller` asks for and may see: never a
-    /// duplicate closed into another; for a party, its own reports, the
-    /// allegations it was asked to answer and final findings; for observers
+    /// duplicate closed into another; for a party, the incidents its own
+    /// reports opened (a report that joins an incident hidden from it does
+    /// not unveil it), the allegations it was asked to answer and final
+    /// findings; for observers
     /// (and anyone without a token), final findings only.
     pub fn condition(&self, caller: &Caller) -> Condition {
         let mut sql = vec!["i.status != 'closed_duplicate'".to_string()];
@@ -195,7 +197,7 @@ impl IncidentFilter {
                     sql.push(
                         "(i.status = 'final'
                           OR EXISTS (SELECT 1 FROM replies p WHERE p.incident_id = i.id AND p.party = :viewer)
-                          OR EXISTS (SELECT 1 FROM reports r WHERE r.incident_id = i.id
+                          OR EXISTS (SELECT 1 FROM reports r WHERE r.id = i.opened_by_report
                                      AND r.source_type = 'party' AND r.source_name = :viewer))"
                             .into(),
                     );

@@ -358,11 +358,12 @@ pub async fn detail(state: &AppState, caller: &Caller, id: u64) -> Result<serde_
             value
         })
         .collect();
-    let estimate = view.estimate();
+    let deaths = view.deaths();
     let mut detail = detail;
     detail["claims"] = serde_json::json!(claims);
-    detail["estimate"] =
-        serde_json::json!({"low": estimate.total.low, "best": estimate.total.best, "high": estimate.total.high});
+    detail["estimate"] = serde_json::json!({
+        "low": deaths.low, "best": deaths.best, "high": deaths.high, "verified": view.verified.is_some(),
+    });
     Ok(detail)
 }
 

@@ -5,14 +5,18 @@
 //! nothing and says so.
 
 use super::api;
-use super::auth::Caller;
+use super::auth::{Caller, Permitted, may};
 use super::body::JsonBody;
+use super::filters::IncidentFilter;
+use super::incidents::selects;
 use crate::{AppState, Problem};
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
-use truce_domain::access::Action;
+use truce_domain::access::{Action, permits};
+use truce_domain::codes::Code;
+use truce_domain::event::Placement;
 use truce_domain::report::{ReportInput, SourceType};
 use truce_domain::role::Role;
 use truce_store::{Outcome, Submission};
@@ -37,10 +41,9 @@ pub fn routes() -> Router<AppState> {
 )]
 pub async fn file_report(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Permitted<may::FileReport>,
     JsonBody(input): JsonBody<ReportInput>,
 ) -> Result<Response, Problem> {
-    caller.require(Action::FileReport)?;
     if let Role::Party(party) = caller.role()
         && (input.source.source_type != SourceType::Party || input.source.name != party.as_str())
     {
@@ -48,21 +51,81 @@ pub async fn file_report(
             "a party files as itself: source.type \"party\" and source.name \"{party}\""
         )));
     }
+    let mut input = input;
+    let mut notes = Vec::new();
+    if let Role::Party(party) = caller.role() {
+        notes.extend(as_party(&mut input, &party)?);
+    }
     let report = input.parse().map_err(|errors| {
         let field = errors.first().map_or("body".to_string(), |e| e.field.clone());
         let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
         Problem::unprocessable(&field, detail)
     })?;
+    // Odd but allowed (UCDP data has low > best): filed, and said.
+    let mut warnings = report.warnings();
+    warnings.extend(notes);
     let api = api(&state)?;
     let place = api.place_report.clone();
     let submission = Submission::report(caller.name(), &input, |commitment| place(report, commitment));
     let committed = super::submit(&state, submission).await?;
     let placement = match &committed.outcome {
-        Outcome::Recorded { placement, .. } => serde_json::to_value(placement).unwrap_or_default(),
+        Outcome::Recorded {
+            placement: Some(placement),
+            ..
+        } if may_see(&state, &caller, *placement).await? => serde_json::to_value(placement).unwrap_or_default(),
         _ => serde_json::Value::Null,
     };
-    let extra = serde_json::json!({"external_id": input.external_id, "placement": placement});
+    let extra = serde_json::json!({"external_id": input.external_id, "placement": placement, "warnings": warnings});
     super::receipt::respond(&state, committed, extra).await
+}
+
+/// What a party may not choose for its own report: every claim is its own
+/// (a claim in the other party's name is refused; one without a party is
+/// the filer's), and the grading of its reports is the monitors' to set,
+/// so it is filed as F6 (neither reliability nor credibility judged yet).
+/// Returns what was changed, to say so in the answer.
+fn as_party(input: &mut ReportInput, party: &Code) -> Result<Vec<String>, Problem> {
+    let mut notes = Vec::new();
+    for (i, claim) in input.claims.iter_mut().enumerate() {
+        match claim.claimant_party.as_deref() {
+            None => claim.claimant_party = Some(party.to_string()),
+            Some(named) if named.trim().eq_ignore_ascii_case(party.as_str()) => {
+                claim.claimant_party = Some(party.to_string())
+            }
+            Some(named) => {
+                return Err(Problem::unprocessable(
+                    &format!("claims[{i}].claimant_party"),
+                    format!("a party files its own claims: {party}, not {named:?}"),
+                ));
+            }
+        }
+    }
+    if input.source.grading != PARTY_GRADING {
+        notes.push(format!(
+            "source.grading: a party's report is graded by the monitors; filed as {PARTY_GRADING}, not {:?}",
+            input.source.grading
+        ));
+        input.source.grading = PARTY_GRADING.to_string();
+    }
+    Ok(notes)
+}
+
+/// The Admiralty grade of a party's report until the monitors grade it:
+/// reliability and credibility cannot be judged (F6).
+const PARTY_GRADING: &str = "F6";
+
+/// Whether `caller` may see the incident `placement` names: a receipt
+/// never names an incident its caller may not read.
+async fn may_see(state: &AppState, caller: &Caller, placement: Placement) -> Result<bool, Problem> {
+    if permits(&caller.role(), Action::ReadAll) {
+        return Ok(true);
+    }
+    let condition = IncidentFilter::default().condition(caller);
+    let incident = placement.incident();
+    api(state)?
+        .reads
+        .run(move |connection| selects(connection, &condition, incident))
+        .await
 }
 
 /// A sealed row as stored: salt, plaintext, and the commitment the log holds.
@@ -85,10 +148,9 @@ type SealedRow = (Vec<u8>, String, Option<String>);
 )]
 pub async fn sealed(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Permitted<may::ReadSealed>,
     super::body::Id(report_id): super::body::Id,
 ) -> Result<axum::Json<serde_json::Value>, Problem> {
-    caller.require(Action::ReadSealed)?;
     let row = api(&state)?
         .reads
         .run(move |connection| -> rusqlite::Result<Option<SealedRow>> {

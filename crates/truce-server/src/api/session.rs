@@ -1,10 +1,13 @@
 //! Browser sessions: sign in with a name and password (argon2id), get an
 //! HttpOnly, SameSite=Strict cookie and a CSRF token that every
 //! state-changing request of the session must echo in `X-CSRF-Token`.
-//! Failed sign-ins are limited per user name: after five failures within
-//! fifteen minutes the name is refused (429) until the window has passed,
-//! whatever the password, so guessing is slow and a wrong guess costs the
-//! guesser, not the server.
+//! Failed sign-ins are limited per user name and per client address: after
+//! five failures of a name (or twenty from one address) within fifteen
+//! minutes, it is refused (429) until the window has passed, whatever the
+//! password, so guessing is slow and a wrong guess costs the guesser, not
+//! the server; attempts sent at once count as they start, and only a few
+//! passwords are hashed at a time. The cookie is `Secure` when the reader
+//! came over https.
 
 use super::api;
 use super::auth::Caller;
@@ -16,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use truce_store::accounts;
@@ -25,35 +29,128 @@ pub const COOKIE: &str = "truce_session";
 /// The header a session's state-changing requests carry.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const SESSION_HOURS: i64 = 12;
+/// Failed sign-ins a name may have within the window.
 const FAILURES_MAX: usize = 5;
+/// Failed sign-ins one address may have within the window, whatever the names.
+const ADDRESS_FAILURES_MAX: usize = 20;
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// Recent failed sign-ins, by user name.
-#[derive(Default)]
+/// Recent sign-ins that failed (or are still being checked), by user name
+/// and by client address, and a bound on the password hashes computed at
+/// once. An attempt counts as a failure from the moment it starts and is
+/// forgiven only if it succeeds, so many guesses sent at once are limited
+/// like guesses sent one after another.
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    failures: Mutex<Failures>,
+    /// argon2id costs a core and 19 MiB a hash: at most this many at once.
+    hashing: tokio::sync::Semaphore,
+}
+
+#[derive(Default)]
+struct Failures {
+    by_name: HashMap<String, Vec<Instant>>,
+    by_address: HashMap<IpAddr, Vec<Instant>>,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> LoginLimiter {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        LoginLimiter {
+            failures: Mutex::new(Failures::default()),
+            hashing: tokio::sync::Semaphore::new(cores),
+        }
+    }
+}
+
+/// A sign-in under way, counted as a failure until [`LoginLimiter::succeeded`] forgives it.
+struct Attempt {
+    name: String,
+    address: Option<IpAddr>,
+    at: Instant,
+}
+
+/// Keeps the times within the window; the wait until the oldest leaves it, if `max` are left.
+fn recent(times: &mut Vec<Instant>, max: usize) -> Option<Duration> {
+    times.retain(|t| t.elapsed() < FAILURE_WINDOW);
+    (times.len() >= max).then(|| FAILURE_WINDOW.saturating_sub(times[0].elapsed()))
 }
 
 impl LoginLimiter {
-    /// How long the name is refused for, if it is.
-    fn refused_for(&self, name: &str) -> Option<Duration> {
-        let mut failures = self.failures.lock().ok()?;
-        let recent = failures.entry(name.to_string()).or_default();
-        recent.retain(|t| t.elapsed() < FAILURE_WINDOW);
-        (recent.len() >= FAILURES_MAX).then(|| FAILURE_WINDOW - recent[0].elapsed())
+    /// Starts an attempt for `name` from `address`, or says how long they are refused for.
+    fn begin(&self, name: &str, address: Option<IpAddr>) -> Result<Attempt, Duration> {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let Failures { by_name, by_address } = &mut *failures;
+        let for_name = by_name.entry(name.to_string()).or_default();
+        if let Some(wait) = recent(for_name, FAILURES_MAX) {
+            return Err(wait);
+        }
+        if let Some(address) = address {
+            let for_address = by_address.entry(address).or_default();
+            if let Some(wait) = recent(for_address, ADDRESS_FAILURES_MAX) {
+                return Err(wait);
+            }
+            for_address.push(Instant::now());
+        }
+        let at = Instant::now();
+        for_name.push(at);
+        // Names and addresses of the past do not stay forever.
+        if by_name.len() > 100_000 {
+            by_name.retain(|_, times| recent(times, usize::MAX).is_none() && !times.is_empty());
+        }
+        if by_address.len() > 100_000 {
+            by_address.retain(|_, times| recent(times, usize::MAX).is_none() && !times.is_empty());
+        }
+        Ok(Attempt {
+            name: name.to_string(),
+            address,
+            at,
+        })
     }
 
-    fn failed(&self, name: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.entry(name.to_string()).or_default().push(Instant::now());
+    /// The attempt succeeded: the name's failures are forgiven, and this attempt's count for its address.
+    fn succeeded(&self, attempt: Attempt) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures.by_name.remove(&attempt.name);
+        if let Some(times) = attempt.address.and_then(|a| failures.by_address.get_mut(&a))
+            && let Some(position) = times.iter().rposition(|t| *t >= attempt.at)
+        {
+            times.remove(position);
         }
     }
+}
 
-    fn succeeded(&self, name: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(name);
-        }
+/// The address the connection came from, when the server knows it
+/// (`truce serve` does; a router driven in a test may not).
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
     }
+}
+
+/// Whether the reader reached the server over https (directly or, as a
+/// TLS-terminating proxy says, through it): its cookie is then `Secure`.
+fn over_https(headers: &axum::http::HeaderMap) -> bool {
+    let said = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default()
+    };
+    said(header::HeaderName::from_static("x-forwarded-proto")).trim() == "https"
+        || said(header::FORWARDED)
+            .split([';', ','])
+            .any(|part| part.trim() == "proto=https")
+        || said(header::ORIGIN).starts_with("https://")
 }
 
 pub fn routes() -> Router<AppState> {
@@ -67,9 +164,10 @@ pub struct SignIn {
     password: String,
 }
 
-fn cookie(value: &str, max_age: i64) -> HeaderValue {
+fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}"
+        "{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
     ))
     .expect("a cookie of URL-safe characters")
 }
@@ -87,18 +185,21 @@ fn cookie(value: &str, max_age: i64) -> HeaderValue {
 )]
 pub async fn sign_in(
     axum::extract::State(state): axum::extract::State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: axum::http::HeaderMap,
     JsonBody(body): JsonBody<SignIn>,
 ) -> Result<Response, Problem> {
     let api = api(&state)?;
-    if let Some(wait) = api.logins.refused_for(&body.name) {
-        return Err(Problem::too_many(
+    let attempt = api.logins.begin(&body.name, address).map_err(|wait| {
+        Problem::too_many(
             format!(
-                "too many failed sign-ins for this name: try again in {} s",
+                "too many failed sign-ins for this name or from this address: try again in {} s",
                 wait.as_secs() + 1
             ),
             wait,
-        ));
-    }
+        )
+    })?;
+    let _hashing = api.logins.hashing.acquire().await.map_err(|e| Problem::internal(&e))?;
     let name = body.name.clone();
     let signed_in = api
         .accounts
@@ -113,10 +214,9 @@ pub async fn sign_in(
         )
         .await?;
     let Some((user, secret, csrf)) = signed_in else {
-        api.logins.failed(&body.name);
         return Err(Problem::unauthorized("wrong name or password"));
     };
-    api.logins.succeeded(&body.name);
+    api.logins.succeeded(attempt);
     let answer = serde_json::json!({
         "name": user.name.as_str(),
         "role": user.role.name(),
@@ -125,9 +225,10 @@ pub async fn sign_in(
         "expires_in": SESSION_HOURS * 3600,
     });
     let mut response = (StatusCode::CREATED, axum::Json(answer)).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, cookie(&secret, SESSION_HOURS * 3600));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(&secret, SESSION_HOURS * 3600, over_https(&headers)),
+    );
     Ok(response)
 }
 
@@ -175,7 +276,9 @@ pub async fn sign_out(
             .await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(header::SET_COOKIE, cookie("", 0));
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie("", 0, over_https(&headers)));
     Ok(response)
 }
 

@@ -19,7 +19,7 @@
 //! | `POST /api/v1/penalties/{id}/approvals` | approve a penalty | mediator |
 //! | `POST /api/v1/penalties/{id}/compliance` | record compliance | monitor, mediator |
 
-use super::auth::Caller;
+use super::auth::{Caller, Permitted, may};
 use super::body::{Id, JsonBody};
 use super::submit_with_receipt;
 use crate::{AppState, Problem};
@@ -107,7 +107,7 @@ step! {
     "/api/v1/incidents/{id}/review",
     "Start the review of an incident (monitor, mediator)",
     [],
-    pub async fn review(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
+    pub async fn review(State(state): State<AppState>, caller: Permitted<may::StartReview>, Id(incident): Id) -> Result<Response, Problem> {
         act(&state, &caller, Action::StartReview, V::StartReview { incident }).await
     }
 }
@@ -126,11 +126,10 @@ step! {
     [TaskBody],
     pub async fn task(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::AssignTask>,
         Id(incident): Id,
         JsonBody(body): JsonBody<TaskBody>,
     ) -> Result<Response, Problem> {
-        caller.require(Action::AssignTask)?;
         let command = V::AssignTask {
             incident,
             team: code("team", &body.team)?,
@@ -159,7 +158,7 @@ step! {
     [FindingsBody],
     pub async fn findings(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::FileFindings>,
         Id(incident): Id,
         JsonBody(body): JsonBody<FindingsBody>,
     ) -> Result<Response, Problem> {
@@ -186,11 +185,10 @@ step! {
     [PartyBody],
     pub async fn reply_request(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::RequestReply>,
         Id(incident): Id,
         JsonBody(body): JsonBody<PartyBody>,
     ) -> Result<Response, Problem> {
-        caller.require(Action::RequestReply)?;
         let party = code("party", &body.party)?;
         act(
             &state,
@@ -216,11 +214,10 @@ step! {
     [ReplyBody],
     pub async fn reply(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::Reply>,
         Id(incident): Id,
         JsonBody(body): JsonBody<ReplyBody>,
     ) -> Result<Response, Problem> {
-        caller.require(Action::Reply)?;
         let command = V::FileReply {
             incident,
             party: party_of(&caller)?,
@@ -237,7 +234,7 @@ step! {
     [DeterminationInput],
     pub async fn determination(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::IssueDetermination>,
         Id(incident): Id,
         JsonBody(input): JsonBody<DeterminationInput>,
     ) -> Result<Response, Problem> {
@@ -253,8 +250,7 @@ step! {
     "/api/v1/incidents/{id}/approvals",
     "Approve the current determination in the caller's mediator's name (mediator)",
     [],
-    pub async fn approval(State(state): State<AppState>, caller: Caller, Id(incident): Id) -> Result<Response, Problem> {
-        caller.require(Action::Approve)?;
+    pub async fn approval(State(state): State<AppState>, caller: Permitted<may::Approve>, Id(incident): Id) -> Result<Response, Problem> {
         let mediator = mediator_of(&caller)?;
         act(&state, &caller, Action::Approve, V::Approve { incident, mediator }).await
     }
@@ -272,11 +268,10 @@ step! {
     [ReasonBody],
     pub async fn urgency(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::InvokeUrgency>,
         Id(incident): Id,
         JsonBody(body): JsonBody<ReasonBody>,
     ) -> Result<Response, Problem> {
-        caller.require(Action::InvokeUrgency)?;
         let command = V::InvokeUrgency {
             incident,
             mediator: mediator_of(&caller)?,
@@ -292,7 +287,7 @@ step! {
     [],
     pub async fn finalization(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::Finalize>,
         Id(incident): Id,
     ) -> Result<Response, Problem> {
         act(&state, &caller, Action::Finalize, V::Finalize { incident }).await
@@ -311,11 +306,10 @@ step! {
     [TextBody],
     pub async fn statement(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::AttachStatement>,
         Id(incident): Id,
         JsonBody(body): JsonBody<TextBody>,
     ) -> Result<Response, Problem> {
-        caller.require(Action::AttachStatement)?;
         let command = V::AttachStatement {
             incident,
             party: party_of(&caller)?,
@@ -337,11 +331,10 @@ step! {
     [GroundsBody],
     pub async fn appeal(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::Appeal>,
         Id(incident): Id,
         JsonBody(body): JsonBody<GroundsBody>,
     ) -> Result<Response, Problem> {
-        caller.require(Action::Appeal)?;
         let command = V::Appeal {
             incident,
             party: party_of(&caller)?,
@@ -357,10 +350,9 @@ step! {
     [],
     pub async fn penalty_approval(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::ApprovePenalty>,
         Id(penalty): Id,
     ) -> Result<Response, Problem> {
-        caller.require(Action::ApprovePenalty)?;
         let mediator = mediator_of(&caller)?;
         act(
             &state,
@@ -385,7 +377,7 @@ step! {
     [ComplianceBody],
     pub async fn compliance(
         State(state): State<AppState>,
-        caller: Caller,
+        caller: Permitted<may::RecordCompliance>,
         Id(penalty): Id,
         JsonBody(body): JsonBody<ComplianceBody>,
     ) -> Result<Response, Problem> {

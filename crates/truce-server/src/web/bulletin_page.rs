@@ -79,7 +79,7 @@ fn counts_table(lang: &Catalogue, label: &str, rows: &[KeyedCount]) -> Markup {
             tbody {
                 @for row in rows {
                     tr {
-                        th scope="row" { (row.key.as_deref().unwrap_or(lang.t("bulletin.not_said"))) }
+                        th scope="row" { bdi { (row.key.as_deref().unwrap_or(lang.t("bulletin.not_said"))) } }
                         td { (row.count.current) }
                         td { (row.count.previous) }
                     }
@@ -131,7 +131,7 @@ fn violations(lang: &Catalogue, parties: &[(String, String)], b: &Bulletin) -> M
             h2 #violations-heading { (lang.t("bulletin.violations")) }
             ul.violations {
                 @for v in &b.violations_confirmed {
-                    li data-party=(v.party) { (party_name(parties, v.party.as_str())) ": " strong { (v.count) } }
+                    li data-party=(v.party) { bdi { (party_name(parties, v.party.as_str())) } ": " strong { (v.count) } }
                 }
             }
             (chart::render(lang, &days, parties))
@@ -229,7 +229,7 @@ fn determinations(lang: &Catalogue, parties: &[(String, String)], b: &Bulletin) 
                         tr data-incident=(d.incident) data-verdict=(d.verdict.as_str()) {
                             th scope="row" { a href={ "/incidents/" (d.incident) } { (d.incident) } }
                             td { (lang.t(&format!("verdict.{}", d.verdict.as_str()))) }
-                            td { (d.responsible_party.as_ref().map_or(lang.t("bulletin.none").to_string(), |p| party_name(parties, p.as_str()))) }
+                            td { bdi { (d.responsible_party.as_ref().map_or(lang.t("bulletin.none").to_string(), |p| party_name(parties, p.as_str()))) } }
                             td { (d.provisions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) }
                             td { (d.finalized_at.format("%Y-%m-%d %H:%M UTC")) }
                         }

@@ -311,7 +311,7 @@ fn evidence_section(lang: &Catalogue, incident: &Value, evidence: &[EvidenceRow]
             @if findings.is_empty() { p.none { (lang.t("incident.none")) } }
             @else { ul.findings { @for finding in &findings {
                 li {
-                    (text(&finding["summary"]))
+                    bdi { (text(&finding["summary"])) }
                     @if finding["observed"].as_bool() == Some(true) { " " strong { (lang.t("incident.observed")) } }
                     @for sha in finding["evidence"].as_array().into_iter().flatten() {
                         br; (hash(&text(sha)))
@@ -359,7 +359,7 @@ fn incident_page(lang: &Catalogue, title: &str, incident: &Value) -> Markup {
         p { strong { (lang.t(&format!("stage.{stage}"))) } " · " (lang.t("incident.happened")) " " (text(&incident["happened_at"])) }
         section aria-labelledby="sources" {
             h2 #sources { (lang.t("incident.sources")) }
-            ul { @for source in list("sources") { li { (text(&source["name"])) " (" (text(&source["source_type"])) ")" } } }
+            ul { @for source in list("sources") { li { bdi { (text(&source["name"])) } " (" (text(&source["source_type"])) ")" } } }
         }
         section aria-labelledby="claims" {
             h2 #claims { (lang.t("incident.claims")) }
@@ -373,7 +373,7 @@ fn incident_page(lang: &Catalogue, title: &str, incident: &Value) -> Markup {
                 tbody { @for claim in list("claims") {
                     @let c = &claim["claim"];
                     tr class=[claim["interested"].as_bool().filter(|i| *i).map(|_| "interested")] {
-                        td { (text(&c["claimant"])) }
+                        td { bdi { (text(&c["claimant"])) } }
                         td { (text(&c["stance"])) }
                         td { (text(&c["category"])) }
                         td.figures { (text(&c["deaths"]["low"])) ", " strong { (text(&c["deaths"]["best"])) } ", " (text(&c["deaths"]["high"])) }
@@ -397,7 +397,7 @@ fn incident_page(lang: &Catalogue, title: &str, incident: &Value) -> Markup {
                         tr {
                             td { (text(&check["rule"])) }
                             td { @if check["passed"].as_bool() == Some(true) { (lang.t("incident.passed")) } @else { strong { (lang.t("incident.failed")) } }
-                                 ": " (text(&check["why"])) }
+                                 ": " bdi { (text(&check["why"])) } }
                         }
                     } }
                 }
@@ -407,7 +407,7 @@ fn incident_page(lang: &Catalogue, title: &str, incident: &Value) -> Markup {
             h2 #replies { (lang.t("incident.replies")) }
             @let replies = list("replies");
             @if replies.is_empty() { (none()) } @else {
-                ul { @for reply in replies { li { strong { (text(&reply["party"])) } ": " (text(&reply["reply"][1])) } } }
+                ul { @for reply in replies { li { strong { (text(&reply["party"])) } ": " bdi { (text(&reply["reply"][1])) } } } }
             }
         }
         section aria-labelledby="determinations" {

@@ -3,6 +3,8 @@
 //! what it needs of it, hence no dead-code warnings.)
 #![allow(dead_code)]
 
+pub mod fixture;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;

@@ -43,6 +43,7 @@ pub fn run(data: &Path, id: u64, json: bool) -> anyhow::Result<ExitCode> {
             "sources": facts.sources,
             "incident_at": facts.at,
             "claims": claims,
+            "verified": view.verified,
             "estimate": {"total": estimate.total, "by_category": estimate.by_category.iter().map(|(c, f)| (c.as_str(), f)).collect::<std::collections::BTreeMap<_, _>>()},
             "verification": explanation,
             "tasks": case.tasks,
@@ -92,6 +93,12 @@ pub fn run(data: &Path, id: u64, json: bool) -> anyhow::Result<ExitCode> {
         "  estimate from the claims (low / best / high): {} / {} / {}",
         estimate.total.low, estimate.total.best, estimate.total.high
     );
+    if let Some(verified) = view.verified {
+        println!(
+            "  verified by the latest determination (low / best / high): {} / {} / {}",
+            verified.low, verified.best, verified.high
+        );
+    }
     if let Some(explanation) = &explanation {
         println!("verification rules (confidence {}):", explanation.confidence.as_str());
         for check in &explanation.checks {

@@ -99,9 +99,13 @@ pub async fn serve_until(
     let bound = listener.local_addr()?;
     tracing::info!(%bound, data = %dir.path().display(), "serving");
     on_bound(bound);
-    axum::serve(listener, truce_server::router(state))
-        .with_graceful_shutdown(stop)
-        .await?;
+    truce_server::serve_until(
+        listener,
+        truce_server::router(state),
+        truce_server::HEADER_READ_TIMEOUT,
+        stop,
+    )
+    .await?;
     match owner {
         Writer::Engine(service) => service.shutdown(),
         Writer::Raw(sequencer) => sequencer.shutdown(),
