@@ -101,6 +101,8 @@ fn fixture_limited(limits: truce_server::api::limits::RequestLimiter) -> Fixture
             truce_server::api::evidence::EVIDENCE_BYTES_MAX as u64,
         )),
         notifications,
+        // The webhook test delivers to receivers on this machine.
+        webhook_targets: truce_server::api::webhooks::TargetPolicy::allowing(["127.0.0.1"]),
     };
     let state = AppState {
         log: Arc::new(LogReader::open(&path).unwrap()),
@@ -1232,6 +1234,7 @@ async fn the_openapi_document_lists_every_operation() {
         "GET /api/v1/events",
         "POST /api/v1/webhooks",
         "GET /api/v1/webhooks",
+        "DELETE /api/v1/webhooks/{id}",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -1490,8 +1493,15 @@ async fn webhooks_are_signed_retried_and_their_state_kept() {
     let retry = truce_server::api::webhooks::RetryPolicy {
         attempts: 3,
         backoff: std::time::Duration::from_millis(20),
+        ..Default::default()
     };
-    truce_server::api::webhooks::spawn_dispatcher(api.accounts.clone(), api.notifications.subscribe(), retry);
+    truce_server::api::webhooks::spawn_dispatcher(
+        &api.database,
+        api.notifications.subscribe(),
+        api.webhook_targets.clone(),
+        retry,
+    )
+    .unwrap();
     let (url, received) = receiver().await;
     let pakistan = fixture.token("islamabad");
     let (status, hook) = call(
