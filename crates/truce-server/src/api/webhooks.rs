@@ -17,8 +17,10 @@
 //! Deliveries are async I/O, at most [`DELIVERIES_IN_FLIGHT_MAX`] at once
 //! and [`DELIVERIES_PER_TARGET_MAX`] to one host and port, each bounded in
 //! time: a target that never answers ties up a few sockets, not the
-//! blocking pool the API's sign-ins and database reads share. Their
-//! bookkeeping is one thread with its own connection, its writes batched.
+//! blocking pool the API's sign-ins and database reads share; at most
+//! [`DELIVERIES_QUEUED_MAX`] wait their turn, so memory is bounded too.
+//! Their bookkeeping is one thread with its own connection, its writes
+//! batched.
 
 pub mod target;
 
@@ -52,6 +54,10 @@ pub const DELIVERIES_IN_FLIGHT_MAX: usize = 32;
 /// Deliveries in flight at once to one host and port, so one slow target
 /// cannot take every slot from the others.
 pub const DELIVERIES_PER_TARGET_MAX: usize = 4;
+
+/// Deliveries under way or waiting for a slot (or to retry) at most;
+/// beyond it the dispatcher waits, and falls behind the event stream.
+pub const DELIVERIES_QUEUED_MAX: usize = 16_384;
 
 /// The longest an attempt may wait to connect, by default.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -261,6 +267,7 @@ pub fn spawn_dispatcher(
         targets,
         retry,
         in_flight: Arc::new(Semaphore::new(DELIVERIES_IN_FLIGHT_MAX)),
+        queued: Arc::new(Semaphore::new(DELIVERIES_QUEUED_MAX)),
         per_target: Mutex::new(HashMap::new()),
         books,
     });
@@ -278,13 +285,52 @@ async fn dispatch(deliveries: Arc<Deliveries>, mut notifications: broadcast::Rec
             continue;
         };
         for notification in &batch {
+            let event = Arc::new(Prepared::of(notification));
             for hook in hooks
                 .iter()
                 .filter(|hook| notifies(&hook.user.role, &notification.envelope.event))
             {
+                // Waits while too many deliveries are under way: the
+                // dispatcher then falls behind the stream, which drops
+                // (and says so) rather than let memory grow without end.
+                let Ok(queued) = deliveries.queued.clone().acquire_owned().await else {
+                    return;
+                };
                 // A task waiting for a slot is a few hundred bytes, not a thread.
-                tokio::spawn(deliveries.clone().deliver(hook.clone(), notification.clone()));
+                let deliveries = deliveries.clone();
+                let (hook, event) = (hook.clone(), event.clone());
+                tokio::spawn(async move {
+                    deliveries.deliver(hook, event).await;
+                    drop(queued);
+                });
             }
+        }
+    }
+}
+
+/// An event as every webhook is sent it: the body is the same for all,
+/// only the signature differs.
+struct Prepared {
+    log_index: u64,
+    event_type: Arc<str>,
+    body: Vec<u8>,
+}
+
+impl Prepared {
+    fn of(notification: &Notification) -> Prepared {
+        let body = serde_json::to_vec(&serde_json::json!({
+            "log_index": notification.log_index,
+            "event": notification.envelope,
+        }))
+        .unwrap_or_default();
+        let event_type: Arc<str> = serde_json::to_value(&notification.envelope.event)
+            .ok()
+            .and_then(|v| v["type"].as_str().map(Arc::from))
+            .unwrap_or_else(|| Arc::from(""));
+        Prepared {
+            log_index: notification.log_index,
+            event_type,
+            body,
         }
     }
 }
@@ -338,6 +384,8 @@ struct Deliveries {
     targets: TargetPolicy,
     retry: RetryPolicy,
     in_flight: Arc<Semaphore>,
+    /// Deliveries under way or waiting, in all.
+    queued: Arc<Semaphore>,
     /// One semaphore a host and port with deliveries under way or waiting;
     /// removed when the last of them is done, so the map stays small.
     per_target: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -345,23 +393,14 @@ struct Deliveries {
 }
 
 impl Deliveries {
-    async fn deliver(self: Arc<Self>, hook: Webhook, notification: Arc<Notification>) {
-        let body = serde_json::to_vec(&serde_json::json!({
-            "log_index": notification.log_index,
-            "event": notification.envelope,
-        }))
-        .unwrap_or_default();
-        let event_type: Arc<str> = serde_json::to_value(&notification.envelope.event)
-            .ok()
-            .and_then(|v| v["type"].as_str().map(Arc::from))
-            .unwrap_or_else(|| Arc::from(""));
-        let signed = signature(&hook.secret, &body);
+    async fn deliver(self: Arc<Self>, hook: Webhook, event: Arc<Prepared>) {
+        let signed = signature(&hook.secret, &event.body);
         let record = |id: Option<i64>, state: &'static str, attempts: u32, error: Option<String>| {
             self.books.record(Record {
                 id,
                 webhook: hook.id,
-                log_index: notification.log_index,
-                event_type: event_type.clone(),
+                log_index: event.log_index,
+                event_type: event.event_type.clone(),
                 state,
                 attempts,
                 error,
@@ -382,16 +421,13 @@ impl Deliveries {
         };
         let mut wait = self.retry.backoff;
         for attempt in 1..=self.retry.attempts {
-            // Deleted while waiting to retry: stop.
-            if attempt > 1 && !self.books.exists(hook.id).await {
-                return;
-            }
-            let error = match self.attempt(&url, &body, &signed, notification.log_index).await {
-                Ok(()) => {
+            let error = match self.attempt(hook.id, &url, &event, &signed).await {
+                Attempt::Delivered => {
                     record(id, "delivered", attempt, None).await;
                     return;
                 }
-                Err(error) => error,
+                Attempt::Gone => return,
+                Attempt::Failed(error) => error,
             };
             let last = attempt == self.retry.attempts;
             match record(id, if last { "failed" } else { "pending" }, attempt, Some(error)).await {
@@ -406,9 +442,10 @@ impl Deliveries {
         }
     }
 
-    /// One attempt, once a slot for its target and one in all are free;
-    /// the error is what `last_error` says, generic by design.
-    async fn attempt(&self, url: &url::Url, body: &[u8], signed: &str, log_index: u64) -> Result<(), String> {
+    /// One attempt, once a slot for its target and one in all are free,
+    /// and if the webhook has not been deleted while it waited; a failure
+    /// is what `last_error` says, generic by design.
+    async fn attempt(&self, webhook: i64, url: &url::Url, event: &Prepared, signed: &str) -> Attempt {
         let key = format!(
             "{}:{}",
             url.host_str().unwrap_or_default(),
@@ -417,28 +454,34 @@ impl Deliveries {
         let slots = self.target_slots(&key);
         let sent = async {
             // The target's slot first: waiting for it must not hold one of the shared slots.
-            let _target = slots.acquire().await.map_err(|_| NO_ANSWER.to_string())?;
-            let _slot = self.in_flight.acquire().await.map_err(|_| NO_ANSWER.to_string())?;
+            let (Ok(_target), Ok(_slot)) = (slots.acquire().await, self.in_flight.acquire().await) else {
+                return Attempt::Failed(NO_ANSWER.to_string());
+            };
+            if !self.books.exists(webhook).await {
+                return Attempt::Gone;
+            }
             // An IP address is connected to without the resolver: checked here, every time.
-            target::check_literal(url, &self.targets).map_err(|_| target::NOT_PUBLIC.to_string())?;
-            self.client
+            if target::check_literal(url, &self.targets).is_err() {
+                return Attempt::Failed(target::NOT_PUBLIC.to_string());
+            }
+            let sent = self
+                .client
                 .post(url.clone())
                 .header("content-type", "application/json")
                 .header("x-truce-signature", signed)
-                .header("x-truce-log-index", log_index.to_string())
-                .body(body.to_vec())
+                .header("x-truce-log-index", event.log_index.to_string())
+                .body(event.body.clone())
                 .send()
-                .await
-                .map_err(|error| describe(&error).to_string())
+                .await;
+            match sent {
+                Ok(answer) if answer.status().is_success() => Attempt::Delivered,
+                Ok(answer) => Attempt::Failed(format!("HTTP {}", answer.status().as_u16())),
+                Err(error) => Attempt::Failed(describe(&error).to_string()),
+            }
         }
         .await;
         self.release_target(&key, slots);
-        let status = sent?.status();
-        if status.is_success() {
-            Ok(())
-        } else {
-            Err(format!("HTTP {}", status.as_u16()))
-        }
+        sent
     }
 
     /// The semaphore of `key`'s deliveries, made on first need.
@@ -457,6 +500,15 @@ impl Deliveries {
             map.remove(key);
         }
     }
+}
+
+/// How an attempt went.
+enum Attempt {
+    Delivered,
+    /// The webhook has been deleted: the delivery stops.
+    Gone,
+    /// What `last_error` says.
+    Failed(String),
 }
 
 /// What an attempt's failure is recorded as: the resolver's refusal, or
