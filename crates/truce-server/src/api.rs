@@ -57,6 +57,9 @@ pub struct Api {
     pub public: public_cache::PublicCache,
     /// Every committed event, as the engine service sends them.
     pub notifications: tokio::sync::broadcast::Sender<std::sync::Arc<truce_store::Notification>>,
+    /// The internal hosts the operator lets webhooks reach (none by
+    /// default); the dispatcher is given the same.
+    pub webhook_targets: webhooks::TargetPolicy,
 }
 
 pub fn routes() -> Router<AppState> {

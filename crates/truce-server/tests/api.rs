@@ -1085,6 +1085,7 @@ async fn the_openapi_document_lists_every_operation() {
         "GET /api/v1/events",
         "POST /api/v1/webhooks",
         "GET /api/v1/webhooks",
+        "DELETE /api/v1/webhooks/{id}",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -1325,8 +1326,15 @@ async fn webhooks_are_signed_retried_and_their_state_kept() {
     let retry = truce_server::api::webhooks::RetryPolicy {
         attempts: 3,
         backoff: std::time::Duration::from_millis(20),
+        ..Default::default()
     };
-    truce_server::api::webhooks::spawn_dispatcher(api.accounts.clone(), api.notifications.subscribe(), retry);
+    truce_server::api::webhooks::spawn_dispatcher(
+        &api.database,
+        api.notifications.subscribe(),
+        api.webhook_targets.clone(),
+        retry,
+    )
+    .unwrap();
     let (url, received) = receiver().await;
     let pakistan = fixture.token("islamabad");
     let (status, hook) = call(

@@ -329,6 +329,16 @@ async fn who_may_not_act_hears_so_before_anything_about_the_body() {
         "/api/v1/bulletins",
         "/api/v1/evidence?bogus=1",
     ];
+    // Anyone signed in may register a webhook; anonymous callers hear 401 first.
+    for (content_type, body) in bad_bodies {
+        let request = Request::post("/api/v1/webhooks").header("content-type", content_type);
+        let (status, _, answer) = send(&fixture, request.body(Body::from(body.to_string())).unwrap()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "webhooks with {content_type}: {answer}"
+        );
+    }
     for uri in endpoints {
         for (content_type, body) in bad_bodies {
             for (token, expected) in [(None, StatusCode::UNAUTHORIZED), (Some(press), StatusCode::FORBIDDEN)] {

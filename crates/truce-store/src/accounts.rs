@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     last_error TEXT,
     updated_at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
 CREATE TABLE IF NOT EXISTS tokens (
     id INTEGER PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users (id),
@@ -122,6 +123,8 @@ pub enum AccountError {
     CorruptRole(String, String),
     #[error("hashing a password: {0}")]
     Hashing(String),
+    #[error("a user may register at most {0} webhooks; delete one first")]
+    TooManyWebhooks(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -383,19 +386,63 @@ pub struct Webhook {
     pub secret: String,
 }
 
+/// The most webhooks one user may register: each is a fan-out of every
+/// event its user may see, so an unbounded number would let one account
+/// multiply the server's outgoing work at will.
+pub const WEBHOOKS_PER_USER_MAX: usize = 10;
+
 /// Registers a webhook for `user`; returns it with its fresh signing secret.
+/// Refused once the user has [`WEBHOOKS_PER_USER_MAX`]: the count and the
+/// insert are one statement, so concurrent registrations cannot pass it.
 pub fn add_webhook(connection: &Connection, user: &User, url: &str) -> Result<Webhook, AccountError> {
     let secret = random_secret();
-    connection.execute(
-        "INSERT INTO webhooks (user_id, url, secret, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![user.id, url, secret, Utc::now().timestamp()],
+    let added = connection.execute(
+        "INSERT INTO webhooks (user_id, url, secret, created_at)
+         SELECT ?1, ?2, ?3, ?4 WHERE (SELECT COUNT(*) FROM webhooks WHERE user_id = ?1) < ?5",
+        params![
+            user.id,
+            url,
+            secret,
+            Utc::now().timestamp(),
+            WEBHOOKS_PER_USER_MAX as i64
+        ],
     )?;
+    if added == 0 {
+        return Err(AccountError::TooManyWebhooks(WEBHOOKS_PER_USER_MAX));
+    }
     Ok(Webhook {
         id: connection.last_insert_rowid(),
         user: user.clone(),
         url: url.to_string(),
         secret,
     })
+}
+
+/// Deletes webhook `id` if it is `user_id`'s, with its deliveries' records;
+/// `false` if there is no such webhook of that user's (another's is not
+/// touched, and the caller cannot tell it from an unknown id).
+pub fn delete_webhook(connection: &Connection, user_id: i64, id: i64) -> Result<bool, AccountError> {
+    // The deliveries first: they refer to the webhook.
+    let transaction = connection.unchecked_transaction()?;
+    transaction.execute(
+        "DELETE FROM webhook_deliveries WHERE webhook_id = ?1
+         AND EXISTS (SELECT 1 FROM webhooks WHERE id = ?1 AND user_id = ?2)",
+        params![id, user_id],
+    )?;
+    let deleted = transaction.execute(
+        "DELETE FROM webhooks WHERE id = ?1 AND user_id = ?2",
+        params![id, user_id],
+    )?;
+    transaction.commit()?;
+    Ok(deleted > 0)
+}
+
+/// Whether webhook `id` is still registered (a delivery stops once it is not).
+pub fn webhook_exists(connection: &Connection, id: i64) -> Result<bool, AccountError> {
+    Ok(connection
+        .query_row("SELECT 1 FROM webhooks WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// Every webhook, with its user.
@@ -432,8 +479,14 @@ pub struct Delivery<'a> {
     pub last_error: Option<&'a str>,
 }
 
-/// Records a delivery's state after an attempt (`id` is `None` for the first record).
-pub fn record_delivery(connection: &Connection, id: Option<i64>, delivery: &Delivery) -> Result<i64, AccountError> {
+/// Records a delivery's state after an attempt (`id` is `None` for the
+/// first record); `None` if the webhook has been deleted meanwhile, so
+/// nothing is recorded for it and its delivery should stop.
+pub fn record_delivery(
+    connection: &Connection,
+    id: Option<i64>,
+    delivery: &Delivery,
+) -> Result<Option<i64>, AccountError> {
     let now = Utc::now().timestamp();
     let Delivery {
         webhook,
@@ -445,19 +498,19 @@ pub fn record_delivery(connection: &Connection, id: Option<i64>, delivery: &Deli
     } = delivery;
     match id {
         None => {
-            connection.execute(
+            let added = connection.execute(
                 "INSERT INTO webhook_deliveries (webhook_id, log_index, event_type, state, attempts, last_error, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?1)",
                 params![webhook, *log_index as i64, event_type, state, attempts, last_error, now],
             )?;
-            Ok(connection.last_insert_rowid())
+            Ok((added > 0).then(|| connection.last_insert_rowid()))
         }
         Some(id) => {
-            connection.execute(
+            let changed = connection.execute(
                 "UPDATE webhook_deliveries SET state = ?1, attempts = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?5",
                 params![state, attempts, last_error, now, id],
             )?;
-            Ok(id)
+            Ok((changed > 0).then_some(id))
         }
     }
 }

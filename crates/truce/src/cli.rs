@@ -22,6 +22,12 @@ pub enum Command {
         data: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// A host name (or IP address) webhooks may reach even though it
+        /// resolves to an internal address (loopback, private, link-local):
+        /// matched exactly, repeatable. Without it webhooks reach public
+        /// addresses only, so no user can aim the server at its own network.
+        #[arg(long = "webhook-allow-host", value_name = "HOST")]
+        webhook_allow_host: Vec<String>,
     },
     /// Create a data directory with a new log key, registering the agreement if one is given.
     Init {
@@ -109,6 +115,12 @@ pub enum Command {
         /// Requests a second each signed-in user may make, sustained (bursts of twice as many); 0: no limit.
         #[arg(long, default_value_t = truce_server::api::limits::REQUESTS_PER_SECOND)]
         requests_per_second: u32,
+        /// A host name (or IP address) webhooks may reach even though it
+        /// resolves to an internal address (loopback, private, link-local):
+        /// matched exactly, repeatable. Without it webhooks reach public
+        /// addresses only, so no user can aim the server at its own network.
+        #[arg(long = "webhook-allow-host", value_name = "HOST")]
+        webhook_allow_host: Vec<String>,
     },
     /// The ceasefire's status over time, each party's scorecard and the penalties.
     Status {

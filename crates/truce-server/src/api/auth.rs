@@ -222,3 +222,21 @@ impl<A: Permission> FromRequestParts<crate::AppState> for Permitted<A> {
         Ok(Permitted(caller, std::marker::PhantomData))
     }
 }
+
+/// A signed-in caller (any role), checked before the path and the body
+/// are read: without one, a 401 and nothing about the body.
+pub struct SignedIn(pub Caller, pub User);
+
+impl FromRequestParts<crate::AppState> for SignedIn {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &crate::AppState) -> Result<SignedIn, Problem> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        match caller.user.clone() {
+            Some(user) => Ok(SignedIn(caller, user)),
+            None => Err(Problem::unauthorized(
+                "this needs a signed-in user: send Authorization: Bearer <token>",
+            )),
+        }
+    }
+}

@@ -47,6 +47,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         events::stream,
         webhooks::register,
         webhooks::list,
+        webhooks::remove,
     ),
     components(schemas(receipt::Receipt, receipt::Submitted, crate::Problem)),
     modifiers(&BearerAuth)

@@ -30,6 +30,10 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    pub fn api(&self) -> &Api {
+        self.state.api.as_deref().unwrap()
+    }
+
     pub fn token(&self, name: &str) -> Option<&str> {
         self.users
             .iter()
@@ -42,7 +46,13 @@ pub fn fixture() -> Fixture {
     fixture_limited(Default::default())
 }
 
+/// The webhook test of the API delivers to receivers on this machine.
 pub fn fixture_limited(limits: truce_server::api::limits::RequestLimiter) -> Fixture {
+    fixture_with(limits, &["127.0.0.1"])
+}
+
+/// A fixture whose users have `limits`, and whose webhooks may reach the internal hosts `allowed`.
+pub fn fixture_with(limits: truce_server::api::limits::RequestLimiter, allowed: &[&str]) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("truce.db");
     let signer = SignerKey::from_seed(KeyName::parse("truce.test/api").unwrap(), [5; 32]);
@@ -94,6 +104,7 @@ pub fn fixture_limited(limits: truce_server::api::limits::RequestLimiter) -> Fix
             truce_server::api::evidence::EVIDENCE_BYTES_MAX as u64,
         )),
         notifications,
+        webhook_targets: truce_server::api::webhooks::TargetPolicy::allowing(allowed),
     };
     let state = AppState {
         log: Arc::new(LogReader::open(&path).unwrap()),

@@ -29,6 +29,7 @@ impl BenchServer {
                 &dir,
                 "127.0.0.1:0".parse()?,
                 BENCH_REQUESTS_PER_SECOND,
+                Default::default(),
                 move |bound| {
                     let _ = bound_tx.send(bound);
                 },

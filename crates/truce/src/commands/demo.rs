@@ -20,7 +20,11 @@ use truce_store::{Engine, LogWriter, Submission};
 
 pub const DEMO_ORIGIN: &str = "demo.truce.example/doha-ceasefire";
 
-pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
+pub fn run(
+    data: &Path,
+    listen: SocketAddr,
+    webhook_targets: truce_server::api::webhooks::TargetPolicy,
+) -> anyhow::Result<ExitCode> {
     let dir = fresh_demo_dir(data)?;
     let users = users::create(&dir)?;
     seed(&dir)?;
@@ -29,6 +33,7 @@ pub fn run(data: &Path, listen: SocketAddr) -> anyhow::Result<ExitCode> {
         &dir,
         listen,
         truce_server::api::limits::REQUESTS_PER_SECOND,
+        webhook_targets,
         |bound| {
             if let Err(error) = announce(&dir, bound, &users) {
                 eprintln!("error: {error:#}");

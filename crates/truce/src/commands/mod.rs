@@ -27,10 +27,15 @@ mod verify;
 
 use crate::cli::{BenchCommand, Command, LogCommand};
 use std::process::ExitCode;
+use truce_server::api::webhooks::TargetPolicy;
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Demo { data, listen } => demo::run(&data, listen),
+        Command::Demo {
+            data,
+            listen,
+            webhook_allow_host,
+        } => demo::run(&data, listen, TargetPolicy::allowing(webhook_allow_host)),
         Command::Init {
             data,
             agreement,
@@ -65,7 +70,13 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             data,
             listen,
             requests_per_second,
-        } => serve::run(&data, listen, requests_per_second),
+            webhook_allow_host,
+        } => serve::run(
+            &data,
+            listen,
+            requests_per_second,
+            TargetPolicy::allowing(webhook_allow_host),
+        ),
         Command::Status { data, json } => status::run(&data, json),
         Command::Audit { data } => audit::run(&data, audit::Scope::Everything),
         Command::Log(LogCommand::Audit { data }) => audit::run(&data, audit::Scope::LogOnly),

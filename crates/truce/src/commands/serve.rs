@@ -9,12 +9,18 @@ use std::sync::Arc;
 use truce_server::Api;
 use truce_server::AppState;
 use truce_server::api::auth::ConnectionPool;
+use truce_server::api::webhooks::TargetPolicy;
 use truce_store::{Engine, EngineService, LogReader, LogWriter, Sequencer, SequencerConfig};
 
-pub fn run(data: &Path, listen: SocketAddr, requests_per_second: u32) -> anyhow::Result<ExitCode> {
+pub fn run(
+    data: &Path,
+    listen: SocketAddr,
+    requests_per_second: u32,
+    webhook_targets: TargetPolicy,
+) -> anyhow::Result<ExitCode> {
     let dir = DataDir::open(data)?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(serve(&dir, listen, requests_per_second, |_| {}))?;
+    runtime.block_on(serve(&dir, listen, requests_per_second, webhook_targets, |_| {}))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -26,14 +32,16 @@ enum Writer {
 }
 
 /// Binds `listen`, tells `on_bound` the address, and serves until Ctrl-C;
-/// each signed-in user may make `requests_per_second` (0: no limit).
+/// each signed-in user may make `requests_per_second` (0: no limit);
+/// webhooks may reach the internal hosts `webhook_targets` allows.
 pub async fn serve(
     dir: &DataDir,
     listen: SocketAddr,
     requests_per_second: u32,
+    webhook_targets: TargetPolicy,
     on_bound: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
-    serve_until(dir, listen, requests_per_second, on_bound, async {
+    serve_until(dir, listen, requests_per_second, webhook_targets, on_bound, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
@@ -44,6 +52,7 @@ pub async fn serve_until(
     dir: &DataDir,
     listen: SocketAddr,
     requests_per_second: u32,
+    webhook_targets: TargetPolicy,
     on_bound: impl FnOnce(SocketAddr),
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -73,12 +82,14 @@ pub async fn serve_until(
                     truce_server::api::evidence::EVIDENCE_BYTES_MAX as u64,
                 )),
                 notifications,
+                webhook_targets,
             };
             truce_server::api::webhooks::spawn_dispatcher(
-                api.accounts.clone(),
+                &api.database,
                 api.notifications.subscribe(),
+                api.webhook_targets.clone(),
                 Default::default(),
-            );
+            )?;
             let api = Arc::new(api);
             // Parties are reminded 12 hours before their reply windows close.
             truce_server::api::reminders::spawn_reminders(
