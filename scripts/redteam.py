@@ -94,6 +94,9 @@ class Response:
         return doc.get("field") if isinstance(doc, dict) else None
 
     def brief(self):
+        doc = self.json()
+        if 200 <= self.status < 300 and isinstance(doc, dict) and isinstance(doc.get("receipt"), dict):
+            return "%s (recorded at log index %s)" % (self.status, doc["receipt"].get("log_index"))
         text = self.body[:300].decode("utf-8", "replace").replace("\n", " ")
         return "%s %s" % (self.status, text)
 
@@ -209,6 +212,14 @@ class Server:
                 pass
             time.sleep(0.1)
         raise RuntimeError("the server was not ready within %d s:\n%s" % (timeout, self.log_tail()))
+
+    def panics(self):
+        """The lines of its log saying a thread panicked, so far."""
+        try:
+            with open(self.log_path, "rb") as f:
+                return [line.decode("utf-8", "replace").strip() for line in f if b"panicked at" in line]
+        except OSError:
+            return []
 
     def alive(self):
         return self.process is not None and self.process.poll() is None
@@ -374,23 +385,25 @@ def check_batch(demo, r):
                 "round %d: the narrative of 19,999 U+0001 answered %s (want 422 naming field narrative)"
                 % (round_, poison.brief()),
             )
+        broken = []
         for (user, i), answer in sorted((k, v) for k, v in results.items() if k != "poison"):
             if isinstance(answer, Exception):
-                r.fail("round %d: %s's valid report beside it got no answer: %r" % (round_, user, answer))
-            else:
-                r.expect(
-                    answer.status in (200, 201),
-                    "round %d: %s's valid report filed at the same moment answered %s (want 201)"
-                    % (round_, user, answer.brief()),
-                )
+                broken.append("%s: no answer (%r)" % (user, answer))
+            elif answer.status not in (200, 201):
+                broken.append("%s: %s" % (user, answer.status))
+        r.expect(not broken, "round %d: %d of %d other users' valid reports filed at the same moment failed (%s), "
+                 "want all 201" % (round_, len(broken), len(others), ", ".join(broken)))
 
 
 def read_compressed(port, path, token, encoding):
     """GET `path` with Accept-Encoding `encoding`: (status, headers, raw body, error)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        connection.request("GET", path, headers={"Authorization": "Bearer " + token, "Accept-Encoding": encoding})
-        answer = connection.getresponse()
+        try:
+            connection.request("GET", path, headers={"Authorization": "Bearer " + token, "Accept-Encoding": encoding})
+            answer = connection.getresponse()
+        except (OSError, http.client.HTTPException) as e:
+            return None, {}, b"", "no answer: %r" % (e,)
         headers = {k.lower(): v for k, v in answer.getheaders()}
         try:
             return answer.status, headers, answer.read(), None
@@ -437,11 +450,15 @@ def check_compression(demo, r):
         status, headers, body, error = read_compressed(demo.port, path, token, "br")
         if error:
             r.fail("%s br: %s" % (fmt, error))
-        elif status != 200 or headers.get("content-encoding") != "br" or not body:
-            r.fail(
-                "%s br: %s, Content-Encoding %r, %d bytes (want 200, br, a body)"
-                % (fmt, status, headers.get("content-encoding"), len(body))
-            )
+        elif status != 200 or not body:
+            r.fail("%s br: %s, %d bytes (want 200 and a body)" % (fmt, status, len(body)))
+        elif headers.get("content-encoding") in (None, "identity"):
+            # The server need not speak br; then it must send the whole file as it is.
+            r.expect(body == plain, "%s br: sent unencoded but differs from the plain body (%d bytes, not %d)"
+                     % (fmt, len(body), len(plain)))
+            r.note("%s: br is not offered; the file came whole, unencoded" % fmt)
+        elif headers.get("content-encoding") != "br":
+            r.fail("%s br: Content-Encoding %r" % (fmt, headers.get("content-encoding")))
         elif brotli is not None:
             try:
                 r.expect(brotli.decompress(body) == plain, "%s br: decompressed body differs" % fmt)
@@ -572,7 +589,7 @@ def check_fanout(demo, r):
     if not demo.allow_host:
         r.note("no --webhook-allow-host: the server accepted a loopback receiver (SSRF unfixed), so testing with it")
     registered = {MONITOR: [probe.json()["id"]]}
-    per_user_max = 50
+    per_user_max = 100
     for user in users:
         for n in range(per_user_max):
             answer = demo.call("POST", "/api/v1/webhooks", {"url": "%s-%s-%d" % (url, user, n)}, user=user)
@@ -604,6 +621,8 @@ def check_fanout(demo, r):
             elapsed = time.monotonic() - started
             r.fail("sign-in during the fan-out got no answer in %.1f s: %r" % (elapsed, e))
         worst = max(worst, elapsed)
+        if worst >= 5.0:
+            break
         ready = request(demo.port, "GET", "/readyz", timeout=30)
         r.expect(ready.status == 200 and ready.elapsed < 5, "/readyz during the fan-out: %s in %.1f s"
                  % (ready.status, ready.elapsed))
@@ -724,23 +743,21 @@ def check_hidden(demo, r):
             break
     if hidden is None:
         raise Skip("no incident of the first %d is hidden from %s" % (min(len(items), 120), party))
-    detail = incident_json(demo, hidden, MONITOR).json()
-    sources = reports_of(detail)
-    first = sources[0] if sources else {}
-    start = first.get("start") or first.get("time", {}).get("start") if isinstance(first, dict) else None
-    lat = next((v for _, v in find_keys(first, lambda k: k == "latitude")), None)
-    lon = next((v for _, v in find_keys(first, lambda k: k == "longitude")), None)
-    act = next((v for _, v in find_keys(first, lambda k: k == "act")), None)
-    if isinstance(start, (int, float)):
-        start = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(start))
+    item = next(i for i in items if i.get("id") == hidden)
+    start, lat, lon, act = item.get("happened_at"), item.get("latitude"), item.get("longitude"), item.get("act")
     if not (start and lat is not None and lon is not None):
-        r.fail("cannot read the time and place of hidden incident %d from the monitor's view: %s"
-               % (hidden, json.dumps(first)[:300]))
+        r.fail("cannot read the time and place of hidden incident %d from the monitor's list: %s"
+               % (hidden, json.dumps(item)[:300]))
         return
     body = report(ext("match-hidden"), user=party_user, time={"start": start, "precision": "hour"},
                   location={"latitude": lat, "longitude": lon, "precision": "exact"})
     if act:
-        body["act"] = act if isinstance(act, str) else body["act"]
+        body["act"] = act
+    # The same perpetrator as the incident's (correlation requires it when both name one).
+    if item.get("accused"):
+        body["actor1"] = {"name": "Forces of " + item["accused"], "party": item["accused"]}
+    else:
+        body.pop("actor1", None)
     answer = file_report(demo, party_user, body)
     if not r.expect(answer.status in (200, 201), "%s's matching report answered %s" % (party, answer.brief())):
         return
@@ -753,7 +770,8 @@ def check_hidden(demo, r):
              or (isinstance(v, dict) and hidden in v.values())]
     r.expect(not named, "the receipt of %s's report names hidden incident %d at %s"
              % (party, hidden, ", ".join(p for p, _ in named)))
-    r.note("hidden incident %d (%s, %s at %s)" % (hidden, start, lat, lon))
+    r.note("hidden incident %d (%s, %s, %s); %s's report: %s" % (hidden, start, lat, lon, party,
+                                                                json.dumps((answer.json() or {}).get("placement"))))
 
 
 def check_html(demo, r):
@@ -814,17 +832,32 @@ BAD_BODIES = [
 def check_authz(demo, r):
     """9. Anonymous POSTs with bad bodies get 401 and an observer's 403,
     before the body is looked at (never 400/413/415/422 first)."""
-    wrong = []
+    wrong, by_endpoint = [], {}
     for path in AUTH_ENDPOINTS:
         for content_type, body in BAD_BODIES:
             for user, want in [(None, 401), (OBSERVER, 403)]:
                 if user and path in ANY_USER:
                     continue
-                answer = demo.call("POST", path, body, user=user, headers={"Content-Type": content_type})
+                try:
+                    answer = demo.call("POST", path, body, user=user, headers={"Content-Type": content_type})
+                except OSError as e:
+                    # Answered and closed before the body was read: not a 413 first.
+                    r.note("POST %s as %s (%d bytes): the connection closed before an answer was read (%r)"
+                           % (path, user or "anonymous", len(body), e))
+                    continue
                 if answer.status != want:
-                    wrong.append("%s %s as %s (%s, %d bytes): %d" % ("POST", path, user or "anonymous",
-                                 content_type, len(body), answer.status))
-    r.expect(not wrong, "%d answers before authorization, e.g. %s" % (len(wrong), "; ".join(wrong[:4])))
+                    wrong.append(answer.status)
+                    key = (path, user or "anonymous", want)
+                    by_endpoint.setdefault(key, []).append("%s %d bytes: %d" % (content_type, len(body),
+                                                                                  answer.status))
+    grouped = {}
+    for (path, who, want), answers in sorted(by_endpoint.items()):
+        grouped.setdefault((who, want, ", ".join(answers)), []).append(path)
+    for (who, want, answers), paths in sorted(grouped.items()):
+        r.fail("as %s (want %d) POST %s answered: %s" % (who, want, " ".join(paths), answers))
+    if wrong:
+        r.note("%d of %d bad-bodied requests were answered before authorization"
+               % (len(wrong), sum(len(BAD_BODIES) * (1 if p in ANY_USER else 2) for p in AUTH_ENDPOINTS)))
 
 
 def check_signin(demo, r):
@@ -973,20 +1006,17 @@ def check_input(demo, r):
 def fill_disk(path):
     """Fills the file system of `path` with one file; its name."""
     filler = os.path.join(path, "redteam-filler")
-    with open(filler, "wb") as f:
-        chunk = b"\0" * (1 << 20)
-        try:
-            while True:
-                f.write(chunk)
-                f.flush()
-        except OSError:
-            pass
-        try:
-            while True:  # the last bytes
-                f.write(b"\0" * 4096)
-                f.flush()
-        except OSError:
-            pass
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for size in (1 << 20, 4096, 512):
+            chunk = b"\0" * size
+            try:
+                while True:
+                    os.write(fd, chunk)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
     return filler
 
 
@@ -996,7 +1026,6 @@ def check_diskfull(demo, r):
     if os.geteuid() != 0:
         raise Skip("needs root to mount a small tmpfs for the data directory")
     mount = tempfile.mkdtemp(prefix="truce-redteam-full-")
-    size = shutil.disk_usage(demo.data)  # noqa: F841 (the demo's file system, for the note)
     used = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(demo.data) for f in fs)
     mb = used // (1 << 20) + 48
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dm" % mb, "tmpfs", mount], capture_output=True,
@@ -1031,16 +1060,18 @@ def check_diskfull(demo, r):
             answer = request(port, "POST", "/api/v1/reports", report(ext("full-%d" % i),
                              narrative="x" * 15000), token=token, timeout=40)
             if answer.status != 201:
-                refused.append(answer)
+                refused.append(("report %d" % i, answer))
                 break
         evidence = request(port, "POST", "/api/v1/evidence", os.urandom(1 << 20), token=token,
                            headers={"Content-Type": "application/octet-stream"}, timeout=40)
-        refused.append(evidence)
-        for answer in refused:
+        refused.append(("1 MiB of evidence", evidence))
+        if len(refused) == 1:
+            r.note("12 reports still fitted on the full disk (SQLite reuses its WAL's space)")
+        for what, answer in refused:
             r.expect(answer.status == 507 and answer.headers.get("content-type", "").startswith(
                 "application/problem+json"),
-                "a write on a full disk answered %s (%s) (want 507 with a problem document)"
-                % (answer.brief(), answer.headers.get("content-type")))
+                "%s on a full disk answered %s (%s) (want 507 with a problem document)"
+                % (what, answer.brief(), answer.headers.get("content-type")))
         ready = request(port, "GET", "/readyz", timeout=10)
         r.expect(ready.status != 200, "/readyz answered 200 ready while writes fail on a full disk")
         os.remove(filler)
@@ -1052,8 +1083,12 @@ def check_diskfull(demo, r):
                 break
             time.sleep(0.5)
         r.expect(recovered.status == 201, "after space returned a report answered %s (want 201)" % recovered.brief())
-        ready = request(port, "GET", "/readyz", timeout=10)
-        r.expect(ready.status == 200, "after space returned /readyz answered %s" % ready.brief())
+        for _ in range(20):
+            ready = request(port, "GET", "/readyz", timeout=10)
+            if ready.status == 200:
+                break
+            time.sleep(0.5)
+        r.expect(ready.status == 200, "10 s after space returned /readyz still answers %s" % ready.brief())
         r.expect(server.alive(), "the server exited on the full disk:\n%s" % server.log_tail(10))
     finally:
         if server:
@@ -1122,12 +1157,15 @@ def _crash_loop(demo, r, rounds, rng, work):
         server.wait_ready(timeout=60)
         return server
 
-    def check_receipts(port, when):
-        """Every acknowledged receipt's entry, byte for byte, at its index; how many are lost."""
+    def check_receipts(port, when, indexes=None):
+        """The acknowledged receipts at `indexes` (default: all), each entry byte for byte
+        at its index; how many are lost."""
         lost = []
         checkpoint = request(port, "GET", "/log/checkpoint").body.decode()
         size = int(checkpoint.splitlines()[1])
-        for index, (external_id, entry, tree_size) in sorted(acknowledged.items()):
+        chosen = sorted(acknowledged) if indexes is None else sorted(indexes)
+        for index in chosen:
+            external_id, entry, tree_size = acknowledged[index]
             if index >= size:
                 lost.append("%s at %d beyond the tree (%d)" % (external_id, index, size))
                 continue
@@ -1163,14 +1201,20 @@ def _crash_loop(demo, r, rounds, rng, work):
                 with lock:
                     acknowledged[receipt["log_index"]] = (external_id, base64.b64decode(receipt["entry"]),
                                                           receipt["tree_size"])
+                    this_round.add(receipt["log_index"])
             elif answer.status >= 500 and not stop.is_set():
                 errors.append(answer.brief())
 
+    last_round, this_round = set(), set()
     for round_ in range(1, rounds + 1):
         started = time.monotonic()
+        last_round, this_round = this_round, set()
         server = serve()
         when = "round %d" % round_
-        lost_total += check_receipts(server.port, when + " (after the restart)")
+        # Every receipt of the round killed last, and a sample of the older ones (all of them at the end).
+        older = [i for i in acknowledged if i not in last_round]
+        sample = set(last_round) | set(rng.sample(older, min(len(older), 300)))
+        lost_total += check_receipts(server.port, when + " (after the restart)", sample)
         verify(server.port, when)
         stop, errors = threading.Event(), []
         threads = [threading.Thread(target=submitter, args=(server.port, stop, errors)) for _ in range(6)]
@@ -1200,11 +1244,12 @@ def _crash_loop(demo, r, rounds, rng, work):
 
 # --------------------------------------------------------------------------
 
+# In the order they run. The fan-out runs last of the demo's checks: until webhooks can be deleted
+# (item 3) its hundreds of slow deliveries would slow every check after it.
 CHECKS = [
     ("batch", check_batch, "1. a control-character narrative is refused 422 and does not fail other users' reports"),
     ("compression", check_compression, "2. gzip and br exports are complete"),
     ("ssrf", check_ssrf, "3. internal webhook targets refused; DELETE; a per-user cap"),
-    ("fanout", check_fanout, "4. sign-in answers within 5 s while webhook deliveries are pending"),
     ("csv", check_csv, "5. no formula injection in the CSV exports"),
     ("claims", check_claims, "6. no claims in another party's name; no self-chosen grading"),
     ("hidden", check_hidden, "7. an incident hidden from a party stays hidden after its matching report"),
@@ -1215,6 +1260,7 @@ CHECKS = [
     ("input", check_input, "12. input: claim warnings, years, NUL, application/jsonx, bidi in <bdi>"),
     ("diskfull", check_diskfull, "13. a full disk: 507, not ready, recovery"),
     ("ucdp", check_ucdp, "14. the UCDP export carries the mechanism's estimate"),
+    ("fanout", check_fanout, "4. sign-in answers within 5 s while webhook deliveries are pending"),
     ("crash", check_crash, "crash loop: kill -9 under load, every acknowledged receipt survives"),
 ]
 
@@ -1225,6 +1271,7 @@ def main():
     parser.add_argument("--list", action="store_true", help="list the checks and exit")
     parser.add_argument("--rounds", "--crash-rounds", type=int, default=3, help="crash-loop rounds (default 3)")
     parser.add_argument("--seed", type=int, default=None, help="the crash loop's random seed")
+    parser.add_argument("--keep", action="store_true", help="keep the demo's directory and log (printed at the end)")
     args = parser.parse_args()
     names = [name for name, _, _ in CHECKS]
     if args.list:
@@ -1262,6 +1309,7 @@ def main():
                 continue
             r = Failures()
             began = time.monotonic()
+            panics_before = len(demo.server.panics()) if demo else 0
             try:
                 if name == "crash":
                     check(demo, r, rounds=args.rounds, seed=args.seed)
@@ -1274,6 +1322,10 @@ def main():
             except Exception as e:  # noqa: BLE001
                 outcome = "FAIL"
                 r.fail("the check itself broke: %r\n%s" % (e, traceback.format_exc(limit=3)))
+            new_panics = demo.server.panics()[panics_before:] if demo else []
+            if new_panics:
+                outcome = "FAIL"
+                r.fail("the server panicked %d times, first: %s" % (len(new_panics), new_panics[0][:200]))
             if demo and name != "crash" and not demo.server.alive():
                 outcome = "FAIL"
                 r.fail("the demo died:\n" + demo.server.log_tail(15))
@@ -1291,7 +1343,10 @@ def main():
             demo.server.stop()
         if sink:
             sink.close()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print("redteam: the demo's directory and log are kept in %s" % work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     failed = [n for n, o in results if o == "FAIL"]
     print("redteam: %d passed, %d failed (%s), %d skipped in %.0f s" % (
         sum(o == "PASS" for _, o in results), len(failed), ", ".join(failed) or "none",
