@@ -1233,6 +1233,9 @@ def _crash_loop(demo, r, rounds, rng, work):
         round_times.append(time.monotonic() - started)
         if r.reasons:
             break
+        if rounds > 10 and round_ % 10 == 0:
+            print("       . round %d of %d: %d receipts acknowledged, %d lost" % (round_, rounds, len(acknowledged),
+                                                                                 lost_total), flush=True)
     server = serve()
     lost_total += check_receipts(server.port, "after the last round")
     verify(server.port, "after the last round")
