@@ -10,7 +10,7 @@ receipt is in the log, then runs `truce audit` and `truce log verify`.
 
     python3 scripts/redteam.py [--only NAME]... [--list] [--rounds N] [--seed S]
 
-Standard library only. The binary is $TRUCE_BIN (default target/release/truce).
+Standard library only. The binary is $TRUCE_BIN (default target/debug/truce).
 """
 
 import argparse
@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover
     brotli = None
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TRUCE = os.environ.get("TRUCE_BIN", os.path.join(ROOT, "target", "release", "truce"))
+TRUCE = os.environ.get("TRUCE_BIN", os.path.join(ROOT, "target", "debug", "truce"))
 RUN = "%08x" % random.getrandbits(32)  # makes this run's external ids unique
 
 
@@ -575,12 +575,14 @@ def check_fanout(demo, r):
     users) to a slow receiver, sign-in still answers within 5 s while the
     deliveries are pending."""
     sink = demo.sink
-    url = "http://127.0.0.1:%d/hook" % sink.port
+    # By the name the operator allowed (--webhook-allow-host localhost): the
+    # addresses themselves (127.0.0.1, ::1) stay refused, as the ssrf check wants.
+    url = "http://localhost:%d/hook" % sink.port
     users = [MONITOR, MEDIATORS[0], MEDIATORS[1], AFG, PAK]
     probe = demo.call("POST", "/api/v1/webhooks", {"url": url + "-probe"}, user=MONITOR)
     if probe.status != 201:
         if demo.allow_host:
-            r.fail("a webhook to the allowed host 127.0.0.1 was refused: %s" % probe.brief())
+            r.fail("a webhook to the allowed host localhost was refused: %s" % probe.brief())
             return
         raise Skip(
             "`truce demo --help` has no --webhook-allow-host and the server refuses a loopback receiver (%s)"
@@ -652,6 +654,10 @@ def check_csv(demo, r):
         body["source"]["name"] = start + "cmd|' /C calc'!A0"
         body["claims"][0]["claimant"] = body["source"]["name"]
         answer = file_report(demo, MONITOR, body)
+        if start in ("\t", "\r") and answer.status == 422:
+            # A control character in a name is refused at the door: nothing of it reaches an export.
+            r.note("a name starting with %r is refused 422 (%s)" % (start, answer.json().get("field")))
+            continue
         if not r.expect(answer.status in (200, 201), "a monitor's report starting with %r answered %s"
                         % (start, answer.brief())):
             continue
@@ -1287,7 +1293,7 @@ def main():
         print("unknown check(s): %s (try --list)" % ", ".join(unknown), file=sys.stderr)
         return 2
     if not os.access(TRUCE, os.X_OK):
-        print("no truce binary at %s: build it (cargo build --release) or set TRUCE_BIN" % TRUCE, file=sys.stderr)
+        print("no truce binary at %s: build it (cargo build) or set TRUCE_BIN" % TRUCE, file=sys.stderr)
         return 2
     work = tempfile.mkdtemp(prefix="truce-redteam-")
     demo, sink, results = None, None, []
@@ -1296,7 +1302,7 @@ def main():
         if any(n != "crash" for n in chosen):
             sink = SlowSink()
             allow = "--webhook-allow-host" in help_text("demo")
-            demo = Demo(work, ["--webhook-allow-host", "127.0.0.1"] if allow else [])
+            demo = Demo(work, ["--webhook-allow-host", "localhost"] if allow else [])
             demo.allow_host, demo.sink = allow, sink
             demo.start()
             print("redteam: truce demo on 127.0.0.1:%d (ready in %.1f s)%s" % (
