@@ -51,9 +51,10 @@ impl IncidentView {
     /// The mechanism's figure of the deaths: what the latest determination
     /// verified once there is one (the mediators weighed the claims, the
     /// evidence and the replies); before, the estimate rule over the
-    /// claims. Exports and pages say this one, each party's claim beside it.
+    /// claims (also when the determination states no figure). Exports and
+    /// pages say this one, each party's claim beside it.
     pub fn deaths(&self) -> Figure {
-        match self.verified {
+        match self.stated_deaths() {
             Some(verified) => Figure {
                 low: verified.low,
                 best: verified.best,
@@ -76,13 +77,22 @@ impl IncidentView {
             of(DeathCategory::Civilians),
             of(DeathCategory::Unknown),
         ];
-        match self.verified {
+        match self.stated_deaths() {
             Some(verified) if rule.iter().map(|&d| u64::from(d)).sum::<u64>() != u64::from(verified.best) => {
                 let civilians = verified.civilians.min(verified.best);
                 [0, 0, civilians, verified.best - civilians]
             }
             _ => rule,
         }
+    }
+
+    /// The latest determination's figure, if it states one: a determination
+    /// may be made without a figure (no violation, unverifiable), which its
+    /// input leaves at zero, so a zero figure over claims of deaths is
+    /// taken as none stated and the estimate rule's figure stands.
+    pub fn stated_deaths(&self) -> Option<VerifiedDeaths> {
+        self.verified
+            .filter(|verified| *verified != VerifiedDeaths::default() || self.estimate().total.high == 0)
     }
 
     /// The report whose place is known best (the first, among equals).
@@ -115,5 +125,75 @@ impl IncidentView {
         names.sort_unstable();
         names.dedup();
         names.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::Code;
+    use crate::report::Stance;
+
+    fn claim(party: Option<&str>, category: DeathCategory, best: u32) -> (Claim, bool) {
+        let claim = Claim {
+            claimant: party.unwrap_or("Dawn").into(),
+            claimant_party: party.map(|p| Code::parse(p).unwrap()),
+            stance: Stance::Assert,
+            category,
+            deaths: Figure {
+                low: best,
+                best,
+                high: best,
+            },
+        };
+        let interested = claim.claimant_party.is_some();
+        (claim, interested)
+    }
+
+    /// The border clash: AFG claims 58 of side B, PAK 23 (and 200 of side A),
+    /// a wire service 23; the determination verified 23 (23 to 58).
+    fn border_clash(verified: Option<VerifiedDeaths>) -> IncidentView {
+        IncidentView {
+            id: 2,
+            status: "final".into(),
+            reports: Vec::new(),
+            claims: vec![
+                claim(Some("AFG"), DeathCategory::SideB, 58),
+                claim(Some("PAK"), DeathCategory::SideB, 23),
+                claim(Some("PAK"), DeathCategory::SideA, 200),
+                claim(None, DeathCategory::SideB, 23),
+            ],
+            verified,
+        }
+    }
+
+    #[test]
+    fn the_determination_s_figure_is_the_mechanism_s_once_stated() {
+        let before = border_clash(None);
+        assert_eq!(before.deaths().best, 223, "the rule sums the categories");
+        let verified = VerifiedDeaths {
+            low: 23,
+            best: 23,
+            high: 58,
+            civilians: 0,
+        };
+        let after = border_clash(Some(verified));
+        assert_eq!(
+            after.deaths(),
+            Figure {
+                low: 23,
+                best: 23,
+                high: 58
+            }
+        );
+        assert_eq!(
+            after.deaths_by_category(),
+            [0, 0, 0, 23],
+            "the categories add up to the figure"
+        );
+        // A determination without a figure (its input left at zero) leaves the rule's.
+        let unstated = border_clash(Some(VerifiedDeaths::default()));
+        assert_eq!(unstated.deaths().best, 223);
+        assert_eq!(unstated.stated_deaths(), None);
     }
 }

@@ -99,6 +99,9 @@ async fn page_policy(request: axum::extract::Request, next: axum::middleware::Ne
 /// cannot hold connections open for ever.
 pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long connections under way may take to finish once the server is told to stop.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves `router(state)` on `listener` until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     serve_until(listener, router(state), HEADER_READ_TIMEOUT, std::future::pending()).await
@@ -114,16 +117,16 @@ pub async fn serve_until(
     header_timeout: std::time::Duration,
     stop: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt as _;
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
-    builder.http2().timer(TokioTimer::new());
+    // HTTP/1.1 only (TLS and HTTP/2 end at the proxy in front, if any): its
+    // head timeout runs from the first byte awaited, so a client that sends
+    // nothing, or trickles, is cut off; each idle keep-alive too.
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop);
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -144,20 +147,25 @@ pub async fn serve_until(
                 request.extensions_mut().insert(axum::extract::ConnectInfo(remote));
                 request
             });
-        let connection = builder
-            .serve_connection_with_upgrades(
-                TokioIo::new(stream),
-                hyper_util::service::TowerToHyperService::new(service),
-            )
-            .into_owned();
+        let connection = builder.serve_connection(
+            TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(service),
+        );
         let connection = graceful.watch(connection);
-        tokio::spawn(async move {
+        while connections.try_join_next().is_some() {} // the finished ones
+        connections.spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, %remote, "a connection ended with an error");
             }
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // Connections under way finish; one that will not (an event stream's
+    // reader) is let go after a while, so the engine still stops in order.
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}: closing them");
+    }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
     Ok(())
 }

@@ -169,6 +169,9 @@ impl EngineHandle {
     }
 }
 
+/// The least time between two probe writes.
+const PROBE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What the engine's thread shares with the handles.
 struct Shared {
     latest: Latest,
@@ -188,6 +191,7 @@ fn run(
     let mut replies: Vec<oneshot::Sender<Result<Committed, Failure>>> = Vec::with_capacity(batch_max);
     let mut reads: Vec<Read> = Vec::new();
     let mut probes: Vec<oneshot::Sender<bool>> = Vec::new();
+    let mut last_probe: Option<(std::time::Instant, bool)> = None;
     while let Some(first) = receiver.blocking_recv() {
         let mut next = Some(first);
         while let Some(job) = next.take() {
@@ -207,6 +211,7 @@ fn run(
             match engine.submit_signed(std::mem::take(&mut submissions)) {
                 Ok(batch) => {
                     failing.store(false, Ordering::Release);
+                    last_probe = None;
                     match latest.write() {
                         Ok(mut latest) => *latest = Arc::new(batch.checkpoint.clone()),
                         Err(poisoned) => *poisoned.into_inner() = Arc::new(batch.checkpoint.clone()),
@@ -243,11 +248,19 @@ fn run(
             read(&engine);
         }
         if !probes.is_empty() {
-            let works = match engine.writer().probe() {
-                Ok(()) => true,
-                Err(error) => {
-                    tracing::warn!(%error, "writes still fail");
-                    false
+            // At most one probe write a second, however often readiness is asked.
+            let works = match last_probe {
+                Some((at, works)) if at.elapsed() < PROBE_INTERVAL => works,
+                _ => {
+                    let works = match engine.writer().probe() {
+                        Ok(()) => true,
+                        Err(error) => {
+                            tracing::warn!(%error, "writes still fail");
+                            false
+                        }
+                    };
+                    last_probe = Some((std::time::Instant::now(), works));
+                    works
                 }
             };
             failing.store(!works, Ordering::Release);

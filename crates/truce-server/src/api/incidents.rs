@@ -362,7 +362,7 @@ pub async fn detail(state: &AppState, caller: &Caller, id: u64) -> Result<serde_
     let mut detail = detail;
     detail["claims"] = serde_json::json!(claims);
     detail["estimate"] = serde_json::json!({
-        "low": deaths.low, "best": deaths.best, "high": deaths.high, "verified": view.verified.is_some(),
+        "low": deaths.low, "best": deaths.best, "high": deaths.high, "verified": view.stated_deaths().is_some(),
     });
     Ok(detail)
 }

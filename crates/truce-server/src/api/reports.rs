@@ -80,13 +80,21 @@ pub async fn file_report(
 }
 
 /// What a party may not choose for its own report: every claim is its own
-/// (a claim in the other party's name is refused; one without a party is
-/// the filer's), and the grading of its reports is the monitors' to set,
+/// (a claim in the other party's name is refused; one without a party, or
+/// with a claimant of another name, is the filer's, by its code), and the grading of its reports is the monitors' to set,
 /// so it is filed as F6 (neither reliability nor credibility judged yet).
 /// Returns what was changed, to say so in the answer.
 fn as_party(input: &mut ReportInput, party: &Code) -> Result<Vec<String>, Problem> {
     let mut notes = Vec::new();
     for (i, claim) in input.claims.iter_mut().enumerate() {
+        // Who claims is the party, by its code: a free-text claimant could read as the other party.
+        if claim.claimant.trim() != party.as_str() {
+            notes.push(format!(
+                "claims[{i}].claimant: a party's claims are its own; filed as {party}, not {:?}",
+                claim.claimant
+            ));
+            claim.claimant = party.to_string();
+        }
         match claim.claimant_party.as_deref() {
             None => claim.claimant_party = Some(party.to_string()),
             Some(named) if named.trim().eq_ignore_ascii_case(party.as_str()) => {

@@ -50,7 +50,12 @@ pub struct LoginLimiter {
 struct Failures {
     by_name: HashMap<String, Vec<Instant>>,
     by_address: HashMap<IpAddr, Vec<Instant>>,
+    /// Attempts begun, to prune the maps every [`PRUNE_EVERY`].
+    attempts: u64,
 }
+
+/// How many attempts pass between two prunings of the limiter's maps.
+const PRUNE_EVERY: u64 = 1024;
 
 impl Default for LoginLimiter {
     fn default() -> LoginLimiter {
@@ -79,25 +84,30 @@ impl LoginLimiter {
     /// Starts an attempt for `name` from `address`, or says how long they are refused for.
     fn begin(&self, name: &str, address: Option<IpAddr>) -> Result<Attempt, Duration> {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let Failures { by_name, by_address } = &mut *failures;
-        let for_name = by_name.entry(name.to_string()).or_default();
-        if let Some(wait) = recent(for_name, FAILURES_MAX) {
-            return Err(wait);
-        }
+        let Failures {
+            by_name,
+            by_address,
+            attempts,
+        } = &mut *failures;
         if let Some(address) = address {
             let for_address = by_address.entry(address).or_default();
             if let Some(wait) = recent(for_address, ADDRESS_FAILURES_MAX) {
                 return Err(wait);
             }
-            for_address.push(Instant::now());
+        }
+        if let Some(wait) = by_name.get_mut(name).and_then(|times| recent(times, FAILURES_MAX)) {
+            return Err(wait);
         }
         let at = Instant::now();
-        for_name.push(at);
-        // Names and addresses of the past do not stay forever.
-        if by_name.len() > 100_000 {
-            by_name.retain(|_, times| recent(times, usize::MAX).is_none() && !times.is_empty());
+        if let Some(address) = address {
+            by_address.entry(address).or_default().push(at);
         }
-        if by_address.len() > 100_000 {
+        by_name.entry(name.to_string()).or_default().push(at);
+        // Names and addresses whose failures are all past the window go,
+        // now and then: the maps hold the last fifteen minutes only.
+        *attempts += 1;
+        if *attempts % PRUNE_EVERY == 0 {
+            by_name.retain(|_, times| recent(times, usize::MAX).is_none() && !times.is_empty());
             by_address.retain(|_, times| recent(times, usize::MAX).is_none() && !times.is_empty());
         }
         Ok(Attempt {
@@ -190,6 +200,10 @@ pub async fn sign_in(
     JsonBody(body): JsonBody<SignIn>,
 ) -> Result<Response, Problem> {
     let api = api(&state)?;
+    // A name no user could have is wrong without a hash, and never fills the limiter.
+    if accounts::UserName::parse(&body.name).is_err() {
+        return Err(Problem::unauthorized("wrong name or password"));
+    }
     let attempt = api.logins.begin(&body.name, address).map_err(|wait| {
         Problem::too_many(
             format!(

@@ -43,7 +43,7 @@ pub fn run(data: &Path, id: u64, json: bool) -> anyhow::Result<ExitCode> {
             "sources": facts.sources,
             "incident_at": facts.at,
             "claims": claims,
-            "verified": view.verified,
+            "verified": view.stated_deaths(),
             "estimate": {"total": estimate.total, "by_category": estimate.by_category.iter().map(|(c, f)| (c.as_str(), f)).collect::<std::collections::BTreeMap<_, _>>()},
             "verification": explanation,
             "tasks": case.tasks,
@@ -93,7 +93,7 @@ pub fn run(data: &Path, id: u64, json: bool) -> anyhow::Result<ExitCode> {
         "  estimate from the claims (low / best / high): {} / {} / {}",
         estimate.total.low, estimate.total.best, estimate.total.high
     );
-    if let Some(verified) = view.verified {
+    if let Some(verified) = view.stated_deaths() {
         println!(
             "  verified by the latest determination (low / best / high): {} / {} / {}",
             verified.low, verified.best, verified.high
