@@ -9,6 +9,7 @@ use crate::projections;
 use crate::reader::{LogReader, StoredCheckpoint};
 use crate::writer::LogWriter;
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use rusqlite::params;
 use truce_domain::agreement::Agreement;
 use truce_domain::event::{Envelope, Event, Placement};
@@ -128,8 +129,13 @@ impl Engine {
     /// and an inclusion proof, each submitter holds a receipt) and the
     /// events the batch recorded (for notifications).
     pub fn submit_signed(&mut self, submissions: Vec<Submission>) -> Result<Batch, StoreError> {
-        let committed = prepare(&mut self.state, self.agreement.as_ref(), submissions)
-            .and_then(|prepared| commit(&mut self.writer, prepared));
+        let committed = prepare(
+            &mut self.state,
+            self.agreement.as_ref(),
+            submissions,
+            Encoding::EachBeforeTheNext,
+        )
+        .and_then(|prepared| commit(&mut self.writer, prepared));
         if committed.is_err() {
             self.state = replay_state(&LogReader::open(self.writer.path())?)?;
         }
@@ -162,7 +168,7 @@ impl Engine {
             });
             let mut prepared_all = Ok(());
             for batch in batches {
-                match prepare(state, agreement.as_ref(), batch) {
+                match prepare(state, agreement.as_ref(), batch, Encoding::AllCoresAfter) {
                     Ok(prepared) => {
                         if sender.send(prepared).is_err() {
                             break; // The committer stopped on an error, which it returns.
@@ -193,13 +199,26 @@ struct Prepared {
     sealed_rows: Vec<(u64, [u8; 32], String)>,
 }
 
+/// How a batch's events are encoded for the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    /// Each submission's before the next is decided: one that does not fit
+    /// an entry is refused alone and the state never sees it. The server's
+    /// way, where one user's submission must never fail another's.
+    EachBeforeTheNext,
+    /// All of them after deciding, on every core: a bulk import's way, whose
+    /// rows the parsers' limits keep within an entry; if one slips by, the
+    /// batch fails whole (and the state is replayed), as an import reports.
+    AllCoresAfter,
+}
+
 /// Decides the submissions in order against `state` (which advances with
-/// each one recorded) and encodes their events; a submission that is
-/// refused, or whose event does not fit an entry, leaves the others be.
+/// each one recorded) and encodes their events as `encoding` says.
 fn prepare(
     state: &mut State,
     agreement: Option<&Agreement>,
     submissions: Vec<Submission>,
+    encoding: Encoding,
 ) -> Result<Prepared, StoreError> {
     let mut outcomes = Vec::with_capacity(submissions.len());
     let mut envelopes: Vec<Envelope> = Vec::new();
@@ -220,26 +239,28 @@ fn prepare(
                 continue;
             }
         };
-        // Encoded before the state moves on: an event too large for an entry
-        // refuses its own submission, never the batch it came with.
         let recorded: Vec<Envelope> = events
             .into_iter()
             .map(|event| Envelope::new(at, &submission.by, event))
             .collect();
-        let encoded: Result<Vec<LogEntry>, EntryTooLarge> = recorded
-            .iter()
-            .map(|envelope| LogEntry::new(envelope.to_bytes()))
-            .collect();
-        let encoded = match encoded {
-            Ok(encoded) => encoded,
-            Err(EntryTooLarge(bytes)) => {
-                outcomes.push(Outcome::Refused(DomainError::TooLarge {
-                    bytes,
-                    max: truce_log::tile::ENTRY_BYTES_MAX,
-                }));
-                continue;
+        if encoding == Encoding::EachBeforeTheNext {
+            // Encoded before the state moves on: an event too large for an
+            // entry refuses its own submission, never the batch it came with.
+            let encoded: Result<Vec<LogEntry>, EntryTooLarge> = recorded
+                .iter()
+                .map(|envelope| LogEntry::new(envelope.to_bytes()))
+                .collect();
+            match encoded {
+                Ok(encoded) => entries.extend(encoded),
+                Err(EntryTooLarge(bytes)) => {
+                    outcomes.push(Outcome::Refused(DomainError::TooLarge {
+                        bytes,
+                        max: truce_log::tile::ENTRY_BYTES_MAX,
+                    }));
+                    continue;
+                }
             }
-        };
+        }
         let mut placement = None;
         for envelope in &recorded {
             let event = &envelope.event;
@@ -262,7 +283,18 @@ fn prepare(
             placement,
         });
         envelopes.extend(recorded);
-        entries.extend(encoded);
+    }
+    if encoding == Encoding::AllCoresAfter {
+        // Encoding is the costly part of an event and needs no state: all cores do it.
+        entries = envelopes
+            .par_iter()
+            .map(|envelope| LogEntry::new(envelope.to_bytes()))
+            .collect::<Result<_, _>>()
+            .map_err(|too_large| {
+                StoreError::Corrupt(format!(
+                    "an event of this import did not fit a log entry ({too_large}): nothing of its batch was stored"
+                ))
+            })?;
     }
     Ok(Prepared {
         outcomes,
