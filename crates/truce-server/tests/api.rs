@@ -1016,13 +1016,7 @@ async fn role_pages_are_for_their_roles_and_offer_each_its_steps() {
     let connection = accounts::open(&fixture.state.api.as_ref().unwrap().database).unwrap();
     accounts::set_password(&connection, &UserName::parse("qatar").unwrap(), "correct horse battery").unwrap();
     let (_, headers, answer) = send(&fixture, sign_in("qatar", "correct horse battery")).await;
-    let cookie = headers["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = session_cookie(&headers);
     let request = Request::get("/dashboard?lang=en")
         .header("cookie", cookie)
         .body(Body::empty())

@@ -523,24 +523,15 @@ async fn deliveries_to_a_tarpit_are_bounded_and_hold_up_no_one() {
     }
 
     // Meanwhile a user signs in, and reads with the session's cookie.
-    let sign_in = Request::post("/api/v1/session")
-        .header("content-type", "application/json")
-        .body(Body::from(
-            serde_json::json!({"name": "press", "password": PRESS_PASSWORD}).to_string(),
-        ))
-        .unwrap();
-    let response = tokio::time::timeout(Duration::from_secs(20), router(fixture.state.clone()).oneshot(sign_in))
-        .await
-        .expect("the sign-in completes while the deliveries are stuck")
-        .unwrap();
+    let response = tokio::time::timeout(
+        Duration::from_secs(20),
+        router(fixture.state.clone()).oneshot(sign_in("press", PRESS_PASSWORD)),
+    )
+    .await
+    .expect("the sign-in completes while the deliveries are stuck")
+    .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = session_cookie(response.headers());
     let who = Request::get("/api/v1/webhooks")
         .header("cookie", cookie)
         .body(Body::empty())

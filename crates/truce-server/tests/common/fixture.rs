@@ -192,3 +192,9 @@ pub fn sign_in(name: &str, password: &str) -> Request<Body> {
         ))
         .unwrap()
 }
+
+/// The `name=value` of the session cookie a sign-in's answer sets.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> String {
+    let set_cookie = headers["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_string()
+}
