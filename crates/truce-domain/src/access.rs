@@ -127,6 +127,38 @@ pub fn notifies(role: &Role, event: &crate::event::Event) -> bool {
     public || matches!((role, named), (Role::Party(code), Some(party)) if code == party)
 }
 
+/// How an entry of the log stands to a reader, for its openings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// The reader's own submission (for a party: one its role filed).
+    Own,
+    /// An entry of an incident the reader may see.
+    VisibleIncident,
+    /// Anything else.
+    Other,
+}
+
+/// Whether `role` may open `group` of an entry that stands in `relation` to
+/// it: the roles that read everything, all of it; a party, all of its own
+/// submissions and, of the incidents it may see, what it may read on their
+/// pages (allegations without their sources, findings, statements), never
+/// sources, teams, accounts, custody, tasks or the rationale that names
+/// sources; an observer, nothing until it is disclosed in the log.
+pub fn may_open(role: &Role, group: crate::disclosure::Group, relation: Relation) -> bool {
+    use crate::disclosure::Group as G;
+    if permits(role, Action::ReadAll) {
+        return true;
+    }
+    match (role, relation) {
+        (Role::Party(_), Relation::Own) => true,
+        (Role::Party(_), Relation::VisibleIncident) => matches!(
+            group,
+            G::Narrative | G::Place | G::Actors | G::Claims | G::Findings | G::Statements
+        ),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,6 +84,8 @@ pub struct Agreement {
     pub conditions: Vec<Condition>,
     /// How each party's ceasefire status follows from its confirmed violations, mildest first.
     pub status_rules: Vec<StatusRule>,
+    /// When each group of confidential fields becomes public in the log.
+    pub disclosure: crate::disclosure::Disclosure,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -194,6 +194,46 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         headline: Option<crate::bulletin::Headline>,
     },
+    /// Openings made public when `incident` became final, as the
+    /// agreement's `[disclosure]` says: each opens a commitment of an
+    /// earlier entry, which anyone can check (`truce log verify`).
+    Disclosed {
+        incident: u64,
+        openings: Vec<crate::disclosure::DisclosedOpening>,
+    },
+}
+
+impl Event {
+    /// The incident the event is about, when it names one.
+    pub fn incident(&self) -> Option<u64> {
+        match self {
+            Event::ReviewStarted { incident }
+            | Event::TaskAssigned { incident, .. }
+            | Event::FindingsFiled { incident, .. }
+            | Event::ReplyRequested { incident, .. }
+            | Event::ReplyReminded { incident, .. }
+            | Event::ReplyFiled { incident, .. }
+            | Event::DeterminationIssued { incident, .. }
+            | Event::DeterminationApproved { incident, .. }
+            | Event::UrgencyInvoked { incident, .. }
+            | Event::DeterminationFinal { incident, .. }
+            | Event::StatementAttached { incident, .. }
+            | Event::AppealFiled { incident, .. }
+            | Event::PenaltyProposed { incident, .. }
+            | Event::Disclosed { incident, .. } => Some(*incident),
+            Event::ReportFiled { placement, .. } => Some(placement.incident()),
+            Event::IncidentsMerged { into, .. } => Some(*into),
+            Event::IncidentSplit { from, .. } => Some(*from),
+            Event::AgreementRegistered { .. }
+            | Event::EvidenceRegistered { .. }
+            | Event::CustodyRecorded { .. }
+            | Event::SealedRead { .. }
+            | Event::PenaltyApproved { .. }
+            | Event::PenaltyInEffect { .. }
+            | Event::ComplianceRecorded { .. }
+            | Event::BulletinPublished { .. } => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -231,15 +271,21 @@ impl Placement {
 }
 
 /// An event with when and by whom it was recorded: one log entry. The
-/// event's fields sit beside `v`, `at` and `by`, so no event may have a
-/// field of those names (`tests/state.rs` round-trips every event).
+/// event's fields sit beside `v`, `at`, `by`, `acting` and `commitments`,
+/// so no event may have a field of those names (`tests/state.rs`
+/// round-trips every event). This is the whole record; the log holds its
+/// public form (`crate::disclosure::split`), where `by` names the role.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
-    /// The envelope format's version.
+    /// The envelope format's version: 1 before commitments (`by` in clear), 2 with them.
     pub v: u8,
     pub at: DateTime<Utc>,
     /// The user or process that caused it.
     pub by: String,
+    /// The role it acted in and for whom (`party AFG`, `mediator QAT`,
+    /// `monitor`): what the public form says instead of the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting: Option<String>,
     #[serde(flatten)]
     pub event: Event,
 }
@@ -249,15 +295,22 @@ pub struct Envelope {
 pub struct NotAnEvent(String);
 
 impl Envelope {
-    pub const VERSION: u8 = 1;
+    pub const VERSION: u8 = 2;
 
     pub fn new(at: DateTime<Utc>, by: &str, event: Event) -> Envelope {
         Envelope {
             v: Envelope::VERSION,
             at,
             by: by.to_string(),
+            acting: None,
             event,
         }
+    }
+
+    /// The same, acting as `acting` (a role's public label).
+    pub fn acting(mut self, acting: &str) -> Envelope {
+        self.acting = Some(acting.to_string());
+        self
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

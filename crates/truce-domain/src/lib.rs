@@ -8,6 +8,7 @@
 //! - [`casualties`]: an incident's casualty estimate from its claims, by a written rule.
 //! - [`codes`]: the short codes that name parties, mediators, acts and zones.
 //! - [`correlate`]: which incident a report belongs to, incrementally.
+//! - [`disclosure`]: the log's public form: commitments at intake, openings at the agreed moment.
 //! - [`event`]: the events appended to the log, in their envelope.
 //! - [`geography`]: country, zones, distance to the border, cross-border acts.
 //! - [`incident`]: an incident as read back, with its casualty estimate.
@@ -27,6 +28,7 @@ pub mod bulletin;
 pub mod casualties;
 pub mod codes;
 pub mod correlate;
+pub mod disclosure;
 pub mod event;
 pub mod geography;
 pub mod incident;

@@ -94,6 +94,18 @@ impl Role {
     }
 }
 
+impl Role {
+    /// How the public log names whoever acts in this role: the role and
+    /// whom it acts for, never the account; a monitor without its team
+    /// (teams are never public, see `crate::disclosure::Group::Team`).
+    pub fn public_label(&self) -> String {
+        match self {
+            Role::Mediator(code) | Role::Party(code) => format!("{} {code}", self.name()),
+            Role::Admin | Role::Monitor(_) | Role::Observer => self.name().to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.affiliation() {

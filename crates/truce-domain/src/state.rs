@@ -225,7 +225,7 @@ impl State {
     /// are trusted to be consistent with the state.
     pub fn evolve(&mut self, event: &Event) {
         match event {
-            Event::AgreementRegistered { .. } | Event::CustodyRecorded { .. } => {}
+            Event::AgreementRegistered { .. } | Event::CustodyRecorded { .. } | Event::Disclosed { .. } => {}
             Event::BulletinPublished {
                 period_kind,
                 period_start,

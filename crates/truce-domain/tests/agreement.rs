@@ -82,6 +82,27 @@ fn every_semantic_error_is_reported_with_its_path_and_line() {
 }
 
 #[test]
+fn the_disclosure_section_is_checked_by_group_and_moment() {
+    let agreement = truce_domain::agreement::Agreement::from_toml(EXAMPLE).unwrap();
+    assert_eq!(agreement.disclosure, truce_domain::disclosure::Disclosure::default());
+    let errors = errors_after(&[
+        ("narrative = \"final\"", "narrative = \"soon\""),
+        ("findings = \"final\"", "finding = \"final\""),
+    ]);
+    assert_eq!(
+        errors,
+        [
+            format!("{}: disclosure.narrative", line_of("narrative = \"final\"")),
+            format!("{}: disclosure.finding", line_of("findings = \"final\"")),
+        ]
+    );
+    let edited = EXAMPLE.replace("narrative = \"final\"", "narrative = \"intake\"");
+    let agreement = truce_domain::agreement::Agreement::from_toml(&edited).unwrap();
+    use truce_domain::disclosure::{Group, When};
+    assert_eq!(agreement.disclosure.when(Group::Narrative), When::Intake);
+}
+
+#[test]
 fn syntax_and_unknown_fields_are_reported_with_their_line() {
     let errors = errors_after(&[(
         "signed_place = \"Doha, Qatar\"",

@@ -260,10 +260,36 @@ fn every_event_round_trips_through_its_envelope() {
             document_size: 5489,
             headline: Some(truce_domain::bulletin::Headline::default()),
         },
+        Event::Disclosed {
+            incident: 3,
+            openings: vec![truce_domain::disclosure::DisclosedOpening {
+                index: 12,
+                group: truce_domain::disclosure::Group::Narrative,
+                salt: "ab".repeat(32),
+                fields: serde_json::from_str(r#"{"report.narrative":"x"}"#).unwrap(),
+            }],
+        },
     ];
+    use truce_domain::disclosure::{Disclosure, check_openings, fresh_salt, join, split};
     for event in events {
-        let envelope = Envelope::new(chrono::Utc::now(), "someone", event);
+        let envelope = Envelope::new(chrono::Utc::now(), "someone", event).acting("monitor");
         assert_eq!(Envelope::from_bytes(&envelope.to_bytes()).unwrap(), envelope);
+        // Split for the log and joined with its openings, each event is whole
+        // again, whatever the agreement discloses when; its openings open
+        // its commitments, and the public form never names the account.
+        for (policy, final_already) in [
+            (Disclosure::default(), false),
+            (Disclosure::default(), true),
+            (Disclosure::all_at_intake(), false),
+        ] {
+            let split = split(&envelope, &policy, final_already, fresh_salt);
+            assert_eq!(join(&split.public, &split.openings).unwrap(), envelope);
+            check_openings(7, &split.public, &split.openings).unwrap();
+            let public = String::from_utf8(split.public.clone()).unwrap();
+            if policy != Disclosure::all_at_intake() {
+                assert!(!public.contains("someone"), "{public}");
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod auth;
 mod body;
 pub(crate) mod bulletins;
+mod entry_view;
 mod events;
 pub mod evidence;
 mod exports;
@@ -16,6 +17,7 @@ pub(crate) mod filters;
 pub(crate) mod incidents;
 pub mod limits;
 pub mod openapi;
+mod openings;
 pub mod public_cache;
 mod receipt;
 pub mod reminders;
@@ -74,6 +76,7 @@ pub fn routes() -> Router<AppState> {
         .merge(session::routes())
         .merge(events::routes())
         .merge(webhooks::routes())
+        .merge(openings::routes())
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(|| async { axum::Json(openapi::document()) }),

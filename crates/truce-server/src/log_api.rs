@@ -94,7 +94,10 @@ async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Result
 
 /// Reads the named query parameters as canonical decimal u64s, refusing
 /// missing, malformed and unknown ones by name.
-fn u64_params<const N: usize>(query: &HashMap<String, String>, names: [&str; N]) -> Result<[u64; N], Problem> {
+pub(crate) fn u64_params<const N: usize>(
+    query: &HashMap<String, String>,
+    names: [&str; N],
+) -> Result<[u64; N], Problem> {
     if let Some(unknown) = query.keys().find(|key| !names.contains(&key.as_str())) {
         return Err(Problem::bad_request(
             unknown,

@@ -1080,6 +1080,8 @@ async fn the_openapi_document_lists_every_operation() {
         "POST /api/v1/webhooks",
         "GET /api/v1/webhooks",
         "DELETE /api/v1/webhooks/{id}",
+        "GET /api/v1/log/entries/{index}/openings",
+        "GET /api/v1/log/openings",
     ]
     .iter()
     .map(|s| s.to_string())

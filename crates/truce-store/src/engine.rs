@@ -5,13 +5,16 @@
 
 use crate::entry::{EntryTooLarge, LogEntry};
 use crate::error::StoreError;
+use crate::openings::{self, EntryOpenings};
 use crate::projections;
 use crate::reader::{LogReader, StoredCheckpoint};
 use crate::writer::LogWriter;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use rusqlite::params;
+use rusqlite::{Connection, params};
+use std::collections::BTreeSet;
 use truce_domain::agreement::Agreement;
+use truce_domain::disclosure::{self, DisclosedOpening, Disclosure, Opening};
 use truce_domain::event::{Envelope, Event, Placement};
 use truce_domain::report::ReportInput;
 use truce_domain::sealed::{SealedFields, commitment};
@@ -22,7 +25,10 @@ use truce_domain::state::{Command, Context, DomainError, State, decide};
 #[derive(Clone, Debug)]
 pub struct Submission {
     pub command: Command,
+    /// The account (or process) that gives it: committed in the log, never in clear.
     pub by: String,
+    /// The role it acts in, as the public log names it (`party AFG`); `None` for a process.
+    pub acting: Option<String>,
     pub sealed: Option<([u8; 32], String)>,
     /// When it happens; `None` is now. Only a scripted scenario (the demo)
     /// or a replayed import sets it: the server always leaves it `None`.
@@ -34,9 +40,16 @@ impl Submission {
         Submission {
             command,
             by: by.to_string(),
+            acting: None,
             sealed: None,
             at: None,
         }
+    }
+
+    /// The same, acting as `label` (`Role::public_label`).
+    pub fn acting(mut self, label: impl Into<String>) -> Submission {
+        self.acting = Some(label.into());
+        self
     }
 
     /// A report's submission: its sealed fields, if it has any, salted
@@ -56,6 +69,7 @@ impl Submission {
         Submission {
             command: command(sealed_commitment),
             by: by.to_string(),
+            acting: None,
             sealed,
             at: None,
         }
@@ -129,11 +143,12 @@ impl Engine {
     /// and an inclusion proof, each submitter holds a receipt) and the
     /// events the batch recorded (for notifications).
     pub fn submit_signed(&mut self, submissions: Vec<Submission>) -> Result<Batch, StoreError> {
+        let base = Some((self.writer.size(), self.writer.connection()));
         let committed = prepare(
             &mut self.state,
             self.agreement.as_ref(),
             submissions,
-            Encoding::EachBeforeTheNext,
+            Encoding::EachBeforeTheNext(base),
         )
         .and_then(|prepared| commit(&mut self.writer, prepared));
         if committed.is_err() {
@@ -196,33 +211,102 @@ struct Prepared {
     outcomes: Vec<Outcome>,
     envelopes: Vec<Envelope>,
     entries: Vec<LogEntry>,
+    /// Each entry's openings, by its offset in the batch.
+    openings: Vec<EntryOpenings>,
     sealed_rows: Vec<(u64, [u8; 32], String)>,
 }
 
 /// How a batch's events are encoded for the log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Encoding {
+#[derive(Clone, Copy)]
+enum Encoding<'a> {
     /// Each submission's before the next is decided: one that does not fit
     /// an entry is refused alone and the state never sees it. The server's
-    /// way, where one user's submission must never fail another's.
-    EachBeforeTheNext,
+    /// way, where one user's submission must never fail another's. With the
+    /// log's size before the batch and the writer's connection, so a
+    /// finality can disclose what its incident's entries committed to.
+    EachBeforeTheNext(Option<(u64, &'a Connection)>),
     /// All of them after deciding, on every core: a bulk import's way, whose
     /// rows the parsers' limits keep within an entry; if one slips by, the
     /// batch fails whole (and the state is replayed), as an import reports.
+    /// (It files reports: nothing in it becomes final.)
     AllCoresAfter,
 }
 
+/// One event to be written: its envelope and what its openings row says.
+struct ToWrite {
+    envelope: Envelope,
+    incident: Option<u64>,
+    report: Option<u64>,
+    final_already: bool,
+}
+
+impl ToWrite {
+    fn new(state: &State, envelope: Envelope) -> ToWrite {
+        let (incident, report) = belongs_to(state, &envelope.event);
+        let final_already = incident.is_some_and(|incident| {
+            state
+                .verification()
+                .case(incident)
+                .is_some_and(|case| case.finalized_at.is_some())
+        });
+        ToWrite {
+            envelope,
+            incident,
+            report,
+            final_already,
+        }
+    }
+
+    /// Its public form as a log entry and its openings. Each opening must
+    /// fit a `disclosed` event of its own too, or it could never be
+    /// published: one that would not is refused like an oversize entry.
+    fn split(&self, policy: &Disclosure) -> (Result<LogEntry, EntryTooLarge>, Vec<Opening>) {
+        let split = disclosure::split(&self.envelope, policy, self.final_already, disclosure::fresh_salt);
+        let largest_disclosure = split
+            .openings
+            .iter()
+            .map(|opening| opening.text.len() + DISCLOSED_OVERHEAD_BYTES)
+            .max()
+            .unwrap_or(0);
+        let entry = match LogEntry::new(split.public) {
+            Ok(_) if largest_disclosure > truce_log::tile::ENTRY_BYTES_MAX => Err(EntryTooLarge(largest_disclosure)),
+            entry => entry,
+        };
+        (entry, split.openings)
+    }
+}
+
+/// The incident and the report an event belongs to, for its openings.
+fn belongs_to(state: &State, event: &Event) -> (Option<u64>, Option<u64>) {
+    match event {
+        Event::ReportFiled {
+            report_id, placement, ..
+        } => (Some(placement.incident()), Some(*report_id)),
+        Event::EvidenceRegistered {
+            report_id: Some(report),
+            ..
+        } => (state.incident_of(*report), Some(*report)),
+        other => (other.incident(), None),
+    }
+}
+
 /// Decides the submissions in order against `state` (which advances with
-/// each one recorded) and encodes their events as `encoding` says.
+/// each one recorded) and encodes their events as `encoding` says: each
+/// split into its public form and its groups' openings, as the agreement's
+/// `[disclosure]` says. A submission that makes an incident final also
+/// records the `disclosed` events of what became public with it.
 fn prepare(
     state: &mut State,
     agreement: Option<&Agreement>,
     submissions: Vec<Submission>,
     encoding: Encoding,
 ) -> Result<Prepared, StoreError> {
+    let default_policy = Disclosure::default();
+    let policy = agreement.map_or(&default_policy, |agreement| &agreement.disclosure);
     let mut outcomes = Vec::with_capacity(submissions.len());
-    let mut envelopes: Vec<Envelope> = Vec::new();
+    let mut to_write: Vec<ToWrite> = Vec::new();
     let mut entries: Vec<LogEntry> = Vec::new();
+    let mut openings_rows: Vec<EntryOpenings> = Vec::new();
     let mut sealed_rows: Vec<(u64, [u8; 32], String)> = Vec::new();
     let now = Utc::now();
     for submission in submissions {
@@ -239,80 +323,216 @@ fn prepare(
                 continue;
             }
         };
-        let recorded: Vec<Envelope> = events
+        let recorded: Vec<ToWrite> = events
             .into_iter()
-            .map(|event| Envelope::new(at, &submission.by, event))
+            .map(|event| {
+                let envelope = Envelope::new(at, &submission.by, event);
+                let envelope = match &submission.acting {
+                    Some(label) => envelope.acting(label),
+                    None => envelope,
+                };
+                ToWrite::new(state, envelope)
+            })
             .collect();
-        if encoding == Encoding::EachBeforeTheNext {
+        let first_offset = to_write.len() as u64;
+        if let Encoding::EachBeforeTheNext(_) = encoding {
             // Encoded before the state moves on: an event too large for an
             // entry refuses its own submission, never the batch it came with.
-            let encoded: Result<Vec<LogEntry>, EntryTooLarge> = recorded
-                .iter()
-                .map(|envelope| LogEntry::new(envelope.to_bytes()))
-                .collect();
-            match encoded {
-                Ok(encoded) => entries.extend(encoded),
-                Err(EntryTooLarge(bytes)) => {
-                    outcomes.push(Outcome::Refused(DomainError::TooLarge {
-                        bytes,
-                        max: truce_log::tile::ENTRY_BYTES_MAX,
-                    }));
-                    continue;
+            let mut encoded = Vec::with_capacity(recorded.len());
+            let mut too_large = None;
+            for (offset, write) in recorded.iter().enumerate() {
+                let (entry, openings) = write.split(policy);
+                match entry {
+                    Ok(entry) => encoded.push((entry, openings_row(first_offset + offset as u64, write, openings))),
+                    Err(EntryTooLarge(bytes)) => {
+                        too_large = Some(bytes);
+                        break;
+                    }
                 }
+            }
+            if let Some(bytes) = too_large {
+                outcomes.push(Outcome::Refused(DomainError::TooLarge {
+                    bytes,
+                    max: truce_log::tile::ENTRY_BYTES_MAX,
+                }));
+                continue;
+            }
+            for (entry, row) in encoded {
+                entries.push(entry);
+                openings_rows.push(row);
             }
         }
         let mut placement = None;
-        for envelope in &recorded {
-            let event = &envelope.event;
+        let mut finalized = Vec::new();
+        for write in &recorded {
+            let event = &write.envelope.event;
             state.evolve(event);
-            if let Event::ReportFiled {
-                report_id,
-                placement: placed,
-                ..
-            } = event
-            {
-                placement = Some(*placed);
-                if let Some((salt, plaintext)) = &submission.sealed {
-                    sealed_rows.push((*report_id, *salt, plaintext.clone()));
+            match event {
+                Event::ReportFiled {
+                    report_id,
+                    placement: placed,
+                    ..
+                } => {
+                    placement = Some(*placed);
+                    if let Some((salt, plaintext)) = &submission.sealed {
+                        sealed_rows.push((*report_id, *salt, plaintext.clone()));
+                    }
                 }
+                Event::DeterminationFinal { incident, .. } => finalized.push(*incident),
+                _ => {}
+            }
+        }
+        let mut count = recorded.len() as u64;
+        to_write.extend(recorded);
+        for incident in finalized {
+            let Encoding::EachBeforeTheNext(Some((size, connection))) = encoding else {
+                return Err(StoreError::Corrupt(format!(
+                    "incident {incident} became final in a pipelined batch, which cannot disclose: submit it on its own"
+                )));
+            };
+            let due = disclosures(connection, size, &openings_rows, policy, state, incident)?;
+            for event in due {
+                let envelope = Envelope::new(at, "system", event).acting("system");
+                let write = ToWrite::new(state, envelope);
+                let (entry, openings) = write.split(policy);
+                let entry = entry.map_err(|e| StoreError::Corrupt(format!("a disclosed event did not fit: {e}")))?;
+                entries.push(entry);
+                openings_rows.push(openings_row(to_write.len() as u64, &write, openings));
+                to_write.push(write);
+                count += 1;
             }
         }
         outcomes.push(Outcome::Recorded {
-            first_index: envelopes.len() as u64,
-            entries: recorded.len() as u64,
+            first_index: first_offset,
+            entries: count,
             placement,
         });
-        envelopes.extend(recorded);
     }
     if encoding == Encoding::AllCoresAfter {
         // Encoding is the costly part of an event and needs no state: all cores do it.
-        entries = envelopes
-            .par_iter()
-            .map(|envelope| LogEntry::new(envelope.to_bytes()))
-            .collect::<Result<_, _>>()
-            .map_err(|too_large| {
+        let encoded: Vec<(Result<LogEntry, EntryTooLarge>, Vec<Opening>)> =
+            to_write.par_iter().map(|write| write.split(policy)).collect();
+        for (offset, (entry, openings)) in encoded.into_iter().enumerate() {
+            entries.push(entry.map_err(|too_large| {
                 StoreError::Corrupt(format!(
                     "an event of this import did not fit a log entry ({too_large}): nothing of its batch was stored"
                 ))
-            })?;
+            })?);
+            openings_rows.push(openings_row(offset as u64, &to_write[offset], openings));
+        }
     }
     Ok(Prepared {
         outcomes,
-        envelopes,
+        envelopes: to_write.into_iter().map(|write| write.envelope).collect(),
         entries,
+        openings: openings_rows,
         sealed_rows,
     })
 }
 
+impl PartialEq for Encoding<'_> {
+    fn eq(&self, other: &Encoding) -> bool {
+        matches!(
+            (self, other),
+            (Encoding::AllCoresAfter, Encoding::AllCoresAfter)
+                | (Encoding::EachBeforeTheNext(_), Encoding::EachBeforeTheNext(_))
+        )
+    }
+}
+
+fn openings_row(offset: u64, write: &ToWrite, openings: Vec<Opening>) -> EntryOpenings {
+    EntryOpenings {
+        index: offset,
+        incident: write.incident,
+        report: write.report,
+        openings,
+    }
+}
+
+/// At most this many bytes of openings go in one `disclosed` event, so it fits an entry.
+const DISCLOSED_BYTES_MAX: usize = 56_000;
+/// A bound on what a `disclosed` event of one opening adds to the opening's
+/// text (its fields are that text, as JSON): the envelope, the index, the
+/// group and the salt.
+const DISCLOSED_OVERHEAD_BYTES: usize = 1_024;
+
+/// The `disclosed` events due when `incident` becomes final: the openings
+/// of its entries (stored, or earlier in this batch, whose offsets count
+/// from the log's `size`) in the groups `policy` discloses at finality, not
+/// disclosed before, packed into events that fit an entry.
+fn disclosures(
+    connection: &Connection,
+    size: u64,
+    pending: &[EntryOpenings],
+    policy: &Disclosure,
+    state: &State,
+    incident: u64,
+) -> Result<Vec<Event>, StoreError> {
+    let due: BTreeSet<_> = policy.at_final().into_iter().collect();
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let members = state.members(incident);
+    let mut entries = openings::of_incident(connection, incident, members)?;
+    let member_set: BTreeSet<u64> = members.iter().copied().collect();
+    entries.extend(
+        pending
+            .iter()
+            .filter(|row| row.incident == Some(incident) || row.report.is_some_and(|r| member_set.contains(&r)))
+            .map(|row| EntryOpenings {
+                index: size + row.index,
+                ..row.clone()
+            }),
+    );
+    let mut events = Vec::new();
+    let mut chunk: Vec<DisclosedOpening> = Vec::new();
+    let mut chunk_bytes = 0;
+    for entry in entries {
+        let already = openings::disclosed_groups(connection, entry.index)?;
+        for opening in entry
+            .openings
+            .iter()
+            .filter(|o| due.contains(&o.group) && !already.contains(&o.group))
+        {
+            let Some(disclosed) = DisclosedOpening::of(entry.index, opening) else {
+                return Err(StoreError::Corrupt(format!(
+                    "the opening of {} of entry {} is not a JSON object",
+                    opening.group, entry.index
+                )));
+            };
+            let bytes = serde_json::to_vec(&disclosed).map(|b| b.len()).unwrap_or(0);
+            if !chunk.is_empty() && chunk_bytes + bytes > DISCLOSED_BYTES_MAX {
+                events.push(Event::Disclosed {
+                    incident,
+                    openings: std::mem::take(&mut chunk),
+                });
+                chunk_bytes = 0;
+            }
+            chunk_bytes += bytes;
+            chunk.push(disclosed);
+        }
+    }
+    if !chunk.is_empty() {
+        events.push(Event::Disclosed {
+            incident,
+            openings: chunk,
+        });
+    }
+    Ok(events)
+}
+
 /// Appends a prepared batch and its projection rows in one transaction.
 /// A committed batch: each submission's outcome, the checkpoint covering
-/// the batch, and its events from `first_index` on.
+/// the batch, and its events from `first_index` on, each with its public
+/// form (the log's entry) and its openings.
 #[derive(Clone, Debug)]
 pub struct Batch {
     pub outcomes: Vec<Outcome>,
     pub checkpoint: StoredCheckpoint,
     pub first_index: u64,
     pub envelopes: Vec<Envelope>,
+    pub entries: Vec<LogEntry>,
+    pub openings: Vec<Vec<Opening>>,
 }
 
 fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<Batch, StoreError> {
@@ -320,9 +540,14 @@ fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<Batch, StoreErro
         mut outcomes,
         envelopes,
         entries,
+        mut openings,
         sealed_rows,
     } = prepared;
     let batch = writer.append_batch_with(&entries, |transaction, first_index| {
+        for row in &mut openings {
+            row.index += first_index;
+        }
+        openings::insert(transaction, &openings)?;
         for (offset, envelope) in envelopes.iter().enumerate() {
             projections::apply(transaction, first_index + offset as u64, envelope)?;
         }
@@ -343,20 +568,23 @@ fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<Batch, StoreErro
         checkpoint: batch.checkpoint,
         first_index: batch.first_index,
         envelopes,
+        entries,
+        openings: openings.into_iter().map(|row| row.openings).collect(),
     })
 }
 
-/// Decodes the entry at `index` into an event envelope, naming the index if it is not one.
-pub fn envelope_at(index: u64, bytes: &[u8]) -> Result<Envelope, StoreError> {
-    Envelope::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("log entry {index}: {e}")))
+/// Decodes the entry at `index`, with its openings, into an event
+/// envelope, naming the index if it is not one.
+pub fn envelope_at(index: u64, bytes: &[u8], openings: &[Opening]) -> Result<Envelope, StoreError> {
+    disclosure::join(bytes, openings).map_err(|e| StoreError::Corrupt(format!("log entry {index}: {e}")))
 }
 
 /// The domain state after every event of the log.
 pub fn replay_state(reader: &LogReader) -> Result<State, StoreError> {
     let mut state = State::default();
     reader
-        .for_each_entry(|index, bytes| {
-            state.evolve(&envelope_at(index, bytes)?.event);
+        .for_each_envelope(|_, envelope| {
+            state.evolve(&envelope.event);
             Ok(())
         })
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;

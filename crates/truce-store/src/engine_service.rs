@@ -18,7 +18,12 @@ use truce_domain::event::Envelope;
 #[derive(Clone, Debug)]
 pub struct Notification {
     pub log_index: u64,
+    /// The whole event (for deciding who is notified).
     pub envelope: Envelope,
+    /// The log's entry: the event's public form.
+    pub public: crate::LogEntry,
+    /// The openings of its commitments, for the roles that may see them.
+    pub openings: Vec<truce_domain::disclosure::Opening>,
 }
 
 /// An outcome with the checkpoint of the batch it was committed in.
@@ -26,6 +31,9 @@ pub struct Notification {
 pub struct Committed {
     pub outcome: Outcome,
     pub checkpoint: StoredCheckpoint,
+    /// The openings of the submission's first entry: the submitter keeps
+    /// them in its receipt, to prove later what it filed.
+    pub openings: Vec<truce_domain::disclosure::Opening>,
 }
 
 type Read = Box<dyn FnOnce(&Engine) + Send>;
@@ -217,16 +225,28 @@ fn run(
                         Err(poisoned) => *poisoned.into_inner() = Arc::new(batch.checkpoint.clone()),
                     }
                     for (reply, outcome) in replies.drain(..).zip(batch.outcomes) {
+                        let openings = match outcome {
+                            Outcome::Recorded { first_index, .. } => batch
+                                .openings
+                                .get((first_index - batch.first_index) as usize)
+                                .cloned()
+                                .unwrap_or_default(),
+                            _ => Vec::new(),
+                        };
                         let _ = reply.send(Ok(Committed {
                             outcome,
                             checkpoint: batch.checkpoint.clone(),
+                            openings,
                         }));
                     }
                     if let Some(notify) = &notify {
-                        for (offset, envelope) in batch.envelopes.into_iter().enumerate() {
+                        let written = batch.envelopes.into_iter().zip(batch.entries).zip(batch.openings);
+                        for (offset, ((envelope, public), openings)) in written.enumerate() {
                             let _ = notify.send(Arc::new(Notification {
                                 log_index: batch.first_index + offset as u64,
                                 envelope,
+                                public,
+                                openings,
                             }));
                         }
                     }

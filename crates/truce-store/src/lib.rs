@@ -19,6 +19,7 @@ mod engine_service;
 mod entry;
 mod error;
 pub mod evidence;
+pub mod openings;
 pub mod projections;
 mod projections_verification;
 pub mod queries;

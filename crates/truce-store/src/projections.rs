@@ -14,7 +14,7 @@ use truce_domain::event::{Envelope, Event, Placement};
 
 /// The shape of these tables: a store whose projections are of another
 /// version has them rebuilt from the log when it is opened.
-pub const PROJECTIONS_VERSION: &str = "4";
+pub const PROJECTIONS_VERSION: &str = "5";
 
 /// `incidents` carries a summary of each incident (its report count, when
 /// it happened, where its first report puts it, its act, the accused party,
@@ -168,6 +168,20 @@ CREATE TABLE IF NOT EXISTS sealed (
     salt BLOB NOT NULL,
     plaintext TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS openings (
+    log_index INTEGER PRIMARY KEY,
+    incident_id INTEGER,
+    report_id INTEGER,
+    document TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS openings_by_incident ON openings (incident_id) WHERE incident_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS openings_by_report ON openings (report_id) WHERE report_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS disclosed (
+    log_index INTEGER NOT NULL,
+    grp TEXT NOT NULL,
+    disclosed_in INTEGER NOT NULL,
+    PRIMARY KEY (log_index, grp)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS replies_by_party ON replies (party, due);
 CREATE INDEX IF NOT EXISTS penalties_by_state ON penalties (state, id);
 CREATE INDEX IF NOT EXISTS case_steps_by_penalty ON case_steps (penalty_id);
@@ -175,7 +189,7 @@ CREATE INDEX IF NOT EXISTS determinations_by_party ON determinations (responsibl
 ";
 
 /// The projected tables, with their key columns, in digest order.
-pub const TABLES: [(&str, &str); 11] = [
+pub const TABLES: [(&str, &str); 12] = [
     ("reports", "id"),
     ("claims", "report_id, position"),
     ("incidents", "id"),
@@ -187,6 +201,7 @@ pub const TABLES: [(&str, &str); 11] = [
     ("penalties", "id"),
     ("sealed_reads", "log_index"),
     ("bulletins", "log_index"),
+    ("disclosed", "log_index, grp"),
 ];
 
 pub fn create(connection: &Connection) -> Result<(), StoreError> {
@@ -195,8 +210,8 @@ pub fn create(connection: &Connection) -> Result<(), StoreError> {
 }
 
 /// Brings a store's projections to [`PROJECTIONS_VERSION`]: tables of
-/// another version are dropped and created afresh (the sealed plaintexts,
-/// which are not a projection, are kept). Returns whether they were, in
+/// another version are dropped and created afresh (the sealed plaintexts
+/// and the openings, which are not projections, are kept). Returns whether they were, in
 /// which case the caller replays the log into them.
 pub fn migrate(connection: &Connection) -> Result<bool, StoreError> {
     let version: Option<String> = connection
@@ -372,6 +387,7 @@ pub fn apply(connection: &Connection, log_index: u64, envelope: &Envelope) -> Re
                 ])?;
         }
         Event::BulletinPublished { .. } => bulletin(connection, log_index, envelope)?,
+        Event::Disclosed { openings, .. } => crate::openings::record_disclosed(connection, log_index, openings)?,
         other => crate::projections_verification::apply(connection, log_index, other)?,
     }
     Ok(())

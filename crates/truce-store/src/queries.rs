@@ -1,6 +1,5 @@
 //! Reading back: incidents from the projections, reports from the log.
 
-use crate::engine::envelope_at;
 use crate::error::StoreError;
 use crate::reader::LogReader;
 use rusqlite::Connection;
@@ -140,7 +139,7 @@ pub fn for_each_report(
     mut visit: impl FnMut(&Report) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     reader
-        .for_each_entry(|index, bytes| match envelope_at(index, bytes)?.event {
+        .for_each_envelope(|_, envelope| match envelope.event {
             Event::ReportFiled { report, .. } => visit(&report),
             _ => Ok(()),
         })

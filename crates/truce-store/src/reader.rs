@@ -8,6 +8,7 @@ use crate::writer::latest_checkpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use truce_domain::disclosure::Opening;
 use truce_log::hash::HASH_BYTES;
 use truce_log::proof::ProofPlan;
 use truce_log::tile::{TILE_WIDTH, decode_entry_bundle, encode_entry_bundle};
@@ -228,16 +229,7 @@ impl LogReader {
     ) -> Result<StoredCheckpoint, ReadError> {
         self.snapshot(|connection| {
             let checkpoint = current_checkpoint(connection)?;
-            let mut statement = connection.prepare("SELECT idx, data FROM log_bundles ORDER BY idx")?;
-            let mut rows = statement.query([])?;
-            while let Some(row) = rows.next()? {
-                visit(StoredEntries::Bundle(row.get::<_, i64>(0)? as u64, row.get(1)?))?;
-            }
-            let mut statement = connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
-            let mut rows = statement.query([])?;
-            while let Some(row) = rows.next()? {
-                visit(StoredEntries::Pending(row.get::<_, i64>(0)? as u64, row.get(1)?))?;
-            }
+            scan_stored(connection, &mut visit)?;
             Ok(checkpoint)
         })
     }
@@ -261,6 +253,90 @@ impl LogReader {
         })
     }
 
+    /// Calls `visit` with every entry's event, its public form joined with
+    /// its stored openings (the whole record), in index order, within one
+    /// snapshot at the checkpoint it returns.
+    pub fn for_each_envelope(
+        &self,
+        mut visit: impl FnMut(u64, truce_domain::event::Envelope) -> Result<(), StoreError>,
+    ) -> Result<StoredCheckpoint, ReadError> {
+        self.for_each_entry_with_openings(|index, bytes, openings| {
+            visit(index, crate::engine::envelope_at(index, bytes, &openings)?)
+        })
+    }
+
+    /// Calls `visit` with every entry's bytes (its public form) and its
+    /// stored openings, in index order, within one snapshot at the
+    /// checkpoint it returns: the openings are walked beside the entries.
+    pub fn for_each_entry_with_openings(
+        &self,
+        mut visit: impl FnMut(u64, &[u8], Vec<Opening>) -> Result<(), StoreError>,
+    ) -> Result<StoredCheckpoint, ReadError> {
+        fn advance(rows: &mut rusqlite::Rows) -> Result<Option<(u64, String)>, StoreError> {
+            Ok(match rows.next()? {
+                Some(row) => Some((row.get::<_, i64>(0)? as u64, row.get(1)?)),
+                None => None,
+            })
+        }
+        self.snapshot(|connection| {
+            let checkpoint = current_checkpoint(connection)?;
+            let mut statement = connection.prepare("SELECT log_index, document FROM openings ORDER BY log_index")?;
+            let mut rows = statement.query([])?;
+            let mut next = advance(&mut rows)?;
+            let mut each = |index: u64, bytes: &[u8]| -> Result<(), StoreError> {
+                let mut openings = Vec::new();
+                while let Some((at, document)) = &next {
+                    if *at > index {
+                        break;
+                    }
+                    if *at == index {
+                        openings = serde_json::from_str(document)
+                            .map_err(|e| StoreError::Corrupt(format!("the openings of entry {index}: {e}")))?;
+                    }
+                    next = advance(&mut rows)?;
+                }
+                visit(index, bytes, openings)
+            };
+            scan_stored(connection, |stored| match stored {
+                StoredEntries::Bundle(bundle_index, bundle) => {
+                    let entries = decode_entry_bundle(&bundle)
+                        .map_err(|e| StoreError::Corrupt(format!("entry bundle {bundle_index}: {e}")))?;
+                    for (offset, entry) in entries.iter().enumerate() {
+                        each(bundle_index * TILE_WIDTH + offset as u64, entry)?;
+                    }
+                    Ok(())
+                }
+                StoredEntries::Pending(index, entry) => each(index, &entry),
+            })?;
+            Ok(checkpoint)
+        })
+    }
+
+    /// Entry `index` with its stored openings, as the whole event.
+    pub fn envelope(&self, index: u64) -> Result<truce_domain::event::Envelope, ReadError> {
+        let bytes = self.entry(index)?;
+        let openings = self.openings(index)?.map(|row| row.openings).unwrap_or_default();
+        Ok(crate::engine::envelope_at(index, &bytes, &openings)?)
+    }
+
+    /// The stored openings of entry `index`, if it committed to anything.
+    pub fn openings(&self, index: u64) -> Result<Option<crate::openings::EntryOpenings>, ReadError> {
+        self.snapshot(|connection| Ok(crate::openings::at(connection, index)?))
+    }
+
+    /// The stored openings of entries `start..end`, in order.
+    pub fn openings_in(&self, start: u64, end: u64) -> Result<Vec<crate::openings::EntryOpenings>, ReadError> {
+        self.snapshot(|connection| Ok(crate::openings::range(connection, start, end)?))
+    }
+
+    /// The groups of entry `index` that the log has disclosed.
+    pub fn disclosed_groups(
+        &self,
+        index: u64,
+    ) -> Result<std::collections::BTreeSet<truce_domain::disclosure::Group>, ReadError> {
+        self.snapshot(|connection| Ok(crate::openings::disclosed_groups(connection, index)?))
+    }
+
     /// The stored hashes of tree level 8 (one per full entry bundle), in order.
     pub fn bundle_roots(&self, bundles: u64) -> Result<Vec<Hash>, ReadError> {
         self.snapshot(|connection| {
@@ -272,6 +348,24 @@ impl LogReader {
             Ok(roots)
         })
     }
+}
+
+/// Visits the stored bundles in order, then the unfinished bundle's entries.
+fn scan_stored(
+    connection: &Connection,
+    mut visit: impl FnMut(StoredEntries) -> Result<(), StoreError>,
+) -> Result<(), ReadError> {
+    let mut statement = connection.prepare("SELECT idx, data FROM log_bundles ORDER BY idx")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        visit(StoredEntries::Bundle(row.get::<_, i64>(0)? as u64, row.get(1)?))?;
+    }
+    let mut statement = connection.prepare("SELECT idx, data FROM log_pending ORDER BY idx")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        visit(StoredEntries::Pending(row.get::<_, i64>(0)? as u64, row.get(1)?))?;
+    }
+    Ok(())
 }
 
 fn current_checkpoint(connection: &Connection) -> Result<StoredCheckpoint, ReadError> {

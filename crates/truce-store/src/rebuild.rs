@@ -1,11 +1,12 @@
 //! Rebuilding the projections from the log, and checking the live ones (and
 //! the sealed plaintexts) against what the log says.
 
-use crate::engine::envelope_at;
 use crate::error::StoreError;
 use crate::projections::{self, Row};
 use crate::reader::LogReader;
 use rusqlite::Connection;
+use truce_domain::disclosure::{self, Group};
+use truce_domain::event::Event;
 use truce_domain::sealed;
 
 /// Projections replayed from every event of the log, in memory.
@@ -20,7 +21,7 @@ pub fn rebuild_in_memory(reader: &LogReader) -> Result<Connection, StoreError> {
 pub fn replay_into(connection: &Connection, reader: &LogReader) -> Result<(), StoreError> {
     let transaction = connection.unchecked_transaction()?;
     reader
-        .for_each_entry(|index, bytes| projections::apply(&transaction, index, &envelope_at(index, bytes)?))
+        .for_each_envelope(|index, envelope| projections::apply(&transaction, index, &envelope))
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     transaction.commit()?;
     Ok(())
@@ -35,6 +36,8 @@ pub struct ProjectionAudit {
     pub differences: Vec<String>,
     /// Sealed plaintexts that do not open their commitment.
     pub broken_seals: Vec<String>,
+    /// Stored or disclosed openings that do not open their entry's commitment, by index and group.
+    pub broken_openings: Vec<String>,
 }
 
 pub fn audit_projections(live: &Connection, reader: &LogReader) -> Result<ProjectionAudit, StoreError> {
@@ -46,7 +49,54 @@ pub fn audit_projections(live: &Connection, reader: &LogReader) -> Result<Projec
         rebuilt_digest: projections::digest(&rebuilt)?,
         differences: projections::differences(&live_rows, &rebuilt_rows),
         broken_seals: check_seals(live, &rebuilt)?,
+        broken_openings: check_openings(live, reader)?,
     })
+}
+
+/// Each stored opening must open its entry's commitment, and so must each
+/// opening a `disclosed` event published (checked against the entry it names).
+fn check_openings(live: &Connection, reader: &LogReader) -> Result<Vec<String>, StoreError> {
+    let mut broken = Vec::new();
+    // Only the commitments some `disclosed` event opens are kept for the walk.
+    let disclosed: std::collections::HashSet<u64> = live
+        .prepare("SELECT DISTINCT log_index FROM disclosed")?
+        .query_map([], |row| row.get::<_, i64>(0))?
+        .map(|index| index.map(|i| i as u64))
+        .collect::<Result<_, _>>()?;
+    let mut commitments: std::collections::HashMap<u64, std::collections::BTreeMap<Group, String>> =
+        std::collections::HashMap::new();
+    reader
+        .for_each_entry_with_openings(|index, bytes, openings| {
+            if let Err(error) = disclosure::check_openings(index, bytes, &openings) {
+                broken.push(format!("stored: {error}"));
+            }
+            let committed = disclosure::commitments(bytes);
+            if let Ok(truce_domain::event::Envelope {
+                event: Event::Disclosed { openings, .. },
+                ..
+            }) = disclosure::join(bytes, &[])
+            {
+                for disclosed in openings {
+                    let opening = disclosed.opening();
+                    let matches = commitments
+                        .get(&disclosed.index)
+                        .and_then(|c| c.get(&opening.group))
+                        .is_some_and(|commitment| opening.opens(commitment));
+                    if !matches {
+                        broken.push(format!(
+                            "disclosed in entry {index}: the opening of {} does not match entry {}'s commitment",
+                            opening.group, disclosed.index
+                        ));
+                    }
+                }
+            }
+            if !committed.is_empty() && disclosed.contains(&index) {
+                commitments.insert(index, committed);
+            }
+            Ok(())
+        })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(broken)
 }
 
 /// Each sealed plaintext must open the commitment the log holds for its report.

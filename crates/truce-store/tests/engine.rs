@@ -40,6 +40,7 @@ fn submission(source: &str, latitude: f64, sealed: Option<&str>) -> Submission {
             geo: None,
         },
         by: "tester".into(),
+        acting: Some("monitor".into()),
         sealed,
         at: None,
     }
@@ -162,6 +163,7 @@ fn refused_commands_store_nothing() {
             reason: "x".into(),
         },
         by: "t".into(),
+        acting: None,
         sealed: None,
         at: None,
     };

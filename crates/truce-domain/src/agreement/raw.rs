@@ -31,6 +31,9 @@ pub struct RawAgreement {
     pub conditions: Vec<RawCondition>,
     #[serde(default)]
     pub status_rules: Vec<RawStatusRule>,
+    /// Group name to when it becomes public (`intake`, `final`, `never`).
+    #[serde(default)]
+    pub disclosure: std::collections::BTreeMap<String, S<String>>,
 }
 
 #[derive(Deserialize)]

@@ -148,6 +148,7 @@ pub fn validate(raw: RawAgreement, text: &str) -> Result<Agreement, AgreementErr
     let penalties = penalties(&mut check, &raw.penalties, &provisions, &party_codes);
     let conditions = conditions(&mut check, &raw.conditions, &party_codes);
     let status_rules = status_rules(&mut check, &raw.status_rules);
+    let disclosure = disclosure(&mut check, &raw.disclosure);
     if parties.len() < 2 && check.errors.is_empty() {
         check.error("parties", 0..0, "an agreement needs at least two parties");
     }
@@ -178,6 +179,7 @@ pub fn validate(raw: RawAgreement, text: &str) -> Result<Agreement, AgreementErr
                 penalties,
                 conditions,
                 status_rules,
+                disclosure,
             })
         }
         _ => {
@@ -663,4 +665,29 @@ fn status_rules(check: &mut Checker, raw: &[RawStatusRule]) -> Vec<StatusRule> {
         }
     }
     rules
+}
+
+/// The `[disclosure]` section: each named group's moment; the others keep their defaults.
+fn disclosure(
+    check: &mut Checker,
+    raw: &std::collections::BTreeMap<String, S<String>>,
+) -> crate::disclosure::Disclosure {
+    use crate::disclosure::{Disclosure, Group, When};
+    let mut disclosure = Disclosure::default();
+    for (name, when) in raw {
+        let path = format!("disclosure.{name}");
+        let Some(group) = Group::parse(name) else {
+            let names: Vec<&str> = Group::ALL.iter().map(|g| g.as_str()).collect();
+            check.error(
+                &path,
+                when.span(),
+                format!("{name:?} is not a group of fields: one of {}", names.join(", ")),
+            );
+            continue;
+        };
+        if let Some(when) = check.one_of(&path, when, &When::CHOICES) {
+            disclosure = disclosure.with(group, when);
+        }
+    }
+    disclosure
 }

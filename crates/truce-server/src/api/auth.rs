@@ -99,6 +99,12 @@ impl Caller {
         self.user.as_ref().map_or("anonymous", |u| u.name.as_str())
     }
 
+    /// `command` given by this caller: its account for the record, its
+    /// role (`party AFG`) for the public log.
+    pub fn submission(&self, command: truce_domain::state::Command) -> truce_store::Submission {
+        truce_store::Submission::new(self.name(), command).acting(self.role().public_label())
+    }
+
     /// Refuses what the caller's role does not permit: 401 if anonymous, 403 otherwise.
     pub fn require(&self, action: Action) -> Result<(), Problem> {
         if permits(&self.role(), action) {

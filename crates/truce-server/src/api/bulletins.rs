@@ -19,8 +19,8 @@ use axum::routing::get;
 use chrono::Utc;
 use serde::Deserialize;
 use truce_domain::bulletin::{BulletinPeriod, PeriodKind};
+use truce_store::Outcome;
 use truce_store::bulletins::{self, BulletinError, PublishedBulletin, compose_on};
-use truce_store::{Outcome, Submission};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -92,7 +92,7 @@ pub async fn publish(
         .await
         .map_err(|e| Problem::internal(&e))?
         .map_err(|e| Problem::internal(&e))?;
-    let committed = submit(&state, Submission::new(caller.name(), composed.command())).await?;
+    let committed = submit(&state, caller.submission(composed.command())).await?;
     let Outcome::Recorded { first_index, .. } = committed.outcome else {
         return Err(Problem::internal(&"a bulletin recorded nothing"));
     };

@@ -2,7 +2,7 @@
 //! written, each event once durable, filtered by what the caller may see
 //! (`truce_domain::access::notifies`). Each message's `id` is the event's
 //! log index and its `event` the event's type; its data is the log entry's
-//! envelope. A listener that falls behind is told how many it missed (an
+//! public form with the openings the caller's role may see put back. A listener that falls behind is told how many it missed (an
 //! event `lagged`): the log has them all, by index.
 
 use super::api;
@@ -26,7 +26,7 @@ pub fn routes() -> Router<AppState> {
     path = "/api/v1/events",
     summary = "A Server-Sent Events stream of the events the caller may see, each once durable",
     responses(
-        (status = 200, description = "text/event-stream: id = log index, event = type, data = the envelope", content_type = "text/event-stream"),
+        (status = 200, description = "text/event-stream: id = log index, event = type, data = the entry as the caller may see it", content_type = "text/event-stream"),
         (status = "4XX", description = "a problem document", body = crate::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -40,7 +40,8 @@ pub async fn stream(
         loop {
             match receiver.recv().await {
                 Ok(notification) if notifies(&role, &notification.envelope.event) => {
-                    let data = serde_json::to_string(&notification.envelope).unwrap_or_default();
+                    let data = serde_json::to_string(&super::entry_view::of_notification(&role, &notification))
+                        .unwrap_or_default();
                     let kind = serde_json::to_value(&notification.envelope.event)
                         .ok()
                         .and_then(|v| v["type"].as_str().map(str::to_string))

@@ -25,7 +25,6 @@ use serde::Deserialize;
 use truce_domain::access::{Action, permits};
 use truce_domain::role::Role;
 use truce_domain::state::Command;
-use truce_store::Submission;
 use truce_store::evidence::EvidenceError;
 
 /// The largest evidence file, in bytes: a phone's photo or a short video clip.
@@ -178,7 +177,7 @@ pub async fn upload(
         report_id: query.report,
     };
     let extra = serde_json::json!({"sha256": stored.sha256, "size": stored.size});
-    super::submit_with_receipt(&state, Submission::new(caller.name(), register), extra).await
+    super::submit_with_receipt(&state, caller.submission(register), extra).await
 }
 
 #[utoipa::path(

@@ -4,7 +4,7 @@
 //! one SQL condition over `incidents i` with its named parameters.
 
 use super::auth::Caller;
-use crate::Problem;
+use crate::{AppState, Problem};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Value;
 use serde::Deserialize;
@@ -239,6 +239,19 @@ impl IncidentFilter {
             params,
         }
     }
+}
+
+/// Whether `caller` may see incident `incident` (a receipt never names, and
+/// openings are never served of, an incident its caller may not read).
+pub async fn may_see_incident(state: &AppState, caller: &Caller, incident: u64) -> Result<bool, Problem> {
+    if permits(&caller.role(), Action::ReadAll) {
+        return Ok(true);
+    }
+    let condition = IncidentFilter::default().condition(caller);
+    super::api(state)?
+        .reads
+        .run(move |connection| super::incidents::selects(connection, &condition, incident))
+        .await
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! `/api/v1/openapi.json`.
 
 use super::{
-    bulletins, events, evidence, exports, incidents, receipt, reports, session, status, verification, webhooks,
+    bulletins, events, evidence, exports, incidents, openings, receipt, reports, session, status, verification,
+    webhooks,
 };
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -48,6 +49,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         webhooks::register,
         webhooks::list,
         webhooks::remove,
+        openings::one,
+        openings::range,
     ),
     components(schemas(receipt::Receipt, receipt::Submitted, crate::Problem)),
     modifiers(&BearerAuth)

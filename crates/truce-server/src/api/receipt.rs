@@ -1,7 +1,9 @@
 //! Receipts: proof that the mechanism received a submission, and when. A
 //! receipt holds the submission's first log entry (its bytes), its index,
 //! the signed checkpoint of the batch it was committed in and the
-//! inclusion proof of the entry in that checkpoint's tree. `truce receipt
+//! inclusion proof of the entry in that checkpoint's tree, with the
+//! openings of the entry's commitments (kept by the submitter alone until
+//! they are disclosed). `truce receipt
 //! verify` checks one offline with the log's verifier key alone, and later
 //! against a newer checkpoint with a consistency proof.
 
@@ -33,6 +35,7 @@ pub async fn receipt(state: &AppState, committed: &Committed) -> Result<Option<s
         "tree_size": size,
         "checkpoint": committed.checkpoint.note,
         "inclusion_proof": proof.iter().map(|h| BASE64.encode(h.as_bytes())).collect::<Vec<_>>(),
+        "openings": committed.openings,
     })))
 }
 
@@ -68,6 +71,9 @@ pub struct Receipt {
     pub checkpoint: String,
     /// The entry's inclusion proof in that tree, base64 hashes.
     pub inclusion_proof: Vec<String>,
+    /// The openings of the entry's commitments (what the public log holds
+    /// only as salted hashes): the submitter's proof of what it filed.
+    pub openings: Vec<truce_domain::disclosure::Opening>,
 }
 
 /// The answer to a submission.

@@ -49,7 +49,11 @@ pub fn spawn_reminders(api: &Arc<Api>, lead: Duration, every: Duration) {
             };
             for (incident, party) in due_soon {
                 let command = Command::Verify(VerificationCommand::RemindReply { incident, party });
-                if let Err(error) = api.engine.submit(Submission::new(REMINDER, command)).await {
+                if let Err(error) = api
+                    .engine
+                    .submit(Submission::new(REMINDER, command).acting("system"))
+                    .await
+                {
                     tracing::error!(%error, incident, "recording a reminder failed");
                 }
             }

@@ -5,18 +5,15 @@
 //! nothing and says so.
 
 use super::api;
-use super::auth::{Caller, Permitted, may};
+use super::auth::{Permitted, may};
 use super::body::JsonBody;
-use super::filters::IncidentFilter;
-use super::incidents::selects;
+use super::filters::may_see_incident;
 use crate::{AppState, Problem};
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
-use truce_domain::access::{Action, permits};
 use truce_domain::codes::Code;
-use truce_domain::event::Placement;
 use truce_domain::report::{ReportInput, SourceType};
 use truce_domain::role::Role;
 use truce_store::{Outcome, Submission};
@@ -66,13 +63,16 @@ pub async fn file_report(
     warnings.extend(notes);
     let api = api(&state)?;
     let place = api.place_report.clone();
-    let submission = Submission::report(caller.name(), &input, |commitment| place(report, commitment));
+    let submission = Submission::report(caller.name(), &input, |commitment| place(report, commitment))
+        .acting(caller.role().public_label());
     let committed = super::submit(&state, submission).await?;
     let placement = match &committed.outcome {
         Outcome::Recorded {
             placement: Some(placement),
             ..
-        } if may_see(&state, &caller, *placement).await? => serde_json::to_value(placement).unwrap_or_default(),
+        } if may_see_incident(&state, &caller, placement.incident()).await? => {
+            serde_json::to_value(placement).unwrap_or_default()
+        }
         _ => serde_json::Value::Null,
     };
     let extra = serde_json::json!({"external_id": input.external_id, "placement": placement, "warnings": warnings});
@@ -122,20 +122,6 @@ fn as_party(input: &mut ReportInput, party: &Code) -> Result<Vec<String>, Proble
 /// reliability and credibility cannot be judged (F6).
 const PARTY_GRADING: &str = "F6";
 
-/// Whether `caller` may see the incident `placement` names: a receipt
-/// never names an incident its caller may not read.
-async fn may_see(state: &AppState, caller: &Caller, placement: Placement) -> Result<bool, Problem> {
-    if permits(&caller.role(), Action::ReadAll) {
-        return Ok(true);
-    }
-    let condition = IncidentFilter::default().condition(caller);
-    let incident = placement.incident();
-    api(state)?
-        .reads
-        .run(move |connection| selects(connection, &condition, incident))
-        .await
-}
-
 /// A sealed row as stored: salt, plaintext, and the commitment the log holds.
 type SealedRow = (Vec<u8>, String, Option<String>);
 
@@ -176,10 +162,7 @@ pub async fn sealed(
     let Some((salt, plaintext, commitment)) = row else {
         return Err(Problem::not_found(format!("report {report_id} has no sealed fields")));
     };
-    let read = Submission::new(
-        caller.name(),
-        truce_domain::state::Command::RecordSealedRead { report_id },
-    );
+    let read = caller.submission(truce_domain::state::Command::RecordSealedRead { report_id });
     let committed = super::submit(&state, read).await?;
     let Outcome::Recorded { first_index, .. } = committed.outcome else {
         return Err(Problem::internal(&"a sealed read was not recorded"));

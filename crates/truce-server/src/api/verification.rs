@@ -35,7 +35,6 @@ use truce_domain::role::Role;
 use truce_domain::state::Command;
 use truce_domain::verification::case::VerificationCommand as V;
 pub use truce_domain::verification::determination::DeterminationInput;
-use truce_store::Submission;
 
 /// Documents a verification step in the OpenAPI document: every step
 /// answers alike (201 with its receipt, 200 when nothing changed, or a
@@ -80,7 +79,7 @@ pub fn routes() -> Router<AppState> {
 async fn act(state: &AppState, caller: &Caller, action: Action, command: V) -> Result<Response, Problem> {
     caller.require(action)?;
     let extra = serde_json::json!({"step": format!("{action:?}")});
-    submit_with_receipt(state, Submission::new(caller.name(), Command::Verify(command)), extra).await
+    submit_with_receipt(state, caller.submission(Command::Verify(command)), extra).await
 }
 
 /// The mediator the caller acts for.

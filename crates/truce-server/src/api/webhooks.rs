@@ -41,6 +41,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Semaphore, broadcast, mpsc, oneshot};
 use truce_domain::access::notifies;
+use truce_domain::role::Role;
 use truce_store::Notification;
 use truce_store::accounts::{self, AccountError, Delivery, Webhook};
 
@@ -283,11 +284,16 @@ async fn dispatch(deliveries: Arc<Deliveries>, mut notifications: broadcast::Rec
             continue;
         };
         for notification in &batch {
-            let event = Arc::new(Prepared::of(notification));
+            // One body for each role notified: each sees only what its role may.
+            let mut bodies: HashMap<Role, Arc<Prepared>> = HashMap::new();
             for hook in hooks
                 .iter()
                 .filter(|hook| notifies(&hook.user.role, &notification.envelope.event))
             {
+                let event = bodies
+                    .entry(hook.user.role.clone())
+                    .or_insert_with(|| Arc::new(Prepared::of(notification, &hook.user.role)))
+                    .clone();
                 // Waits while too many deliveries are under way: the
                 // dispatcher then falls behind the stream, which drops
                 // (and says so) rather than let memory grow without end.
@@ -296,7 +302,7 @@ async fn dispatch(deliveries: Arc<Deliveries>, mut notifications: broadcast::Rec
                 };
                 // A task waiting for a slot is a few hundred bytes, not a thread.
                 let deliveries = deliveries.clone();
-                let (hook, event) = (hook.clone(), event.clone());
+                let hook = hook.clone();
                 tokio::spawn(async move {
                     deliveries.deliver(hook, event).await;
                     drop(queued);
@@ -306,8 +312,8 @@ async fn dispatch(deliveries: Arc<Deliveries>, mut notifications: broadcast::Rec
     }
 }
 
-/// An event as every webhook is sent it: the body is the same for all,
-/// only the signature differs.
+/// An event as the webhooks of one role are sent it: the body is the same
+/// for them, only the signature differs.
 struct Prepared {
     log_index: u64,
     event_type: Arc<str>,
@@ -315,10 +321,10 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn of(notification: &Notification) -> Prepared {
+    fn of(notification: &Notification, role: &Role) -> Prepared {
         let body = serde_json::to_vec(&serde_json::json!({
             "log_index": notification.log_index,
-            "event": notification.envelope,
+            "event": super::entry_view::of_notification(role, notification),
         }))
         .unwrap_or_default();
         let event_type: Arc<str> = serde_json::to_value(&notification.envelope.event)

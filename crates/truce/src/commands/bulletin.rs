@@ -41,7 +41,7 @@ pub fn run(
     let composed = compose_on(&engine, period, Utc::now())?;
     BlobStore::new(&dir.path().join("evidence"), u64::MAX).put(&composed.document)?;
     let outcome = engine
-        .submit(vec![Submission::new("cli", composed.command())])?
+        .submit(vec![Submission::new("cli", composed.command()).acting("admin")])?
         .pop()
         .expect("one outcome a submission");
     let index = match outcome {

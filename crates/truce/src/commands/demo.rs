@@ -68,7 +68,8 @@ fn seed(dir: &DataDir) -> anyhow::Result<()> {
     let mut register = Submission::new(
         users::name_of("admin", None),
         Command::register_agreement(&agreement, AGREEMENT),
-    );
+    )
+    .acting("admin");
     register.at = Some(chrono::DateTime::parse_from_rfc3339("2025-10-15T12:00:00Z")?.to_utc());
     engine.submit(vec![register])?;
     engine.set_agreement(agreement.clone());
@@ -89,7 +90,7 @@ fn seed(dir: &DataDir) -> anyhow::Result<()> {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("a seeded report: {e:?}"))?;
             let command = crate::geography::file_report(report, Some(&agreement), None, true);
-            Ok(Submission::new(users::name_of("monitor", Some("MVM")), command))
+            Ok(Submission::new(users::name_of("monitor", Some("MVM")), command).acting("monitor"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     engine.submit(submissions)?;

@@ -92,11 +92,10 @@ pub fn run(command: EvidenceCommand) -> anyhow::Result<ExitCode> {
 /// Submits one command as `cli` and returns its outcome.
 pub fn submit(dir: &DataDir, command: Command) -> anyhow::Result<Outcome> {
     let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
-    let mut outcomes = engine.submit(vec![Submission {
-        command,
-        by: "cli".into(),
-        sealed: None,
-        at: None,
-    }])?;
+    if let Some(agreement) = dir.agreement()? {
+        engine.set_agreement(agreement);
+    }
+    // Whoever runs the command on the host administers it.
+    let mut outcomes = engine.submit(vec![Submission::new("cli", command).acting("admin")])?;
     Ok(outcomes.pop().expect("one outcome a submission"))
 }

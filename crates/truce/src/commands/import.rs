@@ -53,6 +53,10 @@ pub fn run(
         .collect();
     let (rows, skipped) = read_rows(format, file, &parties)?;
     let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
+    if let Some(agreement) = &agreement {
+        // Its `[disclosure]` says what the log commits to.
+        engine.set_agreement(agreement.clone());
+    }
     let rejects_path = dir.path().join("rejects").join(format!(
         "{}.rejects.txt",
         file.file_name()
@@ -228,7 +232,8 @@ fn submission(line: u64, input: &ReportInput, context: &ImportContext) -> Result
     })?;
     Ok(Submission::report("import", input, |sealed_commitment| {
         crate::geography::file_report(report, context.agreement.as_ref(), sealed_commitment, context.correlate)
-    }))
+    })
+    .acting("admin"))
 }
 
 /// The rejects file, created at the first rejected row.

@@ -9,7 +9,7 @@ use crate::datadir::DataDir;
 use anyhow::Context;
 use std::path::Path;
 use std::process::ExitCode;
-use truce_store::{LogReader, envelope_at, queries, replay_state};
+use truce_store::{LogReader, queries, replay_state};
 
 pub fn run(data: &Path, id: u64, json: bool) -> anyhow::Result<ExitCode> {
     let dir = DataDir::open(data)?;
@@ -28,7 +28,7 @@ pub fn run(data: &Path, id: u64, json: bool) -> anyhow::Result<ExitCode> {
     let penalties: Vec<_> = verification.penalties().iter().filter(|p| p.incident == id).collect();
     let mut history = Vec::new();
     for (index, kind) in queries::history(&connection, id)? {
-        let envelope = envelope_at(index, &reader.entry(index)?)?;
+        let envelope = reader.envelope(index)?;
         history.push(serde_json::json!({"log_index": index, "kind": kind, "at": envelope.at, "by": envelope.by}));
     }
     let claims: Vec<serde_json::Value> = view

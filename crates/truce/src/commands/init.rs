@@ -37,12 +37,7 @@ pub fn run(data: &Path, agreement: Option<&Path>, origin: Option<&str>, admin: &
     if let Some((text, agreement)) = document {
         std::fs::write(dir.path().join("agreement.toml"), &text)?;
         let command = Command::register_agreement(&agreement, &text);
-        let outcome = engine.submit(vec![Submission {
-            command,
-            by: admin_name.as_str().into(),
-            sealed: None,
-            at: None,
-        }])?;
+        let outcome = engine.submit(vec![Submission::new(admin_name.as_str(), command).acting("admin")])?;
         if !matches!(outcome.as_slice(), [Outcome::Recorded { .. }]) {
             bail!("registering the agreement failed: {outcome:?}");
         }

@@ -149,7 +149,7 @@ impl<'a> Scenario<'a> {
         let mut steps = std::mem::take(&mut self.steps);
         steps.sort_by_key(|step| (step.at.is_none(), step.at));
         for step in steps {
-            let mut submission = Submission::new(step.by, step.command);
+            let mut submission = Submission::new(step.by, step.command).acting(super::users::public_label_of(step.by));
             submission.at = step.at;
             let outcome = self.engine.submit(vec![submission])?.pop().expect("one outcome");
             match (&outcome, step.incident) {

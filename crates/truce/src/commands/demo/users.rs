@@ -40,6 +40,15 @@ pub fn name_of(role: &str, affiliation: Option<&str>) -> &'static str {
         .expect("a demo user for every role the scenario uses")
 }
 
+/// The role of the demo user `name` (the scenario's `by`), as the public log names it.
+pub fn public_label_of(name: &str) -> String {
+    USERS
+        .iter()
+        .find(|(user, _, _)| *user == name)
+        .and_then(|(_, role, affiliation)| Role::parse(role, *affiliation).ok())
+        .map_or_else(|| "system".to_string(), |role| role.public_label())
+}
+
 pub fn create(dir: &DataDir) -> anyhow::Result<Vec<DemoUser>> {
     let connection = accounts::open(&dir.database())?;
     let mut users = Vec::new();

@@ -1,0 +1,623 @@
+//! What the public log says at once, and what it only commits to until the
+//! agreed moment. Every event is split into a public part, in clear in the
+//! log, and groups of confidential fields, each replaced by a salted SHA-256
+//! commitment (see [`crate::sealed`]); the group's opening (its salt and its
+//! fields' text) is kept apart, shown to the roles that may see it, and
+//! published in a [`Event::Disclosed`] when the agreement's `[disclosure]`
+//! says so. Anyone then checks the opening against the commitment made at
+//! intake: a published allegation is provably the text received on day one.
+//!
+//! The split is made on the event's JSON by a fixed table of field paths
+//! ([`rules`]), so the domain's types stay whole and the log's form is one
+//! function's business.
+
+use crate::event::{Envelope, Event};
+use crate::report::SourceType;
+use crate::sealed::commitment;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A group of confidential fields, committed to as one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    /// The account that acted (the envelope names only its role).
+    Account,
+    /// A report's narrative.
+    Narrative,
+    /// A report's exact place and place name (the log keeps it to about 10 km).
+    Place,
+    /// A report's actors by name (the log keeps their parties).
+    Actors,
+    /// A report's claims: who asserts what casualty figure.
+    Claims,
+    /// The name, owner and external id of an institutional source (media, party, sensor).
+    Source,
+    /// The name, owner and external id of a member of the public who reported.
+    Person,
+    /// Monitoring teams: a monitor's report's source, a task's team.
+    Team,
+    /// A task's description, before the visit.
+    Task,
+    /// Findings' text.
+    Findings,
+    /// Evidence's collector, source address and chain-of-custody notes.
+    Custody,
+    /// Replies, statements, appeals' grounds and other reasons given.
+    Statements,
+    /// A determination's rationale and the sources its explanation names.
+    Rationale,
+}
+
+impl Group {
+    pub const ALL: [Group; 13] = [
+        Group::Account,
+        Group::Narrative,
+        Group::Place,
+        Group::Actors,
+        Group::Claims,
+        Group::Source,
+        Group::Person,
+        Group::Team,
+        Group::Task,
+        Group::Findings,
+        Group::Custody,
+        Group::Statements,
+        Group::Rationale,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Account => "account",
+            Group::Narrative => "narrative",
+            Group::Place => "place",
+            Group::Actors => "actors",
+            Group::Claims => "claims",
+            Group::Source => "source",
+            Group::Person => "person",
+            Group::Team => "team",
+            Group::Task => "task",
+            Group::Findings => "findings",
+            Group::Custody => "custody",
+            Group::Statements => "statements",
+            Group::Rationale => "rationale",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|group| group.as_str() == name)
+    }
+
+    /// When the group becomes public unless the agreement says otherwise.
+    pub fn default_when(self) -> When {
+        match self {
+            Group::Account | Group::Team | Group::Person | Group::Custody => When::Never,
+            _ => When::Final,
+        }
+    }
+}
+
+impl fmt::Display for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When a group of fields becomes public.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum When {
+    /// In clear in the log from the start.
+    Intake,
+    /// Disclosed (a `disclosed` event) when the incident's determination is final.
+    Final,
+    /// Never in the log: only its commitment is.
+    Never,
+}
+
+impl When {
+    pub const CHOICES: [(&'static str, When); 3] =
+        [("intake", When::Intake), ("final", When::Final), ("never", When::Never)];
+}
+
+/// The agreement's `[disclosure]` section: when each group becomes public.
+/// Submitters' identities and protected sources are sealed apart and never
+/// public, whatever it says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Disclosure {
+    when: BTreeMap<Group, When>,
+}
+
+impl Default for Disclosure {
+    fn default() -> Disclosure {
+        Disclosure {
+            when: Group::ALL.into_iter().map(|g| (g, g.default_when())).collect(),
+        }
+    }
+}
+
+impl Disclosure {
+    /// Everything in clear at intake: the log's form before commitments (what benchmarks compare against).
+    pub fn all_at_intake() -> Disclosure {
+        Disclosure {
+            when: Group::ALL.into_iter().map(|g| (g, When::Intake)).collect(),
+        }
+    }
+
+    pub fn with(mut self, group: Group, when: When) -> Disclosure {
+        self.when.insert(group, when);
+        self
+    }
+
+    pub fn when(&self, group: Group) -> When {
+        self.when.get(&group).copied().unwrap_or(group.default_when())
+    }
+
+    /// The groups disclosed when an incident becomes final.
+    pub fn at_final(&self) -> Vec<Group> {
+        Group::ALL
+            .into_iter()
+            .filter(|g| self.when(*g) == When::Final)
+            .collect()
+    }
+}
+
+/// A group's opening: the salt and the canonical text the commitment covers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opening {
+    pub group: Group,
+    /// 32 bytes, lower-case hex.
+    pub salt: String,
+    /// The group's fields as a JSON object keyed by their paths in the event.
+    pub text: String,
+}
+
+impl Opening {
+    /// Whether this opening is what `commitment_hex` committed to.
+    pub fn opens(&self, commitment_hex: &str) -> bool {
+        match salt_bytes(&self.salt) {
+            Some(salt) => commitment(&salt, &self.text) == commitment_hex,
+            None => false,
+        }
+    }
+}
+
+fn salt_bytes(hex_text: &str) -> Option<[u8; 32]> {
+    let bytes = hex::decode(hex_text).ok()?;
+    bytes.try_into().ok()
+}
+
+/// An opening published in the log: which entry and group it opens, its
+/// salt, and its fields as JSON (not as text, which would be escaped twice
+/// and might not fit an entry): the opening's text is their canonical
+/// serialisation, [`DisclosedOpening::opening`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisclosedOpening {
+    pub index: u64,
+    pub group: Group,
+    pub salt: String,
+    pub fields: Map<String, Value>,
+}
+
+impl DisclosedOpening {
+    /// Publishes `opening` of entry `index`; `None` if its text is not a JSON object.
+    pub fn of(index: u64, opening: &Opening) -> Option<DisclosedOpening> {
+        let Ok(Value::Object(fields)) = serde_json::from_str(&opening.text) else {
+            return None;
+        };
+        Some(DisclosedOpening {
+            index,
+            group: opening.group,
+            salt: opening.salt.clone(),
+            fields,
+        })
+    }
+
+    /// The opening it publishes. Keys are sorted and the text is serde_json's,
+    /// so this is the text the commitment was made over.
+    pub fn opening(&self) -> Opening {
+        Opening {
+            group: self.group,
+            salt: self.salt.clone(),
+            text: serde_json::to_string(&self.fields).expect("JSON values serialize"),
+        }
+    }
+}
+
+/// The key of the public form's commitments (no event has a field of that name).
+pub const COMMITMENTS: &str = "commitments";
+/// The key that names the role in the full form (the public form names it in `by`).
+const ACTING: &str = "acting";
+
+/// An event split for the log: its public bytes and its groups' openings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Split {
+    pub public: Vec<u8>,
+    pub openings: Vec<Opening>,
+}
+
+/// How the fields of a group are kept in the public form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    /// Removed.
+    Nothing,
+    /// A location rounded to 0.1° (about 10 km), without its name.
+    RoundedPlace,
+    /// An actor's party, without its name.
+    Party,
+    /// An explanation whose source names are replaced by their commitments.
+    SourcesByCommitment,
+}
+
+struct Rule {
+    group: Group,
+    path: &'static [&'static str],
+    keep: Keep,
+}
+
+const fn rule(group: Group, path: &'static [&'static str], keep: Keep) -> Rule {
+    Rule { group, path, keep }
+}
+
+/// The fields of `event` that are committed, by group.
+fn rules(event: &Event) -> Vec<Rule> {
+    use Group as G;
+    use Keep as K;
+    match event {
+        Event::ReportFiled { report, .. } => {
+            let source = match report.source.source_type {
+                SourceType::Monitor => G::Team,
+                SourceType::Public => G::Person,
+                SourceType::Media | SourceType::Party | SourceType::Sensor => G::Source,
+            };
+            vec![
+                rule(G::Narrative, &["report", "narrative"], K::Nothing),
+                rule(G::Place, &["report", "location"], K::RoundedPlace),
+                rule(G::Actors, &["report", "actor1"], K::Party),
+                rule(G::Actors, &["report", "actor2"], K::Party),
+                rule(G::Claims, &["report", "claims"], K::Nothing),
+                rule(source, &["report", "source", "name"], K::Nothing),
+                rule(source, &["report", "source", "owner"], K::Nothing),
+                rule(source, &["report", "external_id"], K::Nothing),
+            ]
+        }
+        Event::EvidenceRegistered { .. } => vec![
+            rule(G::Custody, &["collected_by"], K::Nothing),
+            rule(G::Custody, &["source_url"], K::Nothing),
+        ],
+        Event::CustodyRecorded { .. } => vec![
+            rule(G::Custody, &["custodian"], K::Nothing),
+            rule(G::Custody, &["recipient"], K::Nothing),
+            rule(G::Custody, &["note"], K::Nothing),
+        ],
+        Event::IncidentsMerged { .. } | Event::IncidentSplit { .. } => {
+            vec![rule(G::Statements, &["reason"], K::Nothing)]
+        }
+        Event::TaskAssigned { .. } => vec![
+            rule(G::Team, &["team"], K::Nothing),
+            rule(G::Task, &["description"], K::Nothing),
+        ],
+        Event::FindingsFiled { .. } => vec![rule(G::Findings, &["summary"], K::Nothing)],
+        Event::ReplyFiled { .. } | Event::StatementAttached { .. } => {
+            vec![rule(G::Statements, &["text"], K::Nothing)]
+        }
+        Event::UrgencyInvoked { .. } => vec![rule(G::Statements, &["reason"], K::Nothing)],
+        Event::AppealFiled { .. } => vec![rule(G::Statements, &["grounds"], K::Nothing)],
+        Event::ComplianceRecorded { .. } => vec![rule(G::Statements, &["note"], K::Nothing)],
+        Event::DeterminationIssued { .. } => vec![
+            rule(G::Rationale, &["determination", "rationale"], K::Nothing),
+            rule(G::Rationale, &["determination", "explanation"], K::SourcesByCommitment),
+        ],
+        Event::AgreementRegistered { .. }
+        | Event::SealedRead { .. }
+        | Event::ReviewStarted { .. }
+        | Event::ReplyRequested { .. }
+        | Event::ReplyReminded { .. }
+        | Event::DeterminationApproved { .. }
+        | Event::DeterminationFinal { .. }
+        | Event::PenaltyProposed { .. }
+        | Event::PenaltyApproved { .. }
+        | Event::PenaltyInEffect { .. }
+        | Event::BulletinPublished { .. }
+        | Event::Disclosed { .. } => Vec::new(),
+    }
+}
+
+/// The dotted name of a path, the key of its value in an opening's text.
+fn path_name(path: &[&str]) -> String {
+    path.join(".")
+}
+
+fn take_at(object: &mut Map<String, Value>, path: &[&str]) -> Option<Value> {
+    let (last, parents) = path.split_last()?;
+    let mut here = object;
+    for key in parents {
+        here = here.get_mut(*key)?.as_object_mut()?;
+    }
+    here.remove(*last)
+}
+
+fn put_at(object: &mut Map<String, Value>, path: &[&str], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut here = object;
+    for key in parents {
+        let next = here.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        if !next.is_object() {
+            *next = Value::Object(Map::new());
+        }
+        here = next.as_object_mut().expect("made an object");
+    }
+    here.insert(last.to_string(), value);
+}
+
+fn kept(keep: Keep, value: &Value, salt: &[u8; 32]) -> Option<Value> {
+    match keep {
+        Keep::Nothing => None,
+        Keep::RoundedPlace => {
+            let round = |key: &str| {
+                value
+                    .get(key)
+                    .and_then(Value::as_f64)
+                    .map(|degrees| Value::from((degrees * 10.0).round() / 10.0))
+            };
+            let mut place = Map::new();
+            place.insert("latitude".into(), round("latitude")?);
+            place.insert("longitude".into(), round("longitude")?);
+            place.insert("rounded_to_degrees".into(), Value::from(0.1));
+            Some(Value::Object(place))
+        }
+        Keep::Party => {
+            let party = value.get("party").filter(|party| !party.is_null())?;
+            let mut actor = Map::new();
+            actor.insert("party".into(), party.clone());
+            Some(Value::Object(actor))
+        }
+        Keep::SourcesByCommitment => {
+            let mut explanation = value.clone();
+            let names: Vec<String> = value
+                .get("independent_sources")
+                .and_then(Value::as_array)
+                .map(|names| names.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            let mut by_length: Vec<(String, String)> = names
+                .iter()
+                .map(|name| (name.clone(), format!("sha256:{}", source_commitment(salt, name))))
+                .collect();
+            if let Some(list) = explanation.get_mut("independent_sources") {
+                *list = Value::Array(by_length.iter().map(|(_, c)| Value::from(c.clone())).collect());
+            }
+            // The longest first, so a name inside another is not half replaced.
+            by_length.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+            if let Some(checks) = explanation.get_mut("checks").and_then(Value::as_array_mut) {
+                for check in checks {
+                    if let Some(object) = check.as_object_mut() {
+                        for text in object.values_mut() {
+                            if let Value::String(s) = text {
+                                for (name, committed) in &by_length {
+                                    if !name.is_empty() {
+                                        *s = s.replace(name.as_str(), committed);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Some(explanation)
+        }
+    }
+}
+
+/// The commitment by which a determination's explanation names a source:
+/// `hex(SHA-256(salt || "source:" || name))` with its group's salt, so the
+/// opening of the rationale lets anyone check each name.
+pub fn source_commitment(salt: &[u8; 32], name: &str) -> String {
+    commitment(salt, &format!("source:{name}"))
+}
+
+/// Splits `envelope` for the log: the groups `disclosure` does not make
+/// public at intake are taken out and committed to, each with a fresh
+/// salt from `salt`. `final_already` says the event's incident is final,
+/// so what is due at finality is public at once.
+pub fn split(
+    envelope: &Envelope,
+    disclosure: &Disclosure,
+    final_already: bool,
+    mut salt: impl FnMut() -> [u8; 32],
+) -> Split {
+    let Value::Object(mut object) = serde_json::to_value(envelope).expect("events serialize") else {
+        unreachable!("an envelope is a JSON object")
+    };
+    let clear = |group: Group| match disclosure.when(group) {
+        When::Intake => true,
+        When::Final => final_already,
+        When::Never => false,
+    };
+    let mut groups: BTreeMap<Group, ([u8; 32], Map<String, Value>)> = BTreeMap::new();
+    if !clear(Group::Account) {
+        let acting = object.remove(ACTING);
+        if let Some(account) = object.remove("by") {
+            let (_, fields) = groups.entry(Group::Account).or_insert_with(|| (salt(), Map::new()));
+            fields.insert("by".into(), account);
+        }
+        object.insert("by".into(), acting.unwrap_or_else(|| Value::from("system")));
+    }
+    for rule in rules(&envelope.event) {
+        if clear(rule.group) {
+            continue;
+        }
+        let Some(value) = take_at(&mut object, rule.path) else {
+            continue;
+        };
+        let (group_salt, fields) = groups.entry(rule.group).or_insert_with(|| (salt(), Map::new()));
+        if let Some(kept) = kept(rule.keep, &value, group_salt) {
+            put_at(&mut object, rule.path, kept);
+        }
+        fields.insert(path_name(rule.path), value);
+    }
+    let mut openings = Vec::with_capacity(groups.len());
+    let mut commitments = Map::new();
+    for (group, (salt, fields)) in groups {
+        let text = serde_json::to_string(&fields).expect("JSON values serialize");
+        commitments.insert(group.as_str().into(), Value::from(commitment(&salt, &text)));
+        openings.push(Opening {
+            group,
+            salt: hex::encode(salt),
+            text,
+        });
+    }
+    if !commitments.is_empty() {
+        object.insert(COMMITMENTS.into(), Value::Object(commitments));
+    }
+    Split {
+        public: serde_json::to_vec(&object).expect("JSON values serialize"),
+        openings,
+    }
+}
+
+/// Why an entry and its openings do not make an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JoinError {
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    #[error("the opening of {0} is not a JSON object")]
+    BadOpening(Group),
+    #[error("with its openings, not a truce event: {0}")]
+    NotAnEvent(String),
+}
+
+/// The public form of an entry as JSON, with `openings` put back in place:
+/// the view of whoever holds those openings (the store holds them all).
+pub fn view(public: &[u8], openings: &[Opening]) -> Result<Map<String, Value>, JoinError> {
+    let Value::Object(mut object) = serde_json::from_slice(public).map_err(|e| JoinError::NotJson(e.to_string()))?
+    else {
+        return Err(JoinError::NotJson("not an object".into()));
+    };
+    for opening in openings {
+        let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&opening.text) else {
+            return Err(JoinError::BadOpening(opening.group));
+        };
+        for (path, value) in fields {
+            if opening.group == Group::Account && path == "by" {
+                if let Some(acting) = object.remove("by") {
+                    object.insert(ACTING.into(), acting);
+                }
+                object.insert("by".into(), value);
+                continue;
+            }
+            let path: Vec<&str> = path.split('.').collect();
+            put_at(&mut object, &path, value);
+        }
+    }
+    Ok(object)
+}
+
+/// The event an entry records, from its public bytes and all its openings.
+/// An entry without commitments (one written before them, or with nothing
+/// confidential) is read as it is.
+pub fn join(public: &[u8], openings: &[Opening]) -> Result<Envelope, JoinError> {
+    if openings.is_empty() {
+        return serde_json::from_slice(public).map_err(|e| JoinError::NotAnEvent(e.to_string()));
+    }
+    let mut object = view(public, openings)?;
+    object.remove(COMMITMENTS);
+    serde_json::from_value(Value::Object(object)).map_err(|e| JoinError::NotAnEvent(e.to_string()))
+}
+
+/// The commitments an entry's public form makes, by group (none for an entry without).
+pub fn commitments(public: &[u8]) -> BTreeMap<Group, String> {
+    #[derive(Deserialize)]
+    struct Committed {
+        #[serde(default)]
+        commitments: BTreeMap<String, String>,
+    }
+    serde_json::from_slice::<Committed>(public)
+        .map(|c| {
+            c.commitments
+                .into_iter()
+                .filter_map(|(name, hex)| Some((Group::parse(&name)?, hex)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An opening that does not open its entry's commitment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpeningError {
+    #[error("entry {index} makes no commitment to {group}")]
+    NoCommitment { index: u64, group: Group },
+    #[error("the opening of {group} does not match entry {index}'s commitment")]
+    Differs { index: u64, group: Group },
+}
+
+/// Checks each of `openings` against the commitments of entry `index`.
+pub fn check_openings(index: u64, public: &[u8], openings: &[Opening]) -> Result<(), OpeningError> {
+    let committed = commitments(public);
+    for opening in openings {
+        let group = opening.group;
+        let Some(commitment) = committed.get(&group) else {
+            return Err(OpeningError::NoCommitment { index, group });
+        };
+        if !opening.opens(commitment) {
+            return Err(OpeningError::Differs { index, group });
+        }
+    }
+    Ok(())
+}
+
+/// A fresh salt from the thread's cryptographic generator (seeded by the system's).
+pub fn fresh_salt() -> [u8; 32] {
+    let mut salt = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut salt);
+    salt
+}
+
+/// The view of an entry that `role` may have: its public form with the
+/// openings the role may open (`crate::access::may_open`, given how the
+/// entry stands to it) and those the log has disclosed put back in place;
+/// the rest stays a commitment. Never more than the role may read.
+pub fn view_for(
+    role: &crate::role::Role,
+    relation: crate::access::Relation,
+    public: &[u8],
+    openings: &[Opening],
+    disclosed: &std::collections::BTreeSet<Group>,
+) -> Map<String, Value> {
+    let allowed: Vec<Opening> = openings
+        .iter()
+        .filter(|o| disclosed.contains(&o.group) || crate::access::may_open(role, o.group, relation))
+        .cloned()
+        .collect();
+    view(public, &allowed).unwrap_or_default()
+}
+
+/// How an entry stands to `role`: its own when the public form names the
+/// role's label as who acted (a party's submissions are the party's),
+/// otherwise as `incident_visible` says.
+pub fn relation_of(
+    role: &crate::role::Role,
+    public_by: Option<&str>,
+    incident_visible: bool,
+) -> crate::access::Relation {
+    use crate::access::Relation;
+    match role {
+        crate::role::Role::Party(_) if public_by == Some(role.public_label().as_str()) => Relation::Own,
+        _ if incident_visible => Relation::VisibleIncident,
+        _ => Relation::Other,
+    }
+}
+
+/// Who the public form of an entry says acted (`by`).
+pub fn public_by(public: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct By {
+        by: Option<String>,
+    }
+    serde_json::from_slice::<By>(public).ok().and_then(|b| b.by)
+}

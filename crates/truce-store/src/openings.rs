@@ -1,0 +1,157 @@
+//! The openings of the log's commitments, stored apart from the log: each
+//! entry's groups (salt and text), with the incident and report it belongs
+//! to, so what an incident's finality discloses is one indexed read. They
+//! are not a projection: the log holds only their commitments, so they are
+//! kept like the sealed fields, never rebuilt. Which of them the log has
+//! disclosed is (the `disclosed` table, from the `disclosed` events).
+
+use crate::error::StoreError;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::BTreeSet;
+use truce_domain::disclosure::{Group, Opening};
+
+/// One entry's openings, as written beside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryOpenings {
+    pub index: u64,
+    /// The incident the entry belongs to, when it was written.
+    pub incident: Option<u64>,
+    /// The report it is about (a filing, its evidence).
+    pub report: Option<u64>,
+    pub openings: Vec<Opening>,
+}
+
+fn encode(openings: &[Opening]) -> String {
+    serde_json::to_string(openings).expect("openings serialize")
+}
+
+fn decode(index: u64, document: &str) -> Result<Vec<Opening>, StoreError> {
+    serde_json::from_str(document).map_err(|e| StoreError::Corrupt(format!("the openings of entry {index}: {e}")))
+}
+
+pub(crate) fn insert(connection: &Connection, rows: &[EntryOpenings]) -> Result<(), StoreError> {
+    let mut insert = connection
+        .prepare_cached("INSERT INTO openings (log_index, incident_id, report_id, document) VALUES (?1, ?2, ?3, ?4)")?;
+    for row in rows.iter().filter(|row| !row.openings.is_empty()) {
+        insert.execute(params![
+            row.index as i64,
+            row.incident.map(|i| i as i64),
+            row.report.map(|r| r as i64),
+            encode(&row.openings)
+        ])?;
+    }
+    Ok(())
+}
+
+fn entry_openings(row: &rusqlite::Row) -> Result<EntryOpenings, StoreError> {
+    let index = row.get::<_, i64>(0)? as u64;
+    Ok(EntryOpenings {
+        index,
+        incident: row.get::<_, Option<i64>>(1)?.map(|i| i as u64),
+        report: row.get::<_, Option<i64>>(2)?.map(|r| r as u64),
+        openings: decode(index, &row.get::<_, String>(3)?)?,
+    })
+}
+
+/// The openings of entry `index` (none for an entry that commits to nothing).
+pub fn at(connection: &Connection, index: u64) -> Result<Option<EntryOpenings>, StoreError> {
+    connection
+        .prepare_cached("SELECT log_index, incident_id, report_id, document FROM openings WHERE log_index = ?1")?
+        .query_row([index as i64], |row| Ok(entry_openings(row)))
+        .optional()?
+        .transpose()
+}
+
+/// The openings of entries `start..end`, in index order.
+pub fn range(connection: &Connection, start: u64, end: u64) -> Result<Vec<EntryOpenings>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT log_index, incident_id, report_id, document FROM openings
+         WHERE log_index >= ?1 AND log_index < ?2 ORDER BY log_index",
+    )?;
+    let mut rows = statement.query(params![start as i64, end as i64])?;
+    let mut found = Vec::new();
+    while let Some(row) = rows.next()? {
+        found.push(entry_openings(row)?);
+    }
+    Ok(found)
+}
+
+/// Calls `visit` with every entry's openings in index order (a replay
+/// walks them beside the log's entries).
+pub fn for_each(
+    connection: &Connection,
+    mut visit: impl FnMut(EntryOpenings) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut statement =
+        connection.prepare("SELECT log_index, incident_id, report_id, document FROM openings ORDER BY log_index")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        visit(entry_openings(row)?)?;
+    }
+    Ok(())
+}
+
+/// The openings of an incident's entries: those written under `incident`
+/// and those about its `reports` (which may have come from incidents merged
+/// into it), in index order.
+pub fn of_incident(connection: &Connection, incident: u64, reports: &[u64]) -> Result<Vec<EntryOpenings>, StoreError> {
+    let mut found = Vec::new();
+    let mut seen = BTreeSet::new();
+    {
+        let mut statement = connection.prepare_cached(
+            "SELECT log_index, incident_id, report_id, document FROM openings WHERE incident_id = ?1",
+        )?;
+        let mut rows = statement.query([incident as i64])?;
+        while let Some(row) = rows.next()? {
+            let entry = entry_openings(row)?;
+            seen.insert(entry.index);
+            found.push(entry);
+        }
+    }
+    let mut statement = connection
+        .prepare_cached("SELECT log_index, incident_id, report_id, document FROM openings WHERE report_id = ?1")?;
+    for report in reports {
+        let mut rows = statement.query([*report as i64])?;
+        while let Some(row) = rows.next()? {
+            let entry = entry_openings(row)?;
+            if seen.insert(entry.index) {
+                found.push(entry);
+            }
+        }
+    }
+    found.sort_by_key(|entry| entry.index);
+    Ok(found)
+}
+
+/// The groups of entry `index` that the log has disclosed.
+pub fn disclosed_groups(connection: &Connection, index: u64) -> Result<BTreeSet<Group>, StoreError> {
+    let mut statement = connection.prepare_cached("SELECT grp FROM disclosed WHERE log_index = ?1")?;
+    let mut rows = statement.query([index as i64])?;
+    let mut groups = BTreeSet::new();
+    while let Some(row) = rows.next()? {
+        let name: String = row.get(0)?;
+        groups.insert(
+            Group::parse(&name)
+                .ok_or_else(|| StoreError::Corrupt(format!("entry {index}: disclosed group {name:?} is unknown")))?,
+        );
+    }
+    Ok(groups)
+}
+
+/// Projects a `disclosed` event logged at `log_index`.
+pub(crate) fn record_disclosed(
+    connection: &Connection,
+    log_index: u64,
+    openings: &[truce_domain::disclosure::DisclosedOpening],
+) -> Result<(), StoreError> {
+    let mut insert = connection
+        .prepare_cached("INSERT OR IGNORE INTO disclosed (log_index, grp, disclosed_in) VALUES (?1, ?2, ?3)")?;
+    for disclosed in openings {
+        insert.execute(params![
+            disclosed.index as i64,
+            disclosed.group.as_str(),
+            log_index as i64
+        ])?;
+    }
+    Ok(())
+}
