@@ -9,6 +9,7 @@
 //! - [`codes`]: the short codes that name parties, mediators, acts and zones.
 //! - [`correlate`]: which incident a report belongs to, incrementally.
 //! - [`disclosure`]: the log's public form: commitments at intake, openings at the agreed moment.
+//! - [`disclosure_ledger`]: checks, from the public log alone, that each disclosure opens an earlier commitment.
 //! - [`event`]: the events appended to the log, in their envelope.
 //! - [`geography`]: country, zones, distance to the border, cross-border acts.
 //! - [`incident`]: an incident as read back, with its casualty estimate.
@@ -29,6 +30,7 @@ pub mod casualties;
 pub mod codes;
 pub mod correlate;
 pub mod disclosure;
+pub mod disclosure_ledger;
 pub mod event;
 pub mod geography;
 pub mod incident;

@@ -170,3 +170,48 @@ proptest::proptest! {
         }
     }
 }
+
+/// A `disclosed` entry for incident 1 publishing `openings`.
+fn disclosed_entry(openings: Vec<DisclosedOpening>) -> Vec<u8> {
+    let envelope = Envelope::new(chrono::Utc::now(), "system", Event::Disclosed { incident: 1, openings });
+    split(&envelope, &Disclosure::default(), true, fresh_salt).public
+}
+
+#[test]
+fn a_verifier_checks_each_disclosure_against_the_commitment_made_at_intake() {
+    use truce_domain::disclosure_ledger::{DisclosureLedger, DisclosureMismatch};
+    let intake = split(
+        &filed(canary_report("media")),
+        &Disclosure::default(),
+        false,
+        fresh_salt,
+    );
+    let claims = intake.openings.iter().find(|o| o.group == Group::Claims).unwrap();
+    let honest = DisclosedOpening::of(7, claims).unwrap();
+    let mut forged = honest.clone();
+    forged.fields["report.claims"][0]["best"] = 23.into();
+
+    let mut ledger = DisclosureLedger::new();
+    assert!(ledger.entry(7, &intake.public, true).is_empty());
+    assert!(ledger.entry(8, &disclosed_entry(vec![honest.clone()]), true).is_empty());
+    assert_eq!((ledger.disclosed_events, ledger.openings_checked), (1, 1));
+    assert_eq!(
+        ledger.entry(9, &disclosed_entry(vec![forged]), true),
+        [DisclosureMismatch::Differs {
+            at: 9,
+            index: 7,
+            group: Group::Claims
+        }]
+    );
+    // An opening of an entry the log never committed to, or committed to later.
+    let mut elsewhere = honest;
+    elsewhere.index = 12;
+    assert_eq!(
+        ledger.entry(10, &disclosed_entry(vec![elsewhere]), true),
+        [DisclosureMismatch::NoCommitment {
+            at: 10,
+            index: 12,
+            group: Group::Claims
+        }]
+    );
+}

@@ -66,6 +66,8 @@ pub enum VerifyError {
         "the entries hash to root {computed} at size {size}, but the signed checkpoint says {signed}: the entries were changed"
     )]
     RootMismatch { size: u64, computed: Hash, signed: Hash },
+    #[error("entry {index}: {why}")]
+    Entry { index: u64, why: String },
     #[error("rollback: the log now shows {served} entries, fewer than the {saved} of the checkpoint saved last time")]
     Rollback { saved: u64, served: u64 },
     #[error("fork: at size {size} the saved checkpoint has root {saved} but the log now signs {served}")]
@@ -89,12 +91,18 @@ pub struct VerifyReport {
     pub previous: Option<Checkpoint>,
 }
 
+/// What a caller checks of each entry as the walk reaches it, in log
+/// order (the log's own checks know nothing of what entries mean).
+pub type EntryCheck<'a> = &'a mut dyn FnMut(u64, &[u8]) -> Result<(), String>;
+
 /// Verifies the whole log at `source` against `log_key` and, if given, the
-/// signed checkpoint note saved by the previous run.
+/// signed checkpoint note saved by the previous run; `check` sees every
+/// entry, and its first refusal ends the walk.
 pub fn verify_log(
     source: &dyn TileSource,
     log_key: &VerifierKey,
     saved_note: Option<&[u8]>,
+    check: EntryCheck,
 ) -> Result<VerifyReport, VerifyError> {
     let note_bytes = fetch_required(source, "checkpoint")?;
     let current = SignedCheckpoint::open(&note_bytes, log_key)
@@ -130,6 +138,8 @@ pub fn verify_log(
             return Err(VerifyError::MalformedBundle { path, why });
         }
         for entry in entries {
+            let index = walk.edge.size();
+            check(index, entry).map_err(|why| VerifyError::Entry { index, why })?;
             walk.push_leaf(leaf_hash(entry), source)?;
         }
     }

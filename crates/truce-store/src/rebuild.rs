@@ -5,8 +5,7 @@ use crate::error::StoreError;
 use crate::projections::{self, Row};
 use crate::reader::LogReader;
 use rusqlite::Connection;
-use truce_domain::disclosure::{self, Group};
-use truce_domain::event::Event;
+use truce_domain::disclosure;
 use truce_domain::sealed;
 
 /// Projections replayed from every event of the log, in memory.
@@ -63,36 +62,14 @@ fn check_openings(live: &Connection, reader: &LogReader) -> Result<Vec<String>, 
         .query_map([], |row| row.get::<_, i64>(0))?
         .map(|index| index.map(|i| i as u64))
         .collect::<Result<_, _>>()?;
-    let mut commitments: std::collections::HashMap<u64, std::collections::BTreeMap<Group, String>> =
-        std::collections::HashMap::new();
+    let mut ledger = truce_domain::disclosure_ledger::DisclosureLedger::new();
     reader
         .for_each_entry_with_openings(|index, bytes, openings| {
             if let Err(error) = disclosure::check_openings(index, bytes, &openings) {
                 broken.push(format!("stored: {error}"));
             }
-            let committed = disclosure::commitments(bytes);
-            if let Ok(truce_domain::event::Envelope {
-                event: Event::Disclosed { openings, .. },
-                ..
-            }) = disclosure::join(bytes, &[])
-            {
-                for disclosed in openings {
-                    let opening = disclosed.opening();
-                    let matches = commitments
-                        .get(&disclosed.index)
-                        .and_then(|c| c.get(&opening.group))
-                        .is_some_and(|commitment| opening.opens(commitment));
-                    if !matches {
-                        broken.push(format!(
-                            "disclosed in entry {index}: the opening of {} does not match entry {}'s commitment",
-                            opening.group, disclosed.index
-                        ));
-                    }
-                }
-            }
-            if !committed.is_empty() && disclosed.contains(&index) {
-                commitments.insert(index, committed);
-            }
+            let mismatches = ledger.entry(index, bytes, disclosed.contains(&index));
+            broken.extend(mismatches.into_iter().map(|m| m.to_string()));
             Ok(())
         })
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;

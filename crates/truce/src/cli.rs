@@ -372,6 +372,13 @@ pub struct VerifyArgs {
     /// The checkpoint saved by your last run; checked for consistency, then replaced.
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// Also fetch the openings the server gives you (`/api/v1/log/openings`)
+    /// and check each against its entry's commitment.
+    #[arg(long, requires = "url")]
+    pub openings: bool,
+    /// The API token to fetch --openings with (without one: what the log has disclosed).
+    #[arg(long, requires = "openings")]
+    pub token: Option<String>,
 }
 
 #[derive(Subcommand)]

@@ -6,6 +6,7 @@ mod commands;
 mod datadir;
 mod geography;
 mod http_source;
+mod served_openings;
 
 use clap::Parser;
 

@@ -155,6 +155,34 @@ fn import_export_rebuild_and_audit() {
     assert!(err.contains("claims row 7,4 differs"), "{err}");
     let (code, _, _) = truce(&["rebuild", "--data", &data]);
     assert_ne!(code, 0);
+
+    // A stored opening changed by one word no longer opens its commitment:
+    // the audit names the entry and the group.
+    let (index, document): (i64, String) = connection
+        .query_row(
+            "SELECT log_index, document FROM openings WHERE document LIKE '%narrative%' ORDER BY log_index LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let mut openings: Vec<serde_json::Value> = serde_json::from_str(&document).unwrap();
+    let narrative = openings.iter_mut().find(|o| o["group"] == "narrative").unwrap();
+    let text = narrative["text"].as_str().unwrap().replacen("\":\"", "\":\"Not ", 1);
+    narrative["text"] = text.into();
+    connection
+        .execute(
+            "UPDATE openings SET document = ?1 WHERE log_index = ?2",
+            rusqlite::params![serde_json::to_string(&openings).unwrap(), index],
+        )
+        .unwrap();
+    let (code, _, err) = truce(&["audit", "--data", &data]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(&format!(
+            "the opening of narrative does not match entry {index}'s commitment"
+        )),
+        "{err}"
+    );
 }
 
 #[test]

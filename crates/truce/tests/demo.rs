@@ -28,6 +28,117 @@ fn wait_for_credentials(path: &std::path::Path) -> serde_json::Value {
     panic!("the demo did not write {} within 30 s", path.display());
 }
 
+/// The decimal numbers of `line`, in order.
+fn numbers(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}
+
+/// How many commitments `truce log verify` says the disclosures opened.
+fn disclosed_commitments(out: &str) -> u64 {
+    let line = out.lines().find(|l| l.contains("disclosed events open")).unwrap_or("");
+    numbers(line).get(1).copied().unwrap_or(0)
+}
+
+/// What anyone reads of the demo's log with no account: the public entries
+/// with the openings the `disclosed` events published (each checked
+/// against its commitment) tell the story of the final incidents, and no
+/// entry names an account.
+fn the_public_log_tells_the_story(data: &std::path::Path, credentials: &serde_json::Value) {
+    use truce_domain::disclosure::{self, Opening};
+    let reader = truce_store::LogReader::open(&data.join("truce.db")).unwrap();
+    let mut entries: Vec<Vec<u8>> = Vec::new();
+    reader
+        .for_each_entry(|_, bytes| {
+            entries.push(bytes.to_vec());
+            Ok(())
+        })
+        .unwrap();
+    let accounts: Vec<&str> = credentials["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        // "admin" and "observer" are the roles' own names, which the log may say.
+        .filter(|u| u["name"] != u["role"])
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    let mut published: std::collections::BTreeMap<u64, Vec<Opening>> = Default::default();
+    for (index, bytes) in entries.iter().enumerate() {
+        let text = String::from_utf8_lossy(bytes);
+        for account in &accounts {
+            assert!(!text.contains(account), "entry {index} names {account}: {text}");
+        }
+        let entry: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        if entry["type"] == "disclosed" {
+            let openings: Vec<disclosure::DisclosedOpening> =
+                serde_json::from_value(entry["openings"].clone()).unwrap();
+            for disclosed in openings {
+                let opening = disclosed.opening();
+                let committed = &entries[disclosed.index as usize];
+                disclosure::check_openings(disclosed.index, committed, std::slice::from_ref(&opening)).unwrap();
+                published.entry(disclosed.index).or_default().push(opening);
+            }
+        }
+    }
+    let public: Vec<serde_json::Value> = entries
+        .iter()
+        .enumerate()
+        .map(|(index, bytes)| {
+            let openings = published.get(&(index as u64)).map_or(&[][..], Vec::as_slice);
+            serde_json::Value::Object(disclosure::view(bytes, openings).unwrap())
+        })
+        .collect();
+    let of_incident = |incident: u64, kind: &str| -> Vec<&serde_json::Value> {
+        public
+            .iter()
+            .filter(|e| e["type"] == kind && e["incident"] == incident)
+            .collect()
+    };
+    // The border clash (incident 2): Afghanistan's 58 and Pakistan's 23, side by side.
+    let border_claims: Vec<(String, u64)> = public
+        .iter()
+        .filter(|e| {
+            e["type"] == "report_filed"
+                && e["placement"]["opened_incident"]
+                    .as_u64()
+                    .or(e["placement"]["joined_incident"].as_u64())
+                    == Some(2)
+        })
+        .flat_map(|e| e["report"]["claims"].as_array().cloned().unwrap_or_default())
+        .map(|c| {
+            (
+                c["claimant"].as_str().unwrap_or("").to_string(),
+                c["deaths"]["best"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(border_claims.contains(&("AFG".into(), 58)), "{border_claims:?}");
+    assert!(border_claims.contains(&("PAK".into(), 23)), "{border_claims:?}");
+    // Paktika (incident 3): Pakistan's reply, both approvals, the penalties.
+    let replies = of_incident(3, "reply_filed");
+    assert!(
+        replies
+            .iter()
+            .any(|r| r["by"] == "party PAK" && r["text"].as_str().unwrap_or("").contains("Hafiz Gul Bahadur")),
+        "{replies:?}"
+    );
+    let approvals: Vec<&str> = of_incident(3, "determination_approved")
+        .iter()
+        .map(|a| a["by"].as_str().unwrap())
+        .collect();
+    assert_eq!(approvals, ["mediator QAT", "mediator TUR"]);
+    let penalties = of_incident(3, "penalty_proposed");
+    assert_eq!(penalties.len(), 2, "{penalties:?}");
+    let statements = of_incident(3, "statement_attached");
+    assert!(
+        statements
+            .iter()
+            .any(|s| s["text"].as_str().unwrap_or("").contains("rejects the finding")),
+        "{statements:?}"
+    );
+}
+
 #[test]
 fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -50,7 +161,40 @@ fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
         .output()
         .unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
-    assert!(String::from_utf8_lossy(&verify.stdout).contains("ok: demo.truce.example/doha-ceasefire at size "));
+    let out = String::from_utf8_lossy(&verify.stdout).to_string();
+    assert!(out.contains("ok: demo.truce.example/doha-ceasefire at size "), "{out}");
+    assert!(
+        disclosed_commitments(&out) > 0,
+        "the final incidents' disclosures are checked: {out}"
+    );
+    // A party checks the openings the server gives it against the log.
+    let afghanistan = credentials["users"][4]["token"].as_str().unwrap();
+    let verify = Command::new(TRUCE)
+        .args([
+            "log",
+            "verify",
+            "--url",
+            base_url,
+            "--vkey",
+            vkey,
+            "--openings",
+            "--token",
+            afghanistan,
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&verify.stdout).to_string();
+    assert!(
+        verify.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let served: Vec<u64> = out
+        .lines()
+        .find(|l| l.contains("openings served to you"))
+        .map(numbers)
+        .unwrap_or_default();
+    assert!(served[0] > 0 && served[1] > 0, "some opened, some withheld: {out}");
     // A user for each role and each party, each with a password and a token.
     let users = credentials["users"].as_array().unwrap();
     let roles: Vec<(&str, Option<&str>)> = users
@@ -76,6 +220,7 @@ fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
     assert_eq!(users[4]["party"], "AFG");
     assert!(credentials["scenario"].as_str().unwrap().starts_with("Illustrative"));
     drop(first);
+    the_public_log_tells_the_story(&data, &credentials);
 
     // The scenario, by the agreement's rules: the Paktika airstrikes confirmed
     // against Pakistan breach its ceasefire for 14 days; the ladder's two

@@ -1,7 +1,8 @@
 //! `truce audit` and `truce log audit`: recompute the log's root from every
 //! stored entry, check every entry bundle against its stored tile hash and
 //! the checkpoint's signature; `truce audit` then replays the log into fresh
-//! projections and names every live row (and sealed field) that differs.
+//! projections and names every live row, sealed field and opening (stored
+//! or disclosed) that differs.
 
 use crate::datadir::DataDir;
 use std::path::Path;
@@ -37,12 +38,16 @@ pub fn run(data: &Path, scope: Scope) -> anyhow::Result<ExitCode> {
                 .differences
                 .iter()
                 .chain(&projections.broken_seals)
+                .chain(&projections.broken_openings)
                 .collect();
             if problems.is_empty() {
                 println!("ok: the projections match the log (digest {})", projections.live_digest);
                 return Ok(ExitCode::SUCCESS);
             }
-            eprintln!("AUDIT FAILED: {} rows do not match the log:", problems.len());
+            eprintln!(
+                "AUDIT FAILED: {} rows or openings do not match the log:",
+                problems.len()
+            );
             for problem in problems {
                 eprintln!("  {problem}");
             }

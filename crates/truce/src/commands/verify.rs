@@ -1,17 +1,28 @@
 //! `truce log verify`: what a party runs, on its own machine, against the
-//! log's server or a mirror, trusting only its verifier key and its saved state.
+//! log's server or a mirror, trusting only its verifier key and its saved
+//! state: the tree, every disclosure against the commitments before it and,
+//! with `--openings`, the openings the server gives the reader.
 
 use crate::cli::VerifyArgs;
 use crate::http_source::HttpSource;
+use crate::served_openings::ServedOpenings;
 use anyhow::Context;
 use std::process::ExitCode;
+use truce_domain::disclosure_ledger::DisclosureLedger;
 use truce_log::VerifierKey;
 use truce_log::client::{DirectorySource, TileSource, verify_log};
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let vkey = read_vkey(&args.vkey)?;
+    let mut served = None;
     let source: Box<dyn TileSource> = match (&args.url, &args.dir) {
-        (Some(url), _) => Box::new(HttpSource::discover(url)?),
+        (Some(url), _) => {
+            let source = HttpSource::discover(url)?;
+            if args.openings {
+                served = Some(ServedOpenings::new(source.prefix(), args.token.clone()));
+            }
+            Box::new(source)
+        }
         (None, Some(dir)) => Box::new(DirectorySource(dir.clone())),
         (None, None) => unreachable!("clap requires one"),
     };
@@ -21,13 +32,33 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         _ => None,
     };
-    match verify_log(source.as_ref(), &vkey, saved.as_deref()) {
+    let mut ledger = DisclosureLedger::new();
+    let mut check = |index: u64, entry: &[u8]| {
+        if let Some(mismatch) = ledger.entry(index, entry, true).into_iter().next() {
+            return Err(mismatch.to_string());
+        }
+        match served.as_mut() {
+            Some(served) => served.check(index, entry),
+            None => Ok(()),
+        }
+    };
+    match verify_log(source.as_ref(), &vkey, saved.as_deref(), &mut check) {
         Ok(report) => {
             let checkpoint = &report.checkpoint;
             println!(
                 "ok: {} at size {} with root {} ({} entries, {} tiles checked)",
                 checkpoint.origin, checkpoint.size, checkpoint.root, report.entries, report.tiles_checked
             );
+            println!(
+                "ok: {} disclosed events open {} commitments made before them",
+                ledger.disclosed_events, ledger.openings_checked
+            );
+            if let Some(served) = &served {
+                println!(
+                    "ok: {} openings served to you match their commitments ({} withheld from you)",
+                    served.checked, served.withheld
+                );
+            }
             if let Some(previous) = &report.previous {
                 println!("ok: consistent with the saved checkpoint at size {}", previous.size);
             }
