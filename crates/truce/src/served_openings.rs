@@ -65,11 +65,24 @@ impl ServedOpenings {
 
     fn fetch(&mut self, start: u64) -> Result<(), String> {
         let url = format!("{}/api/v1/log/openings?start={start}&end={}", self.base, start + RANGE);
-        let mut request = self.agent.get(&url);
-        if let Some(token) = &self.token {
-            request = request.header("Authorization", &format!("Bearer {token}"));
+        let call = || {
+            let mut request = self.agent.get(&url);
+            if let Some(token) = &self.token {
+                request = request.header("Authorization", &format!("Bearer {token}"));
+            }
+            request.call().map_err(|e| format!("fetching {url}: {e}"))
+        };
+        let mut response = call()?;
+        // The server limits each user's rate: wait as it says, then ask again.
+        while response.status().as_u16() == 429 {
+            let seconds = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+                .unwrap_or(1);
+            std::thread::sleep(std::time::Duration::from_secs(seconds));
+            response = call()?;
         }
-        let mut response = request.call().map_err(|e| format!("fetching {url}: {e}"))?;
         let status = response.status().as_u16();
         if status != 200 {
             let body = response.body_mut().read_to_string().unwrap_or_default();

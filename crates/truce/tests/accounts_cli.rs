@@ -3,6 +3,7 @@
 //! agreement does not know; tokens are printed once, listed without their
 //! secret, and revoked.
 
+#[allow(dead_code)] // Not every test uses every helper.
 mod common;
 
 use common::{example_agreement, truce};

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+#[allow(dead_code)] // Not every test uses every helper.
 mod common;
 
 use common::{example_agreement, truce};

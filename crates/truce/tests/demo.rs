@@ -1,32 +1,13 @@
 //! `truce demo` as a newcomer starts it: it serves on localhost, writes
 //! `demo-credentials.json`, and what it serves verifies with the key it gives.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const TRUCE: &str = env!("CARGO_BIN_EXE_truce");
+#[allow(dead_code)] // Not every test uses every helper.
+mod common;
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for_credentials(path: &std::path::Path) -> serde_json::Value {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && let Ok(json) = serde_json::from_str(&text)
-        {
-            return json;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the demo did not write {} within 30 s", path.display());
-}
+use common::{Killed, TRUCE, wait_for_credentials};
 
 /// The decimal numbers of `line`, in order.
 fn numbers(line: &str) -> Vec<u64> {

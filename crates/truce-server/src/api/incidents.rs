@@ -329,13 +329,25 @@ pub async fn detail(state: &AppState, caller: &Caller, id: u64) -> Result<serde_
                         .collect()
                 })
                 .unwrap_or_default();
+            // Which team goes where, and what it is to look at, is the monitors' until it has been.
+            let tasks: Vec<serde_json::Value> = case
+                .tasks
+                .iter()
+                .map(|t| {
+                    if redact {
+                        serde_json::json!({"id": t.id, "due": t.due})
+                    } else {
+                        serde_json::json!(t)
+                    }
+                })
+                .collect();
             serde_json::json!({
                 "id": id,
                 "status": case.stage().as_str(),
                 "happened_at": facts.as_ref().map(|f| f.at),
                 "sources": sources,
                 "verification": explanation,
-                "tasks": case.tasks,
+                "tasks": tasks,
                 "findings": case.findings,
                 "replies": case.replies,
                 "determinations": case.determinations,
