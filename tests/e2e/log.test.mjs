@@ -3,12 +3,14 @@
 // check against an untrusted key (same name, another key, its base64 with a
 // "+"), against a key of another name, against a tampered signature and a
 // tampered proof, each failing with the check it failed; a nonexistent
-// index said precisely; and no console errors.
+// index said precisely; the openings served to a reader, anonymous or
+// signed in, hashed against the entry's commitments, and a changed one
+// named; and no console errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
-import { demoAndBrowser, ARTEFACTS } from "./harness.mjs";
+import { demoAndBrowser, signInAs, ARTEFACTS } from "./harness.mjs";
 
 const context = demoAndBrowser();
 
@@ -137,5 +139,48 @@ test("the page reads right to left in Arabic and its check speaks Arabic", async
   await page.locator("#check-result[data-outcome=included]").waitFor();
   assert.match(await page.locator("#check-result").textContent(), /مُضمَّن في نقطة التحقق/);
   assert.equal(await page.locator("nav a[href^='/log']").first().textContent(), "السجل");
+  assert.deepEqual(context.browser.problems, []);
+});
+
+/** The first entry of the demo's log (below 256) for which `token`'s holder (anonymous without one) is served an opening. */
+async function entryWithOpenings(token = null) {
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const response = await fetch(`${context.demo.base}/api/v1/log/openings?start=0&end=256`, { headers });
+  assert.equal(response.status, 200);
+  const entries = await response.json();
+  return entries.find((entry) => entry.openings.length > 0);
+}
+
+test("the openings a reader is served are hashed in the browser against the entry's commitments", async () => {
+  // Anonymous: what the finality of the border clash disclosed.
+  const disclosed = await entryWithOpenings();
+  assert.ok(disclosed, "the demo's final incidents disclosed openings");
+  const page = await openExplorer();
+  let result = await check(page, disclosed.index);
+  assert.equal(result.outcome, "included", result.text);
+  const opened = disclosed.openings.map((o) => o.group).join(", ");
+  assert.match(result.text, new RegExp(`Entry ${disclosed.index}'s openings match its commitments: opened for you ${opened}; withheld from you [a-z, ]+\\.`));
+  assert.match(result.text, /withheld from you [a-z, ]*account/, "nobody anonymous opens an account");
+  // A server that changes the text it serves is caught, by group.
+  await page.route("**/api/v1/log/entries/*/openings", async (route) => {
+    const response = await route.fetch();
+    const served = await response.json();
+    served.openings[0].text += " ";
+    await route.fulfill({ response, json: served });
+  });
+  result = await check(page, disclosed.index);
+  assert.equal(result.failure, "opening_mismatch", result.text);
+  assert.match(result.text, new RegExp(`The opening of ${disclosed.openings[0].group} does not match entry ${disclosed.index}'s commitment`));
+  assert.deepEqual(context.browser.problems, []);
+
+  // Signed in, a party opens its own submission whole (the account too), in its own browser.
+  const afghanistan = context.demo.users["afghanistan-liaison"];
+  const own = await entryWithOpenings(afghanistan.token);
+  const party = await context.browser.newPage();
+  await signInAs(context, party, "afghanistan-liaison");
+  await party.goto(`${context.demo.base}/log?lang=en`);
+  result = await check(party, own.index);
+  assert.equal(result.outcome, "included", result.text);
+  assert.match(result.text, new RegExp(`Entry ${own.index}'s openings match its commitments: opened for you ${own.openings.map((o) => o.group).join(", ")};`));
   assert.deepEqual(context.browser.problems, []);
 });

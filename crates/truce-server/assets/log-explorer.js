@@ -2,7 +2,8 @@
 // entry i in the log, and did the key the reader trusts sign the checkpoint
 // that says so? Nothing the server says is trusted but the bytes it serves:
 // the signature is checked against the pasted key (C2SP signed-note), the
-// leaf hash and the audit path are computed here (RFC 9162 §2.1.3.2).
+// leaf hash and the audit path are computed here (RFC 9162 §2.1.3.2), and
+// each opening the reader is given is hashed against the entry's commitment.
 // Every message comes from the page (#log-messages, from the catalogue).
 "use strict";
 
@@ -146,9 +147,9 @@ async function rootFromPath(index, size, leaf, path) {
   return sn === 0n ? r : null;
 }
 
-/** GETs `url` as text or JSON; a refusal is a failure naming what was fetched and the server's detail. */
-async function fetchFrom(url, what, json, say) {
-  const response = await fetch(url, { credentials: "omit", cache: "no-store" });
+/** GETs `url` as text or JSON; a refusal is a failure naming what was fetched and the server's detail. `signedIn` sends the reader's session (for what its role may open). */
+async function fetchFrom(url, what, json, say, signedIn = false) {
+  const response = await fetch(url, { credentials: signedIn ? "same-origin" : "omit", cache: "no-store" });
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
     throw new CheckFailure("fetch_failed", say("fetch_failed", { what, status: response.status, detail: problem.detail || "" }));
@@ -191,7 +192,49 @@ async function check(indexText, keyText, say, step) {
       index, computed: btoa(String.fromCharCode(...root)), root: btoa(String.fromCharCode(...checkpoint.root)),
     }));
   }
-  return say("included", { index, size: checkpoint.size, key: key.label });
+  step(say("included", { index, size: checkpoint.size, key: key.label }));
+  return checkOpenings(index, data, say);
+}
+
+/** Hex text to bytes, or null. */
+function hexBytes(text) {
+  if (typeof text !== "string" || !/^([0-9a-f]{2})*$/.test(text)) return null;
+  return Uint8Array.from(text.match(/../g) || [], (pair) => parseInt(pair, 16));
+}
+
+/**
+ * The openings the server gives this reader (those disclosed, and those its
+ * role may open), each checked against the commitment in the entry's own
+ * bytes, which were just proved in the log: SHA-256(salt || text).
+ */
+async function checkOpenings(index, data, say) {
+  let entry;
+  try {
+    entry = JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return say("no_commitments", { index });
+  }
+  const commitments = (entry && entry.commitments) || {};
+  if (Object.keys(commitments).length === 0) return say("no_commitments", { index });
+  const url = `/api/v1/log/entries/${index}/openings`;
+  const served = await fetchFrom(url, url, true, say, true);
+  const opened = [];
+  for (const opening of served.openings || []) {
+    const committed = commitments[opening.group];
+    const salt = hexBytes(opening.salt);
+    const digest = salt && salt.length === 32 &&
+      hex(await sha256(concat(salt, new TextEncoder().encode(opening.text || ""))));
+    if (!committed || digest !== committed) {
+      throw new CheckFailure("opening_mismatch", say("opening_mismatch", { index, group: opening.group }));
+    }
+    opened.push(opening.group);
+  }
+  const withheld = Object.keys(commitments).filter((group) => !opened.includes(group));
+  return say("openings_ok", {
+    index,
+    opened: opened.join(", ") || "—",
+    withheld: withheld.join(", ") || "—",
+  });
 }
 
 function show(result, outcome, failure, lines) {
@@ -227,8 +270,8 @@ document.addEventListener("DOMContentLoaded", () => {
     const lines = [];
     show(result, "checking", null, [say("checking", { index: indexText })]);
     try {
-      const included = await check(indexText, keyText, say, (line) => lines.push(line));
-      show(result, "included", null, [...lines, included]);
+      const openings = await check(indexText, keyText, say, (line) => lines.push(line));
+      show(result, "included", null, [...lines, openings]);
     } catch (error) {
       if (!(error instanceof CheckFailure)) console.error(error);
       const code = error instanceof CheckFailure ? error.code : "error";

@@ -135,6 +135,54 @@ fn no_reader_sees_in_clear_what_its_role_withholds() {
             "claims": [{"claimant": "PAK", "stance": "assert", "category": "side_a", "low": 1, "best": 1, "high": 1}],
         }),
     );
+    // The submitter's receipt proves what it filed: its openings match the
+    // entry's commitments, and a changed one is named.
+    let receipt = dir.path().join("receipt.json");
+    std::fs::write(&receipt, monitor_report.to_string()).unwrap();
+    let vkey = credentials["log_vkey"].as_str().unwrap();
+    let verify = |path: &std::path::Path| {
+        Command::new(TRUCE)
+            .args([
+                "receipt",
+                "verify",
+                path.to_str().unwrap(),
+                "--vkey",
+                vkey,
+                "--url",
+                &base,
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = verify(&receipt);
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "the receipt's openings of account, narrative, place, actors, claims, team match the entry's commitments"
+        ),
+        "{text}"
+    );
+    let mut forged = monitor_report.clone();
+    for opening in forged["receipt"]["openings"].as_array_mut().unwrap() {
+        if opening["group"] == "claims" {
+            let changed = opening["text"].as_str().unwrap().replace("\"best\":2", "\"best\":20");
+            opening["text"] = changed.into();
+        }
+    }
+    let forged_path = dir.path().join("forged-receipt.json");
+    std::fs::write(&forged_path, forged.to_string()).unwrap();
+    let out = verify(&forged_path);
+    let index = monitor_report["receipt"]["log_index"].as_u64().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "the opening of claims does not match entry {index}'s commitment"
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // The monitors review both incidents, task a team, ask each accused party to reply.
     let incident_of = |answer: &serde_json::Value| {
         let placement = &answer["placement"];

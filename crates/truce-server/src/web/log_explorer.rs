@@ -2,8 +2,9 @@
 //! log's verifier key, the newest entries a page at a time (older pages by
 //! index), and a form whose script (`assets/log-explorer.js`) checks an
 //! entry's inclusion and the checkpoint's signature in the reader's own
-//! browser with WebCrypto, against a key the reader pastes: the server's
-//! word is what is being checked, so it cannot be what the check trusts.
+//! browser with WebCrypto, against a key the reader pastes (the server's
+//! word is what is being checked, so it cannot be what the check trusts),
+//! then each opening the reader may see against the entry's commitments.
 //!
 //! A page reads only its own entries (`LogReader::entries`: one or two
 //! bundles), so it costs the same with millions of entries.
@@ -45,6 +46,9 @@ const SCRIPT_MESSAGES: &[&str] = &[
     "root_mismatch",
     "included",
     "fetch_failed",
+    "no_commitments",
+    "openings_ok",
+    "opening_mismatch",
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -181,6 +185,7 @@ fn check_section(lang: &Catalogue, vkey: &str) -> Markup {
                 li { (lang.t("log.step_signature")) }
                 li { (lang.t("log.step_leaf")) }
                 li { (lang.t("log.step_path")) }
+                li { (lang.t("log.step_openings")) }
             }
             noscript { p.error { (lang.t("log.needs_script")) } }
             p #check-unavailable.error role="alert" hidden {}

@@ -144,49 +144,84 @@ fn wrk(url: &str, seconds: u64, connections: u32, extra: &[&str]) -> anyhow::Res
     })
 }
 
-pub fn run(json: bool, seconds: u64, connections: u32) -> anyhow::Result<ExitCode> {
-    let scratch = tempfile::tempdir()?;
-    let dir = DataDir::create(&scratch.path().join("data"), "bench.truce.example/api")?;
-    std::fs::write(dir.path().join("agreement.toml"), AGREEMENT)?;
-    let agreement = Agreement::from_toml(AGREEMENT).map_err(|e| anyhow::anyhow!("{e}"))?;
+/// A fresh data directory under `path` with `agreement` registered and a
+/// monitor's API token; the directory and the token.
+fn prepare(path: &std::path::Path, agreement_text: &str) -> anyhow::Result<(DataDir, String)> {
+    let dir = DataDir::create(path, "bench.truce.example/api")?;
+    std::fs::write(dir.path().join("agreement.toml"), agreement_text)?;
+    let agreement = Agreement::from_toml(agreement_text).map_err(|e| anyhow::anyhow!("{e}"))?;
     {
         let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
         engine.submit(vec![Submission::new(
             "admin",
-            Command::register_agreement(&agreement, AGREEMENT),
+            Command::register_agreement(&agreement, agreement_text),
         )])?;
     }
     let connection = accounts::open(&dir.database())?;
     let user = UserName::parse("bench-monitor")?;
     accounts::add_user(&connection, &user, &Role::parse("monitor", Some("MVM"))?, None)?;
     let (_, token) = accounts::create_token(&connection, &user, "bench", 1)?;
-    drop(connection);
+    Ok((dir, token))
+}
 
+/// Loads the server of `dir` with `stream`'s submissions; what wrk saw and how many entries the log grew by.
+fn submit(
+    dir: &DataDir,
+    base: &str,
+    token: &str,
+    stream: Stream,
+    script: &std::path::Path,
+    seconds: u64,
+    connections: u32,
+) -> anyhow::Result<(Load, u64)> {
+    std::fs::write(script, stream.lua())?;
+    let before = LogReader::open(&dir.database())?.latest_checkpoint()?.size;
+    let script_arg = script.display().to_string();
+    let load = wrk(base, seconds, connections, &["-s", &script_arg, "--", token])?;
+    let after = LogReader::open(&dir.database())?.latest_checkpoint()?.size;
+    Ok((load, after - before))
+}
+
+pub fn run(json: bool, seconds: u64, connections: u32) -> anyhow::Result<ExitCode> {
+    let scratch = tempfile::tempdir()?;
+    let (dir, token) = prepare(&scratch.path().join("data"), AGREEMENT)?;
     let server = super::bench_server::BenchServer::start(dir.path())?;
     let base = server.base();
-    let submit = |stream: Stream, name: &str| -> anyhow::Result<(Load, u64)> {
-        let script = scratch.path().join(format!("{name}.lua"));
-        std::fs::write(&script, stream.lua())?;
-        let before = LogReader::open(&dir.database())?.latest_checkpoint()?.size;
-        let script_arg = script.display().to_string();
-        let load = wrk(&base, seconds, connections, &["-s", &script_arg, "--", &token])?;
-        let after = LogReader::open(&dir.database())?.latest_checkpoint()?.size;
-        Ok((load, after - before))
-    };
-    let (submissions, logged) = submit(Stream::Spread, "spread")?;
-    let (worst, worst_logged) = submit(Stream::OneSourceOneHour, "one-source")?;
+    let script = |name: &str| scratch.path().join(format!("{name}.lua"));
+    let load = |stream: Stream, name: &str| submit(&dir, &base, &token, stream, &script(name), seconds, connections);
+    let (submissions, logged) = load(Stream::Spread, "spread")?;
+    let (worst, worst_logged) = load(Stream::OneSourceOneHour, "one-source")?;
     let checkpoint = wrk(&format!("{base}/log/checkpoint"), seconds, connections, &[])?;
     let incidents = wrk(&format!("{base}/api/v1/incidents?limit=20"), seconds, connections, &[])?;
     // The peer: the same server's HTTP stack answering with no work at all,
     // the most any read could reach here while wrk shares the two cores.
     let ceiling = wrk(&format!("{base}/healthz"), seconds, connections, &[])?;
     server.stop()?;
+    // The peer of the submissions: the same stream to a server whose
+    // agreement makes every field public at intake (no commitments).
+    let in_clear_agreement = super::bench_disclosure::all_in_clear(AGREEMENT);
+    let (clear_dir, clear_token) = prepare(&scratch.path().join("data-in-clear"), &in_clear_agreement)?;
+    let clear_server = super::bench_server::BenchServer::start(clear_dir.path())?;
+    let (in_clear, _) = submit(
+        &clear_dir,
+        &clear_server.base(),
+        &clear_token,
+        Stream::Spread,
+        &script("spread-in-clear"),
+        seconds,
+        connections,
+    )?;
+    clear_server.stop()?;
 
     if !json {
         println!("truce bench api: wrk -t2 -c{connections} for {seconds} s each, on loopback, against truce serve");
     }
     let print = |figure: Figure| figure.print(json);
     print_submissions(json, "api_submissions", &submissions, logged, true);
+    print(
+        Figure::new("api_submissions_per_s", submissions.requests_per_s, "requests/s")
+            .against("every field in clear, no commitments", in_clear.requests_per_s),
+    );
     print_submissions(json, "api_submissions_worst_case", &worst, worst_logged, false);
     print(
         Figure::new("api_checkpoint_reads_per_s", checkpoint.requests_per_s, "requests/s").against("target", 20_000.0),

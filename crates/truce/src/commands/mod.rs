@@ -5,6 +5,7 @@ mod append;
 mod audit;
 mod bench_api;
 mod bench_core;
+mod bench_disclosure;
 mod bench_figure;
 mod bench_log;
 mod bench_rules;

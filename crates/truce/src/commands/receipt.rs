@@ -1,7 +1,9 @@
 //! `truce receipt verify`: a party checks, on its own machine, that the
 //! mechanism received its submission. The receipt (as the API answered it,
 //! or its `receipt` object) holds the entry, its index, the signed
-//! checkpoint and the inclusion proof: the checkpoint's signature is checked
+//! checkpoint, the inclusion proof and the openings of the entry's
+//! commitments: each opening is checked against its commitment (the text
+//! the submitter filed), the checkpoint's signature is checked
 //! with the log's verifier key, the entry's leaf hash is proven into the
 //! checkpoint's root. With `--url`, the log's current checkpoint is fetched
 //! and proven consistent with the receipt's: the entry is still there, and
@@ -14,6 +16,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use std::path::Path;
 use std::process::ExitCode;
+use truce_domain::disclosure::{Opening, check_openings};
 use truce_log::client::TileSource;
 use truce_log::{Hash, SignedCheckpoint, VerifierKey, leaf_hash, verify_consistency, verify_inclusion};
 
@@ -67,6 +70,22 @@ pub fn verify(file: &Path, vkey: &str, url: Option<&str>) -> anyhow::Result<Exit
         checkpoint.checkpoint.origin,
         checkpoint.checkpoint.root
     );
+    // The openings the submitter kept: what it filed, provably, though the log holds only commitments.
+    let openings: Vec<Opening> = match receipt.get("openings") {
+        Some(openings) => serde_json::from_value(openings.clone()).context("the receipt's openings are malformed")?,
+        None => Vec::new(),
+    };
+    if let Err(error) = check_openings(index, &entry, &openings) {
+        eprintln!("FAILED: {error}");
+        return Ok(ExitCode::FAILURE);
+    }
+    if !openings.is_empty() {
+        let groups: Vec<&str> = openings.iter().map(|o| o.group.as_str()).collect();
+        println!(
+            "ok: the receipt's openings of {} match the entry's commitments: the text filed",
+            groups.join(", ")
+        );
+    }
     let Some(url) = url else {
         return Ok(ExitCode::SUCCESS);
     };
