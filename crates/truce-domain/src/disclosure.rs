@@ -332,15 +332,7 @@ fn path_name(path: &[&str]) -> String {
     path.join(".")
 }
 
-fn take_at(object: &mut Map<String, Value>, path: &[&str]) -> Option<Value> {
-    let (last, parents) = path.split_last()?;
-    let mut here = object;
-    for key in parents {
-        here = here.get_mut(*key)?.as_object_mut()?;
-    }
-    here.remove(*last)
-}
-
+/// Puts `value` at `path` of `object`, making the objects on the way (a view's join).
 fn put_at(object: &mut Map<String, Value>, path: &[&str], value: Value) {
     let Some((last, parents)) = path.split_last() else {
         return;
@@ -431,33 +423,39 @@ pub fn split(
     final_already: bool,
     mut salt: impl FnMut() -> [u8; 32],
 ) -> Split {
-    let Value::Object(mut object) = serde_json::to_value(envelope).expect("events serialize") else {
-        unreachable!("an envelope is a JSON object")
-    };
     let clear = |group: Group| match disclosure.when(group) {
         When::Intake => true,
         When::Final => final_already,
         When::Never => false,
     };
+    let whole = serde_json::to_vec(envelope).expect("events serialize");
+    let rules: Vec<Rule> = rules(&envelope.event).into_iter().filter(|r| !clear(r.group)).collect();
+    if rules.is_empty() && clear(Group::Account) {
+        // Nothing withheld: the entry is the event as it is.
+        return Split {
+            public: whole,
+            openings: Vec::new(),
+        };
+    }
+    // Only the objects a rule reaches into are parsed; the rest stays as
+    // serialized (the report's split costs a scan, not a tree of values).
+    let mut object = raw_tree::Object::parse(&whole).expect("an envelope is a JSON object");
     let mut groups: BTreeMap<Group, ([u8; 32], Map<String, Value>)> = BTreeMap::new();
     if !clear(Group::Account) {
-        let acting = object.remove(ACTING);
-        if let Some(account) = object.remove("by") {
+        let acting = object.take(&[ACTING]);
+        if let Some(account) = object.take(&["by"]) {
             let (_, fields) = groups.entry(Group::Account).or_insert_with(|| (salt(), Map::new()));
             fields.insert("by".into(), account);
         }
-        object.insert("by".into(), acting.unwrap_or_else(|| Value::from("system")));
+        object.put(&["by"], &acting.unwrap_or_else(|| Value::from("system")));
     }
-    for rule in rules(&envelope.event) {
-        if clear(rule.group) {
-            continue;
-        }
-        let Some(value) = take_at(&mut object, rule.path) else {
+    for rule in rules {
+        let Some(value) = object.take(rule.path) else {
             continue;
         };
         let (group_salt, fields) = groups.entry(rule.group).or_insert_with(|| (salt(), Map::new()));
         if let Some(kept) = kept(rule.keep, &value, group_salt) {
-            put_at(&mut object, rule.path, kept);
+            object.put(rule.path, &kept);
         }
         fields.insert(path_name(rule.path), value);
     }
@@ -473,11 +471,99 @@ pub fn split(
         });
     }
     if !commitments.is_empty() {
-        object.insert(COMMITMENTS.into(), Value::Object(commitments));
+        object.put(&[COMMITMENTS], &Value::Object(commitments));
     }
     Split {
-        public: serde_json::to_vec(&object).expect("JSON values serialize"),
+        public: object.to_vec(),
         openings,
+    }
+}
+
+/// A JSON object parsed only as deep as needed: each member stays the
+/// text it was serialized as until a path reaches into it.
+mod raw_tree {
+    use serde::Serialize;
+    use serde_json::Value;
+    use serde_json::value::RawValue;
+    use std::collections::BTreeMap;
+
+    enum Node {
+        Raw(Box<RawValue>),
+        Object(Object),
+    }
+
+    pub struct Object(BTreeMap<String, Node>);
+
+    impl Object {
+        pub fn parse(text: &[u8]) -> Option<Object> {
+            let members: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(text).ok()?;
+            Some(Object(members.into_iter().map(|(k, v)| (k, Node::Raw(v))).collect()))
+        }
+
+        /// The object at `key`, parsed if it was not; `None` if the member is not an object.
+        fn object_at(&mut self, key: &str, create: bool) -> Option<&mut Object> {
+            if create && !self.0.contains_key(key) {
+                self.0.insert(key.to_string(), Node::Object(Object(BTreeMap::new())));
+            }
+            let node = self.0.get_mut(key)?;
+            if let Node::Raw(raw) = node {
+                let parsed = Object::parse(raw.get().as_bytes());
+                match parsed {
+                    Some(object) => *node = Node::Object(object),
+                    None if create => *node = Node::Object(Object(BTreeMap::new())),
+                    None => return None,
+                }
+            }
+            match node {
+                Node::Object(object) => Some(object),
+                Node::Raw(_) => None,
+            }
+        }
+
+        /// Removes the value at `path`, as a value.
+        pub fn take(&mut self, path: &[&str]) -> Option<Value> {
+            let (last, parents) = path.split_last()?;
+            let mut here = self;
+            for key in parents {
+                here = here.object_at(key, false)?;
+            }
+            match here.0.remove(*last)? {
+                Node::Raw(raw) => serde_json::from_str(raw.get()).ok(),
+                Node::Object(object) => serde_json::from_slice(&object.to_vec()).ok(),
+            }
+        }
+
+        /// Puts `value` at `path`, making the objects on the way.
+        pub fn put(&mut self, path: &[&str], value: &Value) {
+            let Some((last, parents)) = path.split_last() else {
+                return;
+            };
+            let mut here = self;
+            for key in parents {
+                here = here.object_at(key, true).expect("made an object");
+            }
+            let raw = serde_json::value::to_raw_value(value).expect("JSON values serialize");
+            here.0.insert(last.to_string(), Node::Raw(raw));
+        }
+
+        pub fn to_vec(&self) -> Vec<u8> {
+            serde_json::to_vec(self).expect("JSON serializes")
+        }
+    }
+
+    impl Serialize for Object {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.0.iter())
+        }
+    }
+
+    impl Serialize for Node {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Node::Raw(raw) => raw.serialize(serializer),
+                Node::Object(object) => object.serialize(serializer),
+            }
+        }
     }
 }
 

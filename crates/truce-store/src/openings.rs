@@ -21,17 +21,59 @@ pub struct EntryOpenings {
     pub openings: Vec<Opening>,
 }
 
-fn encode(openings: &[Opening]) -> String {
-    serde_json::to_string(openings).expect("openings serialize")
+/// An entry's openings as stored: for each, its group's name (a length
+/// byte, then the name), its 32-byte salt, its text's length (4 bytes, big
+/// endian) and its text. Compact and without escaping: a report's openings
+/// are written beside every report filed, so their bytes cost the import.
+fn encode(openings: &[Opening]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(openings.iter().map(|o| 40 + o.text.len()).sum());
+    for opening in openings {
+        let name = opening.group.as_str();
+        bytes.push(name.len() as u8);
+        bytes.extend_from_slice(name.as_bytes());
+        let mut salt = [0u8; 32];
+        hex::decode_to_slice(&opening.salt, &mut salt).expect("a salt is 32 bytes of hex, made by the split");
+        bytes.extend_from_slice(&salt);
+        bytes.extend_from_slice(&(opening.text.len() as u32).to_be_bytes());
+        bytes.extend_from_slice(opening.text.as_bytes());
+    }
+    bytes
 }
 
-fn decode(index: u64, document: &str) -> Result<Vec<Opening>, StoreError> {
-    serde_json::from_str(document).map_err(|e| StoreError::Corrupt(format!("the openings of entry {index}: {e}")))
+/// The openings [`encode`] wrote for entry `index`.
+pub(crate) fn decode(index: u64, bytes: &[u8]) -> Result<Vec<Opening>, StoreError> {
+    let corrupt = |why: &str| StoreError::Corrupt(format!("the openings of entry {index}: {why}"));
+    let mut rest = bytes;
+    let mut openings = Vec::new();
+    while !rest.is_empty() {
+        let cut = || corrupt("cut short");
+        let length = take(&mut rest, 1).ok_or_else(cut)?[0] as usize;
+        let name = take(&mut rest, length).ok_or_else(cut)?;
+        let name = std::str::from_utf8(name).map_err(|_| corrupt("a group's name is not UTF-8"))?;
+        let group = Group::parse(name).ok_or_else(|| corrupt(&format!("unknown group {name:?}")))?;
+        let salt = hex::encode(take(&mut rest, 32).ok_or_else(cut)?);
+        let text_length = take(&mut rest, 4).ok_or_else(cut)?;
+        let text_length = u32::from_be_bytes(text_length.try_into().expect("took 4 bytes")) as usize;
+        let text = take(&mut rest, text_length).ok_or_else(cut)?;
+        let text = String::from_utf8(text.to_vec()).map_err(|_| corrupt("a text is not UTF-8"))?;
+        openings.push(Opening { group, salt, text });
+    }
+    Ok(openings)
+}
+
+/// The first `count` bytes of `rest`, which moves past them; `None` if it is shorter.
+fn take<'a>(rest: &mut &'a [u8], count: usize) -> Option<&'a [u8]> {
+    if rest.len() < count {
+        return None;
+    }
+    let (taken, after) = rest.split_at(count);
+    *rest = after;
+    Some(taken)
 }
 
 pub(crate) fn insert(connection: &Connection, rows: &[EntryOpenings]) -> Result<(), StoreError> {
     let mut insert = connection
-        .prepare_cached("INSERT INTO openings (log_index, incident_id, report_id, document) VALUES (?1, ?2, ?3, ?4)")?;
+        .prepare_cached("INSERT INTO openings (log_index, incident_id, report_id, openings) VALUES (?1, ?2, ?3, ?4)")?;
     for row in rows.iter().filter(|row| !row.openings.is_empty()) {
         insert.execute(params![
             row.index as i64,
@@ -49,14 +91,14 @@ fn entry_openings(row: &rusqlite::Row) -> Result<EntryOpenings, StoreError> {
         index,
         incident: row.get::<_, Option<i64>>(1)?.map(|i| i as u64),
         report: row.get::<_, Option<i64>>(2)?.map(|r| r as u64),
-        openings: decode(index, &row.get::<_, String>(3)?)?,
+        openings: decode(index, &row.get::<_, Vec<u8>>(3)?)?,
     })
 }
 
 /// The openings of entry `index` (none for an entry that commits to nothing).
 pub fn at(connection: &Connection, index: u64) -> Result<Option<EntryOpenings>, StoreError> {
     connection
-        .prepare_cached("SELECT log_index, incident_id, report_id, document FROM openings WHERE log_index = ?1")?
+        .prepare_cached("SELECT log_index, incident_id, report_id, openings FROM openings WHERE log_index = ?1")?
         .query_row([index as i64], |row| Ok(entry_openings(row)))
         .optional()?
         .transpose()
@@ -65,7 +107,7 @@ pub fn at(connection: &Connection, index: u64) -> Result<Option<EntryOpenings>, 
 /// The openings of entries `start..end`, in index order.
 pub fn range(connection: &Connection, start: u64, end: u64) -> Result<Vec<EntryOpenings>, StoreError> {
     let mut statement = connection.prepare_cached(
-        "SELECT log_index, incident_id, report_id, document FROM openings
+        "SELECT log_index, incident_id, report_id, openings FROM openings
          WHERE log_index >= ?1 AND log_index < ?2 ORDER BY log_index",
     )?;
     let mut rows = statement.query(params![start as i64, end as i64])?;
@@ -83,7 +125,7 @@ pub fn for_each(
     mut visit: impl FnMut(EntryOpenings) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let mut statement =
-        connection.prepare("SELECT log_index, incident_id, report_id, document FROM openings ORDER BY log_index")?;
+        connection.prepare("SELECT log_index, incident_id, report_id, openings FROM openings ORDER BY log_index")?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
         visit(entry_openings(row)?)?;
@@ -99,7 +141,7 @@ pub fn of_incident(connection: &Connection, incident: u64, reports: &[u64]) -> R
     let mut seen = BTreeSet::new();
     {
         let mut statement = connection.prepare_cached(
-            "SELECT log_index, incident_id, report_id, document FROM openings WHERE incident_id = ?1",
+            "SELECT log_index, incident_id, report_id, openings FROM openings WHERE incident_id = ?1",
         )?;
         let mut rows = statement.query([incident as i64])?;
         while let Some(row) = rows.next()? {
@@ -109,7 +151,7 @@ pub fn of_incident(connection: &Connection, incident: u64, reports: &[u64]) -> R
         }
     }
     let mut statement = connection
-        .prepare_cached("SELECT log_index, incident_id, report_id, document FROM openings WHERE report_id = ?1")?;
+        .prepare_cached("SELECT log_index, incident_id, report_id, openings FROM openings WHERE report_id = ?1")?;
     for report in reports {
         let mut rows = statement.query([*report as i64])?;
         while let Some(row) = rows.next()? {
@@ -154,4 +196,47 @@ pub(crate) fn record_disclosed(
         ])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_opening() -> impl Strategy<Value = Opening> {
+        (0..Group::ALL.len(), any::<[u8; 32]>(), ".*").prop_map(|(group, salt, text)| Opening {
+            group: Group::ALL[group],
+            salt: hex::encode(salt),
+            text,
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn openings_come_back_as_they_were_stored(openings in proptest::collection::vec(any_opening(), 0..8)) {
+            prop_assert_eq!(decode(7, &encode(&openings)).unwrap(), openings);
+        }
+
+        #[test]
+        fn any_bytes_decode_or_are_refused_as_corrupt(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            if let Err(error) = decode(7, &bytes) {
+                prop_assert!(error.to_string().contains("the openings of entry 7"), "{}", error);
+            }
+        }
+    }
+
+    #[test]
+    fn a_cut_record_is_named() {
+        let opening = Opening {
+            group: Group::Narrative,
+            salt: "ab".repeat(32),
+            text: r#"{"report.narrative":"x"}"#.into(),
+        };
+        let bytes = encode(&[opening]);
+        let error = decode(3, &bytes[..bytes.len() - 1]).unwrap_err();
+        assert!(
+            error.to_string().contains("the openings of entry 3: cut short"),
+            "{error}"
+        );
+    }
 }

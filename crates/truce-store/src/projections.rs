@@ -172,7 +172,7 @@ CREATE TABLE IF NOT EXISTS openings (
     log_index INTEGER PRIMARY KEY,
     incident_id INTEGER,
     report_id INTEGER,
-    document TEXT NOT NULL
+    openings BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS openings_by_incident ON openings (incident_id) WHERE incident_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS openings_by_report ON openings (report_id) WHERE report_id IS NOT NULL;

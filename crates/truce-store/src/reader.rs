@@ -272,7 +272,7 @@ impl LogReader {
         &self,
         mut visit: impl FnMut(u64, &[u8], Vec<Opening>) -> Result<(), StoreError>,
     ) -> Result<StoredCheckpoint, ReadError> {
-        fn advance(rows: &mut rusqlite::Rows) -> Result<Option<(u64, String)>, StoreError> {
+        fn advance(rows: &mut rusqlite::Rows) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
             Ok(match rows.next()? {
                 Some(row) => Some((row.get::<_, i64>(0)? as u64, row.get(1)?)),
                 None => None,
@@ -280,7 +280,7 @@ impl LogReader {
         }
         self.snapshot(|connection| {
             let checkpoint = current_checkpoint(connection)?;
-            let mut statement = connection.prepare("SELECT log_index, document FROM openings ORDER BY log_index")?;
+            let mut statement = connection.prepare("SELECT log_index, openings FROM openings ORDER BY log_index")?;
             let mut rows = statement.query([])?;
             let mut next = advance(&mut rows)?;
             let mut each = |index: u64, bytes: &[u8]| -> Result<(), StoreError> {
@@ -290,8 +290,7 @@ impl LogReader {
                         break;
                     }
                     if *at == index {
-                        openings = serde_json::from_str(document)
-                            .map_err(|e| StoreError::Corrupt(format!("the openings of entry {index}: {e}")))?;
+                        openings = crate::openings::decode(index, document)?;
                     }
                     next = advance(&mut rows)?;
                 }

@@ -81,13 +81,14 @@ pub fn ingest(args: BenchCoreArgs) -> anyhow::Result<ExitCode> {
     let scratch = scratch(&args)?;
     let file = scratch.path().join("reports.jsonl");
     write_jsonl(&generate(SyntheticWorld::default(), reports), &file)?;
-    let ingested = ingest_once(&scratch.path().join("data"), &file, AGREEMENT)?;
-    // The peer, in the same run: the same reports with every field in clear.
+    // The peer, in the same run: the same reports with every field in clear
+    // (first, so neither run has the other's warm start).
     let in_clear = ingest_once(
         &scratch.path().join("data-in-clear"),
         &file,
         &super::bench_disclosure::all_in_clear(AGREEMENT),
     )?;
+    let ingested = ingest_once(&scratch.path().join("data"), &file, AGREEMENT)?;
     let Ingested {
         summary,
         seconds,
