@@ -263,17 +263,23 @@ const fn rule(group: Group, path: &'static [&'static str], keep: Keep) -> Rule {
     Rule { group, path, keep }
 }
 
+/// The group of a report's source's name, owner and external id: a
+/// monitoring team's, a member of the public's, or a source's.
+fn source_group(source_type: SourceType) -> Group {
+    match source_type {
+        SourceType::Monitor => Group::Team,
+        SourceType::Public => Group::Person,
+        SourceType::Media | SourceType::Party | SourceType::Sensor => Group::Source,
+    }
+}
+
 /// The fields of `event` that are committed, by group.
 fn rules(event: &Event) -> Vec<Rule> {
     use Group as G;
     use Keep as K;
     match event {
         Event::ReportFiled { report, .. } => {
-            let source = match report.source.source_type {
-                SourceType::Monitor => G::Team,
-                SourceType::Public => G::Person,
-                SourceType::Media | SourceType::Party | SourceType::Sensor => G::Source,
-            };
+            let source = source_group(report.source.source_type);
             vec![
                 rule(G::Narrative, &["report", "narrative"], K::Nothing),
                 rule(G::Place, &["report", "location"], K::RoundedPlace),
@@ -428,8 +434,8 @@ pub fn split(
         When::Final => final_already,
         When::Never => false,
     };
-    let withholds = !clear(Group::Account) || rules(&envelope.event).iter().any(|rule| !clear(rule.group));
-    if !withholds {
+    let rules: Vec<Rule> = rules(&envelope.event).into_iter().filter(|r| !clear(r.group)).collect();
+    if rules.is_empty() && clear(Group::Account) {
         // Nothing withheld: the entry is the event as it is.
         return Split {
             public: serde_json::to_vec(envelope).expect("events serialize"),
@@ -439,20 +445,17 @@ pub fn split(
     if let Event::ReportFiled { .. } = &envelope.event {
         return report_split::split(envelope, &clear, &mut salt);
     }
-    split_generic(envelope, &clear, &mut salt)
+    split_generic(envelope, rules, &clear, &mut salt)
 }
 
-/// [`split`] for any event, by its rules' paths in its JSON.
-fn split_generic(envelope: &Envelope, clear: &dyn Fn(Group) -> bool, salt: &mut dyn FnMut() -> [u8; 32]) -> Split {
+/// [`split`] for any event, by the paths in its JSON of `rules` (those withheld).
+fn split_generic(
+    envelope: &Envelope,
+    rules: Vec<Rule>,
+    clear: &dyn Fn(Group) -> bool,
+    salt: &mut dyn FnMut() -> [u8; 32],
+) -> Split {
     let whole = serde_json::to_vec(envelope).expect("events serialize");
-    let rules: Vec<Rule> = rules(&envelope.event).into_iter().filter(|r| !clear(r.group)).collect();
-    if rules.is_empty() && clear(Group::Account) {
-        // Nothing withheld: the entry is the event as it is.
-        return Split {
-            public: whole,
-            openings: Vec::new(),
-        };
-    }
     // Only the objects a rule reaches into are parsed; the rest stays as
     // serialized (the report's split costs a scan, not a tree of values).
     let mut object = raw_tree::Object::parse(&whole).expect("an envelope is a JSON object");
@@ -524,7 +527,7 @@ mod report_split {
     use super::{Group, Groups, Keep, Split, kept};
     use crate::codes::Code;
     use crate::event::{Envelope, Event, Placement};
-    use crate::report::{ActorRef, Report, Source, SourceType};
+    use crate::report::{ActorRef, Report, Source};
     use serde::Serialize;
     use serde::ser::{SerializeMap, Serializer};
     use serde_json::Value;
@@ -555,11 +558,7 @@ mod report_split {
         else {
             unreachable!("called for a filed report")
         };
-        let source_group = match report.source.source_type {
-            SourceType::Monitor => Group::Team,
-            SourceType::Public => Group::Person,
-            SourceType::Media | SourceType::Party | SourceType::Sensor => Group::Source,
-        };
+        let source_group = super::source_group(report.source.source_type);
         let shown = Clear {
             account: clear(Group::Account),
             narrative: clear(Group::Narrative),
@@ -1075,7 +1074,8 @@ mod tests {
                         When::Never => false,
                     };
                     let typed = report_split::split(&envelope, &clear, &mut || [7; 32]);
-                    let generic = split_generic(&envelope, &clear, &mut || [7; 32]);
+                    let withheld = rules(&envelope.event).into_iter().filter(|r| !clear(r.group)).collect();
+                    let generic = split_generic(&envelope, withheld, &clear, &mut || [7; 32]);
                     let json = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).unwrap();
                     assert_eq!(json(&typed.public), json(&generic.public), "report {i}");
                     assert_eq!(typed.openings, generic.openings, "report {i}");
