@@ -13,9 +13,10 @@
 
 use crate::event::{Envelope, Event};
 use crate::report::SourceType;
-use crate::sealed::commitment;
+use crate::sealed::{Salt, commitment};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -171,7 +172,8 @@ impl Disclosure {
 pub struct Opening {
     pub group: Group,
     /// 32 bytes, lower-case hex.
-    pub salt: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub salt: Salt,
     /// The group's fields as a JSON object keyed by their paths in the event.
     pub text: String,
 }
@@ -179,16 +181,8 @@ pub struct Opening {
 impl Opening {
     /// Whether this opening is what `commitment_hex` committed to.
     pub fn opens(&self, commitment_hex: &str) -> bool {
-        match salt_bytes(&self.salt) {
-            Some(salt) => commitment(&salt, &self.text) == commitment_hex,
-            None => false,
-        }
+        commitment(&self.salt.0, &self.text) == commitment_hex
     }
-}
-
-fn salt_bytes(hex_text: &str) -> Option<[u8; 32]> {
-    let bytes = hex::decode(hex_text).ok()?;
-    bytes.try_into().ok()
 }
 
 /// An opening published in the log: which entry and group it opens, its
@@ -199,7 +193,7 @@ fn salt_bytes(hex_text: &str) -> Option<[u8; 32]> {
 pub struct DisclosedOpening {
     pub index: u64,
     pub group: Group,
-    pub salt: String,
+    pub salt: Salt,
     pub fields: Map<String, Value>,
 }
 
@@ -212,7 +206,7 @@ impl DisclosedOpening {
         Some(DisclosedOpening {
             index,
             group: opening.group,
-            salt: opening.salt.clone(),
+            salt: opening.salt,
             fields,
         })
     }
@@ -222,7 +216,7 @@ impl DisclosedOpening {
     pub fn opening(&self) -> Opening {
         Opening {
             group: self.group,
-            salt: self.salt.clone(),
+            salt: self.salt,
             text: serde_json::to_string(&self.fields).expect("JSON values serialize"),
         }
     }
@@ -463,7 +457,7 @@ fn split_generic(
     if !clear(Group::Account) {
         let acting = object.take(&[ACTING]);
         if let Some(account) = object.take(&["by"]) {
-            groups.insert(Group::Account, "by".into(), account, salt);
+            groups.insert(Group::Account, "by", &account, salt);
         }
         object.put(&["by"], &acting.unwrap_or_else(|| Value::from("system")));
     }
@@ -471,14 +465,17 @@ fn split_generic(
         let Some(value) = object.take(rule.path) else {
             continue;
         };
-        let group_salt = groups.insert(rule.group, path_name(rule.path), value.clone(), salt);
+        let group_salt = groups.insert(rule.group, path_name(rule.path), &value, salt);
         if let Some(kept) = kept(rule.keep, &value, &group_salt) {
             object.put(rule.path, &kept);
         }
     }
     let (openings, commitments) = groups.seal();
-    if let Some(commitments) = commitments {
-        object.put(&[COMMITMENTS], &commitments);
+    if !commitments.is_empty() {
+        object.put(
+            &[COMMITMENTS],
+            &serde_json::to_value(&commitments).expect("commitments serialize"),
+        );
     }
     Split {
         public: object.to_vec(),
@@ -486,8 +483,13 @@ fn split_generic(
     }
 }
 
-/// The fields taken out of an event, by group, each group with its salt.
-struct Groups(BTreeMap<Group, ([u8; 32], Map<String, Value>)>);
+/// The fields taken out of an event, by group, each group with its salt
+/// and each field as its canonical JSON text (keys sorted, serde_json's
+/// form), so sealing a group is joining its fields, not building values.
+struct Groups(BTreeMap<Group, ([u8; 32], Vec<Field>)>);
+
+/// A field taken out: its path's name and its value's canonical JSON text.
+type Field = (Cow<'static, str>, String);
 
 impl Groups {
     fn new() -> Groups {
@@ -495,27 +497,84 @@ impl Groups {
     }
 
     /// Puts `value` under `name` in `group` (salted from `salt` when first seen); the group's salt.
-    fn insert(&mut self, group: Group, name: String, value: Value, salt: &mut dyn FnMut() -> [u8; 32]) -> [u8; 32] {
-        let (group_salt, fields) = self.0.entry(group).or_insert_with(|| (salt(), Map::new()));
-        fields.insert(name, value);
+    fn insert(
+        &mut self,
+        group: Group,
+        name: impl Into<Cow<'static, str>>,
+        value: &Value,
+        salt: &mut dyn FnMut() -> [u8; 32],
+    ) -> [u8; 32] {
+        self.insert_text(
+            group,
+            name,
+            serde_json::to_string(value).expect("JSON values serialize"),
+            salt,
+        )
+    }
+
+    /// [`Groups::insert`] of a value given as its canonical JSON text.
+    fn insert_text(
+        &mut self,
+        group: Group,
+        name: impl Into<Cow<'static, str>>,
+        text: String,
+        salt: &mut dyn FnMut() -> [u8; 32],
+    ) -> [u8; 32] {
+        let (group_salt, fields) = self.0.entry(group).or_insert_with(|| (salt(), Vec::new()));
+        fields.push((name.into(), text));
         *group_salt
     }
 
-    /// Each group's opening, and the `commitments` object (none if nothing was taken).
-    fn seal(self) -> (Vec<Opening>, Option<Value>) {
+    /// Each group's opening, and the commitments (empty if nothing was
+    /// taken). A group's text is the JSON object of its fields, as
+    /// `serde_json` writes a map (keys sorted): what
+    /// [`DisclosedOpening::opening`] gives back.
+    fn seal(self) -> (Vec<Opening>, Commitments) {
         let mut openings = Vec::with_capacity(self.0.len());
-        let mut commitments = Map::new();
-        for (group, (salt, fields)) in self.0 {
-            let text = serde_json::to_string(&fields).expect("JSON values serialize");
-            commitments.insert(group.as_str().into(), Value::from(commitment(&salt, &text)));
+        let mut commitments = Vec::with_capacity(self.0.len());
+        for (group, (salt, mut fields)) in self.0 {
+            fields.sort_by(|(a, _), (b, _)| a.cmp(b));
+            let mut text = String::with_capacity(2 + fields.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>());
+            text.push('{');
+            for (position, (name, value)) in fields.iter().enumerate() {
+                if position > 0 {
+                    text.push(',');
+                }
+                text.push_str(&serde_json::to_string(name.as_ref()).expect("strings serialize"));
+                text.push(':');
+                text.push_str(value);
+            }
+            text.push('}');
+            commitments.push((group, commitment(&salt, &text)));
             openings.push(Opening {
                 group,
-                salt: hex::encode(salt),
+                salt: Salt(salt),
                 text,
             });
         }
-        let commitments = (!commitments.is_empty()).then_some(Value::Object(commitments));
-        (openings, commitments)
+        commitments.sort_by_key(|(group, _)| group.as_str());
+        (openings, Commitments(commitments))
+    }
+}
+
+/// The `commitments` object of a public form: each group's commitment,
+/// keyed by the group's name in sorted order (as a JSON map is written).
+struct Commitments(Vec<(Group, String)>);
+
+impl Commitments {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Commitments {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (group, commitment) in &self.0 {
+            map.serialize_entry(group.as_str(), commitment)?;
+        }
+        map.end()
     }
 }
 
@@ -524,16 +583,93 @@ impl Groups {
 /// nothing is serialized to be parsed again. It gives what the generic
 /// split gives (a test holds them equal).
 mod report_split {
-    use super::{Group, Groups, Keep, Split, kept};
+    use super::{Commitments, Group, Groups, Split};
     use crate::codes::Code;
     use crate::event::{Envelope, Event, Placement};
-    use crate::report::{ActorRef, Report, Source};
+    use crate::report::{
+        ActorRef, Claim, DeathCategory, Latitude, Location, LocationPrecision, Longitude, Report, Source, Stance,
+    };
     use serde::Serialize;
     use serde::ser::{SerializeMap, Serializer};
-    use serde_json::Value;
 
-    fn value(value: &impl Serialize) -> Value {
-        serde_json::to_value(value).expect("events serialize")
+    /// The JSON text of a value whose objects' keys serialize in sorted
+    /// order, as a group's canonical text must have them.
+    fn text(value: &impl Serialize) -> String {
+        serde_json::to_string(value).expect("events serialize")
+    }
+
+    /// A location with its fields in sorted order (its type declares them
+    /// in the order people read them).
+    #[derive(Serialize)]
+    struct SortedLocation<'a> {
+        latitude: Latitude,
+        longitude: Longitude,
+        name: &'a Option<String>,
+        precision: LocationPrecision,
+    }
+
+    impl SortedLocation<'_> {
+        fn of(location: &Location) -> SortedLocation<'_> {
+            SortedLocation {
+                latitude: location.latitude,
+                longitude: location.longitude,
+                name: &location.name,
+                precision: location.precision,
+            }
+        }
+    }
+
+    /// A claim with its fields, and its figure's, in sorted order.
+    #[derive(Serialize)]
+    struct SortedClaim<'a> {
+        category: DeathCategory,
+        claimant: &'a str,
+        claimant_party: &'a Option<Code>,
+        deaths: SortedFigure,
+        stance: Stance,
+    }
+
+    #[derive(Serialize)]
+    struct SortedFigure {
+        best: u32,
+        high: u32,
+        low: u32,
+    }
+
+    impl SortedClaim<'_> {
+        fn of(claim: &Claim) -> SortedClaim<'_> {
+            SortedClaim {
+                category: claim.category,
+                claimant: &claim.claimant,
+                claimant_party: &claim.claimant_party,
+                deaths: SortedFigure {
+                    best: claim.deaths.best,
+                    high: claim.deaths.high,
+                    low: claim.deaths.low,
+                },
+                stance: claim.stance,
+            }
+        }
+    }
+
+    /// What the public form keeps of a withheld place: its coordinates to
+    /// a tenth of a degree (about 10 km), as [`super::kept`] keeps them.
+    #[derive(Serialize)]
+    pub struct RoundedPlace {
+        latitude: f64,
+        longitude: f64,
+        rounded_to_degrees: f64,
+    }
+
+    impl RoundedPlace {
+        fn of(location: &Location) -> RoundedPlace {
+            let round = |degrees: f64| (degrees * 10.0).round() / 10.0;
+            RoundedPlace {
+                latitude: round(location.latitude.degrees()),
+                longitude: round(location.longitude.degrees()),
+                rounded_to_degrees: 0.1,
+            }
+        }
     }
 
     /// What the public form keeps of each group of the report.
@@ -570,48 +706,34 @@ mod report_split {
         // The groups, in the generic split's order of rules (the order salts are drawn in).
         let mut groups = Groups::new();
         if !shown.account {
-            groups.insert(Group::Account, "by".into(), Value::from(envelope.by.as_str()), salt);
+            groups.insert_text(Group::Account, "by", text(&envelope.by), salt);
         }
         if !shown.narrative {
-            groups.insert(
-                Group::Narrative,
-                "report.narrative".into(),
-                Value::from(report.narrative.as_str()),
-                salt,
-            );
+            groups.insert_text(Group::Narrative, "report.narrative", text(&report.narrative), salt);
         }
         let mut rounded = None;
         if !shown.place {
-            let location = value(&report.location);
-            let place_salt = groups.insert(Group::Place, "report.location".into(), location.clone(), salt);
-            rounded = kept(Keep::RoundedPlace, &location, &place_salt);
+            groups.insert_text(
+                Group::Place,
+                "report.location",
+                text(&SortedLocation::of(&report.location)),
+                salt,
+            );
+            rounded = Some(RoundedPlace::of(&report.location));
         }
         if !shown.actors {
-            groups.insert(Group::Actors, "report.actor1".into(), value(&report.actor1), salt);
-            groups.insert(Group::Actors, "report.actor2".into(), value(&report.actor2), salt);
+            // An actor's fields (name, party) are in sorted order: written as they are.
+            groups.insert_text(Group::Actors, "report.actor1", text(&report.actor1), salt);
+            groups.insert_text(Group::Actors, "report.actor2", text(&report.actor2), salt);
         }
         if !shown.claims {
-            groups.insert(Group::Claims, "report.claims".into(), value(&report.claims), salt);
+            let claims: Vec<SortedClaim> = report.claims.iter().map(SortedClaim::of).collect();
+            groups.insert_text(Group::Claims, "report.claims", text(&claims), salt);
         }
         if !shown.source {
-            groups.insert(
-                source_group,
-                "report.source.name".into(),
-                value(&report.source.name),
-                salt,
-            );
-            groups.insert(
-                source_group,
-                "report.source.owner".into(),
-                value(&report.source.owner),
-                salt,
-            );
-            groups.insert(
-                source_group,
-                "report.external_id".into(),
-                value(&report.external_id),
-                salt,
-            );
+            groups.insert_text(source_group, "report.source.name", text(&report.source.name), salt);
+            groups.insert_text(source_group, "report.source.owner", text(&report.source.owner), salt);
+            groups.insert_text(source_group, "report.external_id", text(&report.external_id), salt);
         }
         let (openings, commitments) = groups.seal();
         let public = PublicEnvelope {
@@ -627,7 +749,7 @@ mod report_split {
                 rounded: rounded.as_ref(),
             },
             shown: &shown,
-            commitments: commitments.as_ref(),
+            commitments: (!commitments.is_empty()).then_some(&commitments),
         };
         Split {
             public: serde_json::to_vec(&public).expect("JSON serializes"),
@@ -644,7 +766,7 @@ mod report_split {
         geo: &'a Option<crate::geography::GeoFacts>,
         report: PublicReport<'a>,
         shown: &'a Clear,
-        commitments: Option<&'a Value>,
+        commitments: Option<&'a Commitments>,
     }
 
     impl Serialize for PublicEnvelope<'_> {
@@ -685,7 +807,7 @@ mod report_split {
     struct PublicReport<'a> {
         report: &'a Report,
         shown: &'a Clear,
-        rounded: Option<&'a Value>,
+        rounded: Option<&'a RoundedPlace>,
     }
 
     /// An actor as the public sees it while its name is withheld: its party alone.

@@ -91,7 +91,7 @@ fn a_changed_opening_is_named_by_index_and_group() {
         })
     );
     let mut wrong_salt = split.openings.clone();
-    wrong_salt[0].salt = "00".repeat(32);
+    wrong_salt[0].salt = truce_domain::sealed::Salt([0; 32]);
     assert!(check_openings(41, &split.public, &wrong_salt).is_err());
     let mut unknown = split.openings.clone();
     unknown[0].group = Group::Rationale;

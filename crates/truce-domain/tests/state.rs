@@ -265,7 +265,7 @@ fn every_event_round_trips_through_its_envelope() {
             openings: vec![truce_domain::disclosure::DisclosedOpening {
                 index: 12,
                 group: truce_domain::disclosure::Group::Narrative,
-                salt: "ab".repeat(32),
+                salt: truce_domain::sealed::Salt([0xab; 32]),
                 fields: serde_json::from_str(r#"{"report.narrative":"x"}"#).unwrap(),
             }],
         },

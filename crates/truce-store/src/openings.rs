@@ -7,8 +7,9 @@
 
 use crate::error::StoreError;
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use truce_domain::disclosure::{Group, Opening};
+use truce_domain::sealed::Salt;
 
 /// One entry's openings, as written beside it.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,9 +32,7 @@ fn encode(openings: &[Opening]) -> Vec<u8> {
         let name = opening.group.as_str();
         bytes.push(name.len() as u8);
         bytes.extend_from_slice(name.as_bytes());
-        let mut salt = [0u8; 32];
-        hex::decode_to_slice(&opening.salt, &mut salt).expect("a salt is 32 bytes of hex, made by the split");
-        bytes.extend_from_slice(&salt);
+        bytes.extend_from_slice(&opening.salt.0);
         bytes.extend_from_slice(&(opening.text.len() as u32).to_be_bytes());
         bytes.extend_from_slice(opening.text.as_bytes());
     }
@@ -51,7 +50,7 @@ pub(crate) fn decode(index: u64, bytes: &[u8]) -> Result<Vec<Opening>, StoreErro
         let name = take(&mut rest, length).ok_or_else(cut)?;
         let name = std::str::from_utf8(name).map_err(|_| corrupt("a group's name is not UTF-8"))?;
         let group = Group::parse(name).ok_or_else(|| corrupt(&format!("unknown group {name:?}")))?;
-        let salt = hex::encode(take(&mut rest, 32).ok_or_else(cut)?);
+        let salt = Salt(take(&mut rest, 32).ok_or_else(cut)?.try_into().expect("took 32 bytes"));
         let text_length = take(&mut rest, 4).ok_or_else(cut)?;
         let text_length = u32::from_be_bytes(text_length.try_into().expect("took 4 bytes")) as usize;
         let text = take(&mut rest, text_length).ok_or_else(cut)?;
@@ -135,34 +134,38 @@ pub fn for_each(
 
 /// The openings of an incident's entries: those written under `incident`
 /// and those about its `reports` (which may have come from incidents merged
-/// into it), in index order.
+/// into it), in index order. A report's entries are found through the
+/// `reports` and `evidence` projections' log indexes, which every filing
+/// writes anyway, rather than through an index of the openings' own (one
+/// more B-tree insert for every report an import files).
 pub fn of_incident(connection: &Connection, incident: u64, reports: &[u64]) -> Result<Vec<EntryOpenings>, StoreError> {
-    let mut found = Vec::new();
-    let mut seen = BTreeSet::new();
-    {
-        let mut statement = connection.prepare_cached(
-            "SELECT log_index, incident_id, report_id, openings FROM openings WHERE incident_id = ?1",
-        )?;
-        let mut rows = statement.query([incident as i64])?;
+    let mut found = BTreeMap::new();
+    let mut collect = |sql: &str, key: u64| -> Result<(), StoreError> {
+        let mut statement = connection.prepare_cached(sql)?;
+        let mut rows = statement.query([key as i64])?;
         while let Some(row) = rows.next()? {
             let entry = entry_openings(row)?;
-            seen.insert(entry.index);
-            found.push(entry);
+            found.entry(entry.index).or_insert(entry);
         }
-    }
-    let mut statement = connection
-        .prepare_cached("SELECT log_index, incident_id, report_id, openings FROM openings WHERE report_id = ?1")?;
+        Ok(())
+    };
+    collect(
+        "SELECT log_index, incident_id, report_id, openings FROM openings WHERE incident_id = ?1",
+        incident,
+    )?;
     for report in reports {
-        let mut rows = statement.query([*report as i64])?;
-        while let Some(row) = rows.next()? {
-            let entry = entry_openings(row)?;
-            if seen.insert(entry.index) {
-                found.push(entry);
-            }
-        }
+        collect(
+            "SELECT o.log_index, o.incident_id, o.report_id, o.openings FROM reports r
+             JOIN openings o ON o.log_index = r.log_index WHERE r.id = ?1",
+            *report,
+        )?;
+        collect(
+            "SELECT o.log_index, o.incident_id, o.report_id, o.openings FROM evidence e
+             JOIN openings o ON o.log_index = e.log_index WHERE e.report_id = ?1",
+            *report,
+        )?;
     }
-    found.sort_by_key(|entry| entry.index);
-    Ok(found)
+    Ok(found.into_values().collect())
 }
 
 /// The groups of entry `index` that the log has disclosed.
@@ -206,7 +209,7 @@ mod tests {
     fn any_opening() -> impl Strategy<Value = Opening> {
         (0..Group::ALL.len(), any::<[u8; 32]>(), ".*").prop_map(|(group, salt, text)| Opening {
             group: Group::ALL[group],
-            salt: hex::encode(salt),
+            salt: Salt(salt),
             text,
         })
     }
@@ -229,7 +232,7 @@ mod tests {
     fn a_cut_record_is_named() {
         let opening = Opening {
             group: Group::Narrative,
-            salt: "ab".repeat(32),
+            salt: Salt([0xab; 32]),
             text: r#"{"report.narrative":"x"}"#.into(),
         };
         let bytes = encode(&[opening]);

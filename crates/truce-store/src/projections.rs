@@ -175,13 +175,14 @@ CREATE TABLE IF NOT EXISTS openings (
     openings BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS openings_by_incident ON openings (incident_id) WHERE incident_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS openings_by_report ON openings (report_id) WHERE report_id IS NOT NULL;
+DROP INDEX IF EXISTS openings_by_report;
 CREATE TABLE IF NOT EXISTS disclosed (
     log_index INTEGER NOT NULL,
     grp TEXT NOT NULL,
     disclosed_in INTEGER NOT NULL,
     PRIMARY KEY (log_index, grp)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS evidence_by_report ON evidence (report_id) WHERE report_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS replies_by_party ON replies (party, due);
 CREATE INDEX IF NOT EXISTS penalties_by_state ON penalties (state, id);
 CREATE INDEX IF NOT EXISTS case_steps_by_penalty ON case_steps (penalty_id);
