@@ -7,8 +7,12 @@
 //! Ed25519 signature` (76 bytes) over the message
 //! `cosignature/v1\ntime <timestamp>\n<checkpoint note text>`.
 
-use crate::note::{COSIGNATURE_V1_KEY_TYPE, KeyName, Note, NoteSignature, VerifierKey, key_id};
+use crate::note::{
+    COSIGNATURE_V1_KEY_TYPE, KeyName, Note, NoteError, NoteSignature, VerifierKey, key_id, parse_private_key,
+    private_key_text,
+};
 use ed25519_dalek::{Signer as _, SigningKey};
+use std::str::FromStr;
 
 /// The largest timestamp a cosignature may carry (2^63 - 1).
 pub const TIMESTAMP_MAX: u64 = i64::MAX as u64;
@@ -33,7 +37,9 @@ pub fn cosigned_message(timestamp: u64, checkpoint_text: &str) -> String {
     format!("cosignature/v1\ntime {timestamp}\n{checkpoint_text}")
 }
 
-/// A witness's private key for cosignature/v1.
+/// A witness's private key for cosignature/v1. Its text form follows the
+/// signed-note signer keys with the cosignature's key type:
+/// `PRIVATE+KEY+name+hex(key ID)+base64(0x04 || seed)`.
 pub struct Cosigner {
     name: KeyName,
     key: SigningKey,
@@ -45,6 +51,17 @@ impl Cosigner {
             name,
             key: SigningKey::from_bytes(&seed),
         }
+    }
+
+    /// A fresh key from the operating system's random source.
+    pub fn generate(name: KeyName) -> Cosigner {
+        let mut seed = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+        Cosigner::from_seed(name, seed)
+    }
+
+    pub fn name(&self) -> &KeyName {
+        &self.name
     }
 
     pub fn verifier(&self) -> VerifierKey {
@@ -61,6 +78,27 @@ impl Cosigner {
             key_id: key_id(&self.name, COSIGNATURE_V1_KEY_TYPE, self.key.verifying_key().as_bytes()),
             signature,
         }
+    }
+
+    /// The private key in text form. Keep it secret: it is the witness's identity.
+    pub fn to_secret_string(&self) -> String {
+        private_key_text(
+            &self.name,
+            self.verifier().id(),
+            COSIGNATURE_V1_KEY_TYPE,
+            self.key.as_bytes(),
+        )
+    }
+}
+
+impl FromStr for Cosigner {
+    type Err = NoteError;
+
+    fn from_str(text: &str) -> Result<Cosigner, NoteError> {
+        let (name, seed) = parse_private_key(text.trim_end(), COSIGNATURE_V1_KEY_TYPE, |name, seed| {
+            Cosigner::from_seed(name.clone(), *seed).verifier().id()
+        })?;
+        Ok(Cosigner::from_seed(name, seed))
     }
 }
 
@@ -91,4 +129,24 @@ pub fn verify_cosignature(note: &Note, cosigner: &VerifierKey) -> Result<u64, Co
         return Err(CosignatureError::Invalid { name });
     }
     Ok(timestamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cosigner_key_reads_back_from_its_text_and_nothing_else_does() {
+        let cosigner = Cosigner::from_seed(KeyName::parse("witness.example/afg").unwrap(), [3; 32]);
+        let text = cosigner.to_secret_string();
+        let back: Cosigner = text.parse().unwrap();
+        assert_eq!(back.verifier().to_string(), cosigner.verifier().to_string());
+        let note_signer = crate::note::SignerKey::from_seed(KeyName::parse("witness.example/afg").unwrap(), [3; 32]);
+        assert!(
+            note_signer.to_secret_string().parse::<Cosigner>().is_err(),
+            "a log's key is not a cosigner's"
+        );
+        let changed_id = text.replacen(&format!("{:08x}", cosigner.verifier().id()), "00000000", 1);
+        assert!(changed_id.parse::<Cosigner>().is_err());
+    }
 }

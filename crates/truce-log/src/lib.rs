@@ -10,6 +10,8 @@
 //! - [`note`], [`checkpoint`], [`cosignature`]: C2SP signed notes with
 //!   Ed25519, tlog-checkpoint bodies and cosignature/v1.
 //! - [`client`]: the verifier a party runs against a server or a mirror.
+//! - [`witness_protocol`]: C2SP tlog-witness requests and answers, and
+//!   [`policy`]: C2SP tlog-policy, which witnesses a verifier requires.
 //!
 //! Trust: a reader trusts nothing but the log's verifier key (and, for
 //! cosignatures, its witnesses' keys). Everything else, tiles, entries and
@@ -20,9 +22,11 @@ pub mod client;
 pub mod cosignature;
 pub mod hash;
 pub mod note;
+pub mod policy;
 pub mod proof;
 pub mod tile;
 pub mod tree;
+pub mod witness_protocol;
 
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use hash::{Hash, leaf_hash, node_hash};

@@ -210,38 +210,54 @@ impl SignerKey {
 
     /// The private key in text form. Keep it secret: it is the log's identity.
     pub fn to_secret_string(&self) -> String {
-        let mut key = vec![ED25519_KEY_TYPE];
-        key.extend_from_slice(self.key.as_bytes());
-        format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.id, BASE64.encode(key))
+        private_key_text(&self.name, self.id, ED25519_KEY_TYPE, self.key.as_bytes())
     }
+}
+
+/// A private key's text form: `PRIVATE+KEY+name+hex(key ID)+base64(type || seed)`.
+pub(crate) fn private_key_text(name: &KeyName, id: u32, key_type: u8, seed: &[u8; 32]) -> String {
+    let mut key = vec![key_type];
+    key.extend_from_slice(seed);
+    format!("PRIVATE+KEY+{name}+{id:08x}+{}", BASE64.encode(key))
+}
+
+/// Reads a private key's text form written by [`private_key_text`] for a
+/// key of `key_type`, and checks its key ID against its name and key.
+pub(crate) fn parse_private_key(
+    text: &str,
+    key_type: u8,
+    id_of: impl FnOnce(&KeyName, &[u8; 32]) -> u32,
+) -> Result<(KeyName, [u8; 32]), NoteError> {
+    let bad = NoteError::MalformedSignerKey;
+    let shape = "expected PRIVATE+KEY+name+keyid+key";
+    let rest = text.strip_prefix("PRIVATE+KEY+").ok_or(bad(shape))?;
+    // The base64 key may itself hold '+': split at the first two only.
+    let (name, rest) = rest.split_once('+').ok_or(bad(shape))?;
+    let (id_hex, key_b64) = rest.split_once('+').ok_or(bad(shape))?;
+    let name = KeyName::parse(name)?;
+    let id = parse_key_id(id_hex).ok_or(bad("the key ID is not 8 lowercase hex digits"))?;
+    let key_bytes = BASE64
+        .decode(key_b64)
+        .map_err(|_| bad("the key is not standard base64"))?;
+    let (&found_type, seed) = key_bytes.split_first().ok_or(bad("the key is empty"))?;
+    if found_type != key_type {
+        return Err(bad("unknown key type"));
+    }
+    let seed: [u8; 32] = seed.try_into().map_err(|_| bad("an Ed25519 seed is 32 bytes"))?;
+    if id_of(&name, &seed) != id {
+        return Err(bad("the key ID does not match the name and key"));
+    }
+    Ok((name, seed))
 }
 
 impl FromStr for SignerKey {
     type Err = NoteError;
 
     fn from_str(text: &str) -> Result<SignerKey, NoteError> {
-        let bad = NoteError::MalformedSignerKey;
-        let rest = text
-            .strip_prefix("PRIVATE+KEY+")
-            .ok_or(bad("expected PRIVATE+KEY+name+keyid+key"))?;
-        // The base64 key may itself hold '+': split at the first two only.
-        let (name, rest) = rest.split_once('+').ok_or(bad("expected PRIVATE+KEY+name+keyid+key"))?;
-        let (id_hex, key_b64) = rest.split_once('+').ok_or(bad("expected PRIVATE+KEY+name+keyid+key"))?;
-        let name = KeyName::parse(name)?;
-        let id = parse_key_id(id_hex).ok_or(bad("the key ID is not 8 lowercase hex digits"))?;
-        let key_bytes = BASE64
-            .decode(key_b64)
-            .map_err(|_| bad("the key is not standard base64"))?;
-        let (&key_type, seed) = key_bytes.split_first().ok_or(bad("the key is empty"))?;
-        if key_type != ED25519_KEY_TYPE {
-            return Err(bad("unknown key type"));
-        }
-        let seed: [u8; 32] = seed.try_into().map_err(|_| bad("an Ed25519 seed is 32 bytes"))?;
-        let signer = SignerKey::from_seed(name, seed);
-        if signer.id != id {
-            return Err(bad("the key ID does not match the name and key"));
-        }
-        Ok(signer)
+        let (name, seed) = parse_private_key(text, ED25519_KEY_TYPE, |name, seed| {
+            SignerKey::from_seed(name.clone(), *seed).id
+        })?;
+        Ok(SignerKey::from_seed(name, seed))
     }
 }
 

@@ -29,6 +29,7 @@ mod schema;
 mod sequencer;
 mod service;
 mod tiles;
+pub mod witness_state;
 mod writer;
 
 pub use audit::{AuditError, AuditReport, audit_log};

@@ -141,6 +141,46 @@ pub enum Command {
     /// Measure truce's speed.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// A C2SP tlog-witness, run by a party or mediator on its own machine:
+    /// cosigns a log's checkpoints only when each extends the last it cosigned.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
+}
+
+#[derive(Subcommand)]
+pub enum WitnessCommand {
+    /// Make the witness's key and state; writes and prints its verifier key line.
+    Init {
+        #[arg(long)]
+        data: PathBuf,
+        /// The witness's name (its key name), e.g. witness.afg.example/1.
+        #[arg(long)]
+        name: String,
+    },
+    /// Trust a log: its origin and its verifier key line (`truce` serves it at /log/key).
+    AddLog {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        origin: String,
+        #[arg(long)]
+        vkey: String,
+    },
+    /// Answer POST /add-checkpoint.
+    Serve {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: SocketAddr,
+    },
+    /// The refused checkpoints that the log signed: evidence of a split view.
+    Evidence {
+        #[arg(long)]
+        data: PathBuf,
+        /// One JSON object a line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

@@ -25,6 +25,7 @@ mod receipt;
 mod serve;
 mod status;
 mod verify;
+mod witness;
 
 use crate::cli::{BenchCommand, Command, LogCommand};
 use std::process::ExitCode;
@@ -94,5 +95,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             connections,
         }) => bench_api::run(json, seconds, connections),
         Command::Bench(BenchCommand::Web(args)) => bench_web::run(args),
+        Command::Witness(command) => witness::run(command),
     }
 }
