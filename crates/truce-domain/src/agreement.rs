@@ -86,6 +86,25 @@ pub struct Agreement {
     pub status_rules: Vec<StatusRule>,
     /// When each group of confidential fields becomes public in the log.
     pub disclosure: crate::disclosure::Disclosure,
+    /// The witnesses the log asks to cosign each checkpoint: one a party or mediator.
+    pub witnesses: Vec<Witness>,
+}
+
+/// A party's or mediator's witness (C2SP tlog-witness): the log sends it
+/// every checkpoint and collects its cosignature.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Witness {
+    /// The party or mediator whose witness it is (its name in policies).
+    pub name: Code,
+    /// Its cosigner verifier key line (`name+keyid+base64(0x04||key)`).
+    #[serde(serialize_with = "display")]
+    pub vkey: truce_log::VerifierKey,
+    /// Its submission prefix: the log POSTs `{url}/add-checkpoint`.
+    pub url: String,
+}
+
+fn display<S: serde::Serializer>(value: &impl std::fmt::Display, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

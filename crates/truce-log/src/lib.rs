@@ -31,6 +31,7 @@ pub mod witness_protocol;
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use hash::{Hash, leaf_hash, node_hash};
 pub use note::{KeyName, Note, SignerKey, VerifierKey};
+pub use policy::Policy;
 pub use proof::{ProofError, consistency_plan, inclusion_plan, verify_consistency, verify_inclusion};
 pub use tile::{StoredTile, TileId, TileKind, TileWidth};
 pub use tree::{NodeId, RightEdge};

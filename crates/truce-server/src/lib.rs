@@ -16,6 +16,7 @@ mod log_api;
 mod ops;
 mod problem;
 pub mod web;
+pub mod witnesses;
 
 pub use api::Api;
 pub use problem::Problem;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub log_vkey: String,
     /// The JSON API over the ceasefire's record; `None` serves the log alone.
     pub api: Option<Arc<Api>>,
+    /// How the agreement's witnesses stand (none when it names none).
+    pub witnesses: Arc<witnesses::WitnessBoard>,
 }
 
 /// The longest a request may take before it is answered 503 (the work it

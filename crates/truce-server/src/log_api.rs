@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/log/checkpoint", get(checkpoint))
         .route("/log/key", get(key))
+        .route("/api/v1/log/witnesses", get(witnesses))
         .route("/log/tile/{*path}", get(tile))
         .route("/api/v1/log/proof/inclusion", get(inclusion_proof))
         .route("/api/v1/log/proof/consistency", get(consistency_proof))
@@ -67,9 +68,61 @@ pub(crate) fn latest_checkpoint(state: &AppState) -> Result<StoredCheckpoint, Pr
     }
 }
 
+/// The latest checkpoint with the witnesses' cosignatures collected on it.
 async fn checkpoint(State(state): State<AppState>) -> Result<Response, Problem> {
     let checkpoint = latest_checkpoint(&state)?;
-    Ok(plain_text(checkpoint.note, "no-cache, max-age=0"))
+    if state.witnesses.count() == 0 {
+        return Ok(plain_text(checkpoint.note, "no-cache, max-age=0"));
+    }
+    let note = read(&state, move |log| log.cosigned_note(&checkpoint)).await?;
+    Ok(plain_text(note, "no-cache, max-age=0"))
+}
+
+/// The witnesses' standing and the latest checkpoint all of them cosigned.
+#[derive(serde::Serialize)]
+struct WitnessesView {
+    size: u64,
+    witnesses: Vec<crate::witnesses::WitnessStanding>,
+    /// The latest checkpoint every witness cosigned, with their cosignatures.
+    cosigned_by_all: Option<CosignedCheckpoint>,
+}
+
+#[derive(serde::Serialize)]
+struct CosignedCheckpoint {
+    size: u64,
+    note: String,
+}
+
+async fn witnesses(State(state): State<AppState>) -> Result<Response, Problem> {
+    let size = latest_checkpoint(&state)?.size;
+    let standings = state.witnesses.standings();
+    let count = standings.len();
+    let cosigned_by_all = if count == 0 {
+        None
+    } else {
+        read(&state, move |log| {
+            log.latest_cosigned_by_all(count)?
+                .map(|checkpoint| {
+                    let note = log.cosigned_note(&checkpoint)?;
+                    Ok(CosignedCheckpoint {
+                        size: checkpoint.size,
+                        note,
+                    })
+                })
+                .transpose()
+        })
+        .await?
+    };
+    let view = WitnessesView {
+        size,
+        witnesses: standings,
+        cosigned_by_all,
+    };
+    let mut response = axum::Json(view).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, max-age=0"));
+    Ok(response)
 }
 
 async fn key(State(state): State<AppState>) -> Response {

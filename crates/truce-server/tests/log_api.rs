@@ -30,6 +30,7 @@ fn fixture(entries: u64) -> Fixture {
         log: Arc::new(LogReader::open(&path).unwrap()),
         log_vkey: signer.verifier().to_string(),
         api: None,
+        witnesses: Default::default(),
     };
     Fixture {
         _dir: dir,

@@ -45,6 +45,7 @@ fn fixture() -> Fixture {
         log: Arc::new(LogReader::open(&path).unwrap()),
         log_vkey: signer.verifier().to_string(),
         api: None,
+        witnesses: Default::default(),
     };
     Fixture { _dir: dir, state }
 }

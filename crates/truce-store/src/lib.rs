@@ -14,6 +14,7 @@
 pub mod accounts;
 mod audit;
 pub mod bulletins;
+pub mod cosignatures;
 mod engine;
 mod engine_service;
 mod entry;

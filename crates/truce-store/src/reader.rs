@@ -107,6 +107,29 @@ impl LogReader {
         self.snapshot(current_checkpoint)
     }
 
+    /// The checkpoint of `size` with the witnesses' cosignatures collected on it, as one note.
+    pub fn cosigned_note(&self, checkpoint: &StoredCheckpoint) -> Result<String, ReadError> {
+        let lines = self.snapshot(|connection| Ok(crate::cosignatures::lines_at(connection, checkpoint.size)?))?;
+        let mut note = checkpoint.note.clone();
+        for line in lines {
+            note.push_str(&line);
+            note.push('\n');
+        }
+        Ok(note)
+    }
+
+    /// The latest checkpoint that `witnesses` witnesses have all cosigned, if any.
+    pub fn latest_cosigned_by_all(&self, witnesses: usize) -> Result<Option<StoredCheckpoint>, ReadError> {
+        let size =
+            self.snapshot(|connection| Ok(crate::cosignatures::latest_cosigned_by_all(connection, witnesses)?))?;
+        size.map(|size| self.checkpoint_at(size)).transpose()
+    }
+
+    /// Each witness's latest cosignature.
+    pub fn cosigned(&self) -> Result<Vec<crate::cosignatures::Cosigned>, ReadError> {
+        self.snapshot(|connection| Ok(crate::cosignatures::latest(connection)?))
+    }
+
     /// The checkpoint signed at exactly `size`, if the log signed one there.
     pub fn checkpoint_at(&self, size: u64) -> Result<StoredCheckpoint, ReadError> {
         self.snapshot(|connection| {

@@ -11,12 +11,18 @@ use rusqlite::Connection;
 /// - `log_bundles`: full entry bundles, exactly as served.
 /// - `log_pending`: the entries of the unfinished last bundle, one a row.
 /// - `log_checkpoints`: every signed checkpoint, by tree size.
+/// - `log_cosignatures`: the witnesses' cosignature lines on them, by
+///   size and witness (every one collected is kept).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS log_tiles (id INTEGER PRIMARY KEY, width INTEGER NOT NULL, nodes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS log_bundles (idx INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS log_pending (idx INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS log_checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS log_cosignatures (
+    size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, cosigned_at INTEGER NOT NULL,
+    PRIMARY KEY (size, witness)
+);
 ";
 
 pub const SCHEMA_VERSION: &str = "1";

@@ -419,6 +419,10 @@ pub struct VerifyArgs {
     /// The API token to fetch --openings with (without one: what the log has disclosed).
     #[arg(long, requires = "openings")]
     pub token: Option<String>,
+    /// A C2SP tlog-policy file: the checkpoint is trusted only when the
+    /// witnesses it names have cosigned it as its quorum says.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]

@@ -38,6 +38,7 @@ impl ServedLog {
             log: Arc::new(LogReader::open(&path).unwrap()),
             log_vkey: vkey(),
             api: None,
+            witnesses: Default::default(),
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)

@@ -34,6 +34,16 @@ pub struct RawAgreement {
     /// Group name to when it becomes public (`intake`, `final`, `never`).
     #[serde(default)]
     pub disclosure: std::collections::BTreeMap<String, S<String>>,
+    #[serde(default)]
+    pub witnesses: Vec<RawWitness>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWitness {
+    pub name: S<String>,
+    pub vkey: S<String>,
+    pub url: S<String>,
 }
 
 #[derive(Deserialize)]

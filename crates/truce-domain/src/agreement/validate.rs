@@ -149,6 +149,12 @@ pub fn validate(raw: RawAgreement, text: &str) -> Result<Agreement, AgreementErr
     let conditions = conditions(&mut check, &raw.conditions, &party_codes);
     let status_rules = status_rules(&mut check, &raw.status_rules);
     let disclosure = disclosure(&mut check, &raw.disclosure);
+    let signers: Vec<Code> = parties
+        .iter()
+        .map(|p| p.code.clone())
+        .chain(mediators.iter().map(|m| m.code.clone()))
+        .collect();
+    let witnesses = witnesses(&mut check, &raw.witnesses, &signers);
     if parties.len() < 2 && check.errors.is_empty() {
         check.error("parties", 0..0, "an agreement needs at least two parties");
     }
@@ -180,6 +186,7 @@ pub fn validate(raw: RawAgreement, text: &str) -> Result<Agreement, AgreementErr
                 conditions,
                 status_rules,
                 disclosure,
+                witnesses,
             })
         }
         _ => {
@@ -665,6 +672,55 @@ fn status_rules(check: &mut Checker, raw: &[RawStatusRule]) -> Vec<StatusRule> {
         }
     }
     rules
+}
+
+/// The `[[witnesses]]`: each a party's or mediator's (at most one each),
+/// with a cosigner key (type 0x04) and an http(s) submission prefix.
+fn witnesses(check: &mut Checker, raw: &[super::raw::RawWitness], signers: &[Code]) -> Vec<super::Witness> {
+    let mut witnesses: Vec<super::Witness> = Vec::new();
+    for (i, witness) in raw.iter().enumerate() {
+        let path = |field: &str| format!("witnesses[{i}].{field}");
+        let name = check.code(&path("name"), &witness.name);
+        if let Some(name) = &name {
+            if !signers.contains(name) {
+                check.error(
+                    &path("name"),
+                    witness.name.span(),
+                    format!("{name} is not a party or mediator of the agreement"),
+                );
+            } else if witnesses.iter().any(|w| &w.name == name) {
+                check.error(
+                    &path("name"),
+                    witness.name.span(),
+                    format!("{name} has a witness already"),
+                );
+            }
+        }
+        let vkey = match witness.vkey.get_ref().trim().parse::<truce_log::VerifierKey>() {
+            Ok(key) if key.key_type() == truce_log::note::COSIGNATURE_V1_KEY_TYPE => Some(key),
+            Ok(_) => {
+                check.error(
+                    &path("vkey"),
+                    witness.vkey.span(),
+                    "not a cosignature/v1 key (type 0x04)",
+                );
+                None
+            }
+            Err(error) => {
+                check.error(&path("vkey"), witness.vkey.span(), error.to_string());
+                None
+            }
+        };
+        let url = witness.url.get_ref().trim().trim_end_matches('/').to_string();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            check.error(&path("url"), witness.url.span(), "must be an http:// or https:// URL");
+            continue;
+        }
+        if let (Some(name), Some(vkey)) = (name, vkey) {
+            witnesses.push(super::Witness { name, vkey, url });
+        }
+    }
+    witnesses
 }
 
 /// The `[disclosure]` section: each named group's moment; the others keep their defaults.

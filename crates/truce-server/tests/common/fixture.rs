@@ -110,6 +110,7 @@ pub fn fixture_with(limits: truce_server::api::limits::RequestLimiter, allowed: 
         log: Arc::new(LogReader::open(&path).unwrap()),
         log_vkey: signer.verifier().to_string(),
         api: Some(Arc::new(api)),
+        witnesses: Default::default(),
     };
     Fixture {
         state,

@@ -6,6 +6,7 @@
 
 mod scenario;
 mod users;
+mod witnesses;
 
 use crate::datadir::DataDir;
 use anyhow::{Context, bail};
@@ -27,19 +28,31 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let dir = fresh_demo_dir(data)?;
     let users = users::create(&dir)?;
-    seed(&dir)?;
+    let log_key = dir.verifier()?;
+    let witnesses = witnesses::create(dir.path(), DEMO_ORIGIN, &log_key)?;
+    let agreement = format!("{AGREEMENT}{}", witnesses::agreement_section(&witnesses));
+    seed(&dir, &agreement)?;
+    let policy = witnesses::write_policy(dir.path(), &log_key, &witnesses)?;
+    let listed: Vec<serde_json::Value> = witnesses
+        .iter()
+        .map(|w| serde_json::json!({"name": w.name, "vkey": w.vkey.to_string(), "url": w.url}))
+        .collect();
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(super::serve::serve(
-        &dir,
-        listen,
-        truce_server::api::limits::REQUESTS_PER_SECOND,
-        webhook_targets,
-        |bound| {
-            if let Err(error) = announce(&dir, bound, &users) {
-                eprintln!("error: {error:#}");
-            }
-        },
-    ))?;
+    runtime.block_on(async {
+        witnesses::serve(witnesses)?;
+        super::serve::serve(
+            &dir,
+            listen,
+            truce_server::api::limits::REQUESTS_PER_SECOND,
+            webhook_targets,
+            |bound| {
+                if let Err(error) = announce(&dir, bound, &users, &listed, &policy) {
+                    eprintln!("error: {error:#}");
+                }
+            },
+        )
+        .await
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -61,13 +74,14 @@ fn fresh_demo_dir(data: &Path) -> anyhow::Result<DataDir> {
 const AGREEMENT: &str = include_str!("../../../../examples/doha-ceasefire.toml");
 const SEEDED_REPORTS: usize = 600;
 
-fn seed(dir: &DataDir) -> anyhow::Result<()> {
+/// Seeds the log with the agreement `text` (the example's, naming the demo's witnesses) and the story.
+fn seed(dir: &DataDir, text: &str) -> anyhow::Result<()> {
     let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
-    let agreement = Agreement::from_toml(AGREEMENT).map_err(|e| anyhow::anyhow!("the embedded agreement: {e}"))?;
-    std::fs::write(dir.path().join("agreement.toml"), AGREEMENT)?;
+    let agreement = Agreement::from_toml(text).map_err(|e| anyhow::anyhow!("the embedded agreement: {e}"))?;
+    std::fs::write(dir.path().join("agreement.toml"), text)?;
     let mut register = Submission::new(
         users::name_of("admin", None),
-        Command::register_agreement(&agreement, AGREEMENT),
+        Command::register_agreement(&agreement, text),
     )
     .acting("admin");
     register.at = Some(chrono::DateTime::parse_from_rfc3339("2025-10-15T12:00:00Z")?.to_utc());
@@ -97,7 +111,13 @@ fn seed(dir: &DataDir) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn announce(dir: &DataDir, bound: SocketAddr, users: &[users::DemoUser]) -> anyhow::Result<()> {
+fn announce(
+    dir: &DataDir,
+    bound: SocketAddr,
+    users: &[users::DemoUser],
+    witnesses: &[serde_json::Value],
+    policy: &Path,
+) -> anyhow::Result<()> {
     let base_url = format!("http://{bound}");
     let vkey = dir.verifier()?.to_string();
     let credentials = serde_json::json!({
@@ -107,6 +127,8 @@ fn announce(dir: &DataDir, bound: SocketAddr, users: &[users::DemoUser]) -> anyh
         "origin": DEMO_ORIGIN,
         "scenario": "Illustrative: built on public reporting of October 2025; the determinations and penalties are invented to show truce, not findings about real events. Background reports are synthetic.",
         "users": users,
+        "witnesses": witnesses,
+        "witness_policy": policy,
     });
     let path = dir.path().join("demo-credentials.json");
     std::fs::write(&path, serde_json::to_string_pretty(&credentials)? + "\n")?;
@@ -114,6 +136,11 @@ fn announce(dir: &DataDir, bound: SocketAddr, users: &[users::DemoUser]) -> anyh
     println!("  checkpoint:  {base_url}/log/checkpoint");
     println!("  credentials: {}", path.display());
     println!("  verify it:   truce log verify --url {base_url} --vkey '{vkey}' --state my-checkpoint");
+    println!(
+        "  witnessed:   {} witnesses (AFG, PAK, QAT, TUR) cosign each checkpoint; add --policy {}",
+        witnesses.len(),
+        policy.display()
+    );
     println!("  sign in as any of (passwords and API tokens in the credentials file):");
     for user in users {
         println!(

@@ -101,10 +101,39 @@ pub async fn serve_until(
         }
         None => (Writer::Raw(Sequencer::start(writer, SequencerConfig::default())), None),
     };
+    let log = Arc::new(LogReader::open(&dir.database())?);
+    let witnesses = match &api {
+        Some(api) if !api.agreement.witnesses.is_empty() => {
+            // Each commit wakes the collectors, which send its checkpoint on.
+            let (woken, wake) = tokio::sync::watch::channel(0u64);
+            let mut committed = api.notifications.subscribe();
+            tokio::spawn(async move {
+                loop {
+                    match committed.recv().await {
+                        Ok(notification) => {
+                            let _ = woken.send(notification.log_index);
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            let _ = woken.send(u64::MAX);
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            });
+            truce_server::witnesses::spawn_collector(
+                log.clone(),
+                truce_store::cosignatures::CosignatureStore::open(&dir.database())?,
+                &api.agreement.witnesses,
+                wake,
+            )
+        }
+        _ => Default::default(),
+    };
     let state = AppState {
-        log: Arc::new(LogReader::open(&dir.database())?),
+        log,
         log_vkey: dir.verifier()?.to_string(),
         api,
+        witnesses,
     };
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let bound = listener.local_addr()?;

@@ -11,9 +11,11 @@ use std::process::ExitCode;
 use truce_domain::disclosure_ledger::DisclosureLedger;
 use truce_log::VerifierKey;
 use truce_log::client::{DirectorySource, TileSource, verify_log};
+use truce_log::{Note, Policy};
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let vkey = read_vkey(&args.vkey)?;
+    let policy = args.policy.as_deref().map(read_policy).transpose()?;
     let mut served = None;
     let source: Box<dyn TileSource> = match (&args.url, &args.dir) {
         (Some(url), _) => {
@@ -62,6 +64,18 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             if let Some(previous) = &report.previous {
                 println!("ok: consistent with the saved checkpoint at size {}", previous.size);
             }
+            if let Some(policy) = &policy {
+                match witnessed(policy, &report.checkpoint_note) {
+                    Ok(line) => println!("{line}"),
+                    Err(error) => {
+                        eprintln!(
+                            "VERIFICATION FAILED: the checkpoint at size {}: {error}",
+                            checkpoint.size
+                        );
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
+            }
             if let Some(path) = &args.state {
                 save_state(path, &report.checkpoint_note)?;
                 println!("saved the checkpoint to {}", path.display());
@@ -73,6 +87,32 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// A C2SP tlog-policy file, checked line by line.
+pub fn read_policy(path: &std::path::Path) -> anyhow::Result<Policy> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading --policy {}", path.display()))?;
+    Policy::parse(&text).map_err(|e| anyhow::anyhow!("--policy {}: {e}", path.display()))
+}
+
+/// Whether the signed checkpoint `note` meets `policy`'s quorum: the line
+/// to print naming who cosigned, or the refusal naming who is missing.
+pub fn witnessed(policy: &Policy, note: &str) -> Result<String, String> {
+    let note = Note::parse(note.as_bytes()).map_err(|e| e.to_string())?;
+    let witnessed = policy.check(&note).map_err(|e| e.to_string())?;
+    let names: Vec<String> = witnessed
+        .cosigned
+        .iter()
+        .map(|(name, at)| {
+            let when =
+                chrono::DateTime::from_timestamp(*at as i64, 0).map_or_else(|| at.to_string(), |t| t.to_rfc3339());
+            format!("{name} at {when}")
+        })
+        .collect();
+    Ok(format!(
+        "ok: the policy's quorum is met: cosigned by {}",
+        names.join(", ")
+    ))
 }
 
 /// The key itself, or a file holding it.
