@@ -129,3 +129,47 @@ fn zone_and_penalty_rules_are_checked() {
     let errors = errors_after(&[("step = 3", "step = 1")]);
     assert_eq!(errors, [format!("{}: penalties[2].step", line_of("step = 3"))]);
 }
+
+#[test]
+fn the_witnesses_are_each_a_party_or_mediator_with_a_cosigner_key_and_a_url() {
+    let cosigner =
+        truce_log::cosignature::Cosigner::from_seed(truce_log::KeyName::parse("witness.afg.example").unwrap(), [7; 32]);
+    let log_key = truce_log::SignerKey::from_seed(truce_log::KeyName::parse("log.example").unwrap(), [8; 32]);
+    let witness = |name: &str, vkey: &str, url: &str| {
+        format!("\n[[witnesses]]\nname = \"{name}\"\nvkey = \"{vkey}\"\nurl = \"{url}\"\n")
+    };
+    let good = witness("AFG", &cosigner.verifier().to_string(), "https://witness.afg.example/");
+    let agreement = Agreement::from_toml(&format!("{EXAMPLE}{good}")).unwrap();
+    assert_eq!(agreement.witnesses.len(), 1);
+    assert_eq!(
+        agreement.witnesses[0].url, "https://witness.afg.example",
+        "the trailing slash is dropped"
+    );
+    let bad = [
+        witness("AFG", &cosigner.verifier().to_string(), "https://a.example"),
+        witness("XYZ", &cosigner.verifier().to_string(), "https://b.example"),
+        witness("PAK", &log_key.verifier().to_string(), "https://c.example"),
+        witness("QAT", "not-a-key", "https://d.example"),
+        witness("TUR", &cosigner.verifier().to_string(), "ftp://e.example"),
+    ];
+    let text = format!("{EXAMPLE}{good}{}", bad.concat());
+    let errors = Agreement::from_toml(&text).unwrap_err().0;
+    let found: Vec<(String, String)> = errors.iter().map(|e| (e.path.clone(), e.message.clone())).collect();
+    let expect = [
+        ("witnesses[1].name", "AFG has a witness already"),
+        ("witnesses[2].name", "XYZ is not a party or mediator"),
+        ("witnesses[3].vkey", "not a cosignature/v1 key"),
+        ("witnesses[4].vkey", ""),
+        ("witnesses[5].url", "http:// or https://"),
+    ];
+    for (path, says) in expect {
+        assert!(
+            found.iter().any(|(p, m)| p == path && m.contains(says)),
+            "{path}: {says} in {found:?}"
+        );
+    }
+    assert!(
+        errors.iter().all(|e| e.line > EXAMPLE.lines().count()),
+        "each error has its line"
+    );
+}

@@ -60,10 +60,20 @@ const BACKOFF_MAX: Duration = Duration::from_secs(30);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the latest checkpoint is looked at when nothing wakes the task.
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// The least time between two checkpoints sent to one witness. Under load
+/// a checkpoint is signed every few milliseconds; cosigning each would
+/// spend the witnesses' work (and, on a shared machine, the server's cores)
+/// on checkpoints a moment later superseded. A lone submission after a
+/// quiet spell is sent at once.
+const SEND_INTERVAL_MIN: Duration = Duration::from_millis(20);
+
+/// The latest checkpoint, as the engine holds it in memory.
+pub type LatestCheckpoint = Arc<dyn Fn() -> Arc<StoredCheckpoint> + Send + Sync>;
 
 /// Starts one collecting task a witness; `wake` fires after each commit.
 pub fn spawn_collector(
     log: Arc<LogReader>,
+    latest: LatestCheckpoint,
     store: CosignatureStore,
     witnesses: &[Witness],
     wake: tokio::sync::watch::Receiver<u64>,
@@ -97,6 +107,7 @@ pub fn spawn_collector(
     for witness in witnesses {
         let task = Collector {
             log: log.clone(),
+            latest: latest.clone(),
             store: store.clone(),
             board: board.clone(),
             witness: witness.clone(),
@@ -113,6 +124,7 @@ pub fn spawn_collector(
 
 struct Collector {
     log: Arc<LogReader>,
+    latest: LatestCheckpoint,
     store: Arc<Mutex<CosignatureStore>>,
     board: Arc<WitnessBoard>,
     witness: Witness,
@@ -135,19 +147,21 @@ impl Collector {
         let name = self.witness.name.to_string();
         let mut backoff = BACKOFF_FIRST;
         let mut cosigned: Option<u64> = None;
+        let mut last_sent: Option<tokio::time::Instant> = None;
         loop {
-            let log = self.log.clone();
-            let latest = match tokio::task::spawn_blocking(move || log.latest_checkpoint()).await {
-                Ok(Ok(latest)) => latest,
-                _ => {
-                    tokio::time::sleep(backoff).await;
-                    continue;
-                }
-            };
+            let latest = (self.latest)();
             if cosigned == Some(latest.size) || latest.size == 0 {
                 let _ = tokio::time::timeout(IDLE_POLL, wake.changed()).await;
                 continue;
             }
+            if let Some(sent) = last_sent {
+                let since = sent.elapsed();
+                if since < SEND_INTERVAL_MIN {
+                    tokio::time::sleep(SEND_INTERVAL_MIN - since).await;
+                    continue; // A later checkpoint may have come meanwhile.
+                }
+            }
+            last_sent = Some(tokio::time::Instant::now());
             match self.attempt(witness_size.unwrap_or(0), &latest).await {
                 Attempt::Cosigned(size) => {
                     witness_size = Some(size);

@@ -120,6 +120,16 @@ impl EngineHandle {
     /// writer, and replaces it as each batch commits, before any of the
     /// batch's submitters hears back. Its size is the version of everything
     /// the log and the projections hold.
+    /// A reader of the latest checkpoint that does not keep the engine
+    /// running (it holds no sender of jobs), for tasks that outlive requests.
+    pub fn latest_checkpoint_reader(&self) -> impl Fn() -> Arc<StoredCheckpoint> + Send + Sync + 'static {
+        let latest = self.latest.clone();
+        move || match latest.read() {
+            Ok(latest) => latest.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     pub fn latest_checkpoint(&self) -> Arc<StoredCheckpoint> {
         match self.latest.read() {
             Ok(latest) => latest.clone(),

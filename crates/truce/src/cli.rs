@@ -447,6 +447,22 @@ pub enum BenchCommand {
     },
     /// The web interface's pages over a large store, and the map in chromium.
     Web(BenchWebArgs),
+    /// One witness's add-checkpoint rate, the latency to a full quorum of
+    /// four witnesses, and API submissions with four witnesses against none.
+    Witness {
+        /// One JSON object a line instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Add-checkpoint requests sent to the one witness.
+        #[arg(long, default_value_t = 3_000)]
+        requests: u64,
+        /// Seconds of load for each submission figure.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent connections of the submission load.
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
+    },
     /// Recomputing penalties, status and scorecards over a history of determinations.
     Rules {
         /// One JSON object a line instead of a table.

@@ -144,10 +144,19 @@ fn wrk(url: &str, seconds: u64, connections: u32, extra: &[&str]) -> anyhow::Res
     })
 }
 
+/// The origin of the benches' logs.
+pub const BENCH_ORIGIN: &str = "bench.truce.example/api";
+
 /// A fresh data directory under `path` with `agreement` registered and a
 /// monitor's API token; the directory and the token.
-fn prepare(path: &std::path::Path, agreement_text: &str) -> anyhow::Result<(DataDir, String)> {
-    let dir = DataDir::create(path, "bench.truce.example/api")?;
+pub fn prepare(path: &std::path::Path, agreement_text: &str) -> anyhow::Result<(DataDir, String)> {
+    let dir = DataDir::create(path, BENCH_ORIGIN)?;
+    let token = register(&dir, agreement_text)?;
+    Ok((dir, token))
+}
+
+/// Registers `agreement_text` in `dir`'s log and makes a monitor's API token.
+pub fn register(dir: &DataDir, agreement_text: &str) -> anyhow::Result<String> {
     std::fs::write(dir.path().join("agreement.toml"), agreement_text)?;
     let agreement = Agreement::from_toml(agreement_text).map_err(|e| anyhow::anyhow!("{e}"))?;
     {
@@ -161,7 +170,23 @@ fn prepare(path: &std::path::Path, agreement_text: &str) -> anyhow::Result<(Data
     let user = UserName::parse("bench-monitor")?;
     accounts::add_user(&connection, &user, &Role::parse("monitor", Some("MVM"))?, None)?;
     let (_, token) = accounts::create_token(&connection, &user, "bench", 1)?;
-    Ok((dir, token))
+    Ok(token)
+}
+
+/// Requests a second of the spread stream of submissions against `base`.
+pub fn spread_submissions(
+    dir: &DataDir,
+    base: &str,
+    token: &str,
+    scratch: &std::path::Path,
+    seconds: u64,
+    connections: u32,
+) -> anyhow::Result<f64> {
+    let name = dir.path().file_name().and_then(|n| n.to_str()).unwrap_or("data");
+    let script = scratch.join(format!("spread-{name}.lua"));
+    Ok(submit(dir, base, token, Stream::Spread, &script, seconds, connections)?
+        .0
+        .requests_per_s)
 }
 
 /// Loads the server of `dir` with `stream`'s submissions; what wrk saw and how many entries the log grew by.

@@ -6,7 +6,8 @@
 
 mod scenario;
 mod users;
-mod witnesses;
+
+use super::local_witnesses as witnesses;
 
 use crate::datadir::DataDir;
 use anyhow::{Context, bail};

@@ -11,6 +11,7 @@ mod bench_log;
 mod bench_rules;
 mod bench_server;
 mod bench_web;
+mod bench_witness;
 mod bulletin;
 mod demo;
 mod evidence;
@@ -19,6 +20,7 @@ mod import;
 mod incident;
 mod incident_show;
 mod init;
+mod local_witnesses;
 mod mirror;
 mod rebuild;
 mod receipt;
@@ -95,6 +97,12 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             connections,
         }) => bench_api::run(json, seconds, connections),
         Command::Bench(BenchCommand::Web(args)) => bench_web::run(args),
+        Command::Bench(BenchCommand::Witness {
+            json,
+            requests,
+            seconds,
+            connections,
+        }) => bench_witness::run(json, requests, seconds, connections),
         Command::Witness(command) => witness::run(command),
     }
 }

@@ -122,6 +122,7 @@ pub async fn serve_until(
             });
             truce_server::witnesses::spawn_collector(
                 log.clone(),
+                Arc::new(api.engine.latest_checkpoint_reader()),
                 truce_store::cosignatures::CosignatureStore::open(&dir.database())?,
                 &api.agreement.witnesses,
                 wake,

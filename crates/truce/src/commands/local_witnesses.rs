@@ -1,8 +1,8 @@
-//! The demo's four witnesses, one for each party and mediator (AFG, PAK,
+//! Four witnesses on loopback, one for each party and mediator (AFG, PAK,
 //! QAT, TUR), each with its own data directory under `witnesses/` and its
-//! own port, as each would run on its own machine: they trust the demo's
-//! log, the agreement names them, and `witness-policy.txt` requires all
-//! four, so the demo's `/log/checkpoint` carries four cosignatures.
+//! own port, as each would run on its own machine: the demo's (its
+//! agreement names them and `witness-policy.txt` requires all four, so its
+//! `/log/checkpoint` carries four cosignatures) and `truce bench witness`'s.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -68,6 +68,29 @@ pub fn write_policy(data: &Path, log: &VerifierKey, witnesses: &[DemoWitness]) -
     Policy::parse(&text).map_err(|e| anyhow::anyhow!("the demo's policy: {e}"))?;
     std::fs::write(&path, text)?;
     Ok(path)
+}
+
+/// Serves every witness on its own thread and runtime, for as long as the process lives.
+pub fn serve_in_background(witnesses: Vec<DemoWitness>) -> anyhow::Result<()> {
+    let (started, ready) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = match tokio::runtime::Runtime::new() {
+            Ok(runtime) => runtime,
+            Err(error) => return started.send(Err(anyhow::anyhow!(error))),
+        };
+        runtime.block_on(async move {
+            let served = serve(witnesses);
+            let failed = served.is_err();
+            let _ = started.send(served);
+            if !failed {
+                std::future::pending::<()>().await;
+            }
+        });
+        Ok(())
+    });
+    ready
+        .recv()
+        .map_err(|_| anyhow::anyhow!("the witnesses' thread stopped"))?
 }
 
 /// Serves every witness on its port until the runtime stops.
