@@ -102,7 +102,9 @@ function parseCheckpoint(note, say) {
 async function verifySignature(checkpoint, key, say) {
   const named = checkpoint.signatures.filter((s) => s.name === key.name);
   if (named.length === 0) {
-    const names = checkpoint.signatures.map((s) => s.name).join(", ");
+    // The log's signatures only: a witness's cosignature (cosignature/v1,
+    // a timestamp before its Ed25519 signature: 72 bytes) names a cosigner.
+    const names = checkpoint.signatures.filter((s) => s.signature.length === 64).map((s) => s.name).join(", ");
     throw new CheckFailure("wrong_name", say("wrong_name", { names, name: key.name }));
   }
   const signature = named.find((s) => s.id === key.id);

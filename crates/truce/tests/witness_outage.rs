@@ -146,6 +146,21 @@ fn submissions_go_on_while_a_witness_is_down_and_it_catches_up_when_it_returns()
     });
     assert!(view["witnesses"][0]["cosigned_size"].is_null());
     assert!(view["cosigned_by_all"].is_null());
+    let front = |path: &str| {
+        agent()
+            .get(&format!("{base}{path}"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    };
+    let page = front("/");
+    assert!(
+        page.contains("<bdi>AFG</bdi>: has not cosigned the log yet"),
+        "the public page says so"
+    );
+    assert!(page.contains("Behind: the log holds"), "and warns");
 
     // It starts: it catches up with the latest checkpoint.
     let listen = format!("127.0.0.1:{witness_port}");
@@ -168,6 +183,12 @@ fn submissions_go_on_while_a_witness_is_down_and_it_catches_up_when_it_returns()
         v["witnesses"][0]["cosigned_size"].as_u64() == v["size"].as_u64() && v["size"].as_u64() > Some(first)
     });
     assert!(view["witnesses"][0]["last_error"].is_null());
+    let page = front("/");
+    assert!(
+        page.contains("<bdi>AFG</bdi>: cosigned the log up to entry"),
+        "the public page says when"
+    );
+    assert!(!page.contains("Behind: the log holds"));
     let note = agent()
         .get(&format!("{base}/log/checkpoint"))
         .call()

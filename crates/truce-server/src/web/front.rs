@@ -9,6 +9,7 @@ use super::layout::{Shell, page};
 use super::page_caller;
 use crate::api::api;
 use crate::api::auth::Caller;
+use crate::witnesses::WitnessStanding;
 use crate::{AppState, Problem};
 use axum::Router;
 use axum::extract::State;
@@ -59,6 +60,7 @@ async fn front(
             h2 #chart-heading { (lang.t("front.chart")) }
             (chart::render(lang, &days, &parties))
         }
+        (witnesses(lang, &state.witnesses.standings(), checkpoint.size))
     };
     let shell = Shell {
         lang,
@@ -68,6 +70,49 @@ async fn front(
         checkpoint: Some(&checkpoint),
     };
     Ok(page(&shell, content))
+}
+
+/// A witness that has not cosigned what the log holds for this long is behind.
+const BEHIND_AFTER_SECONDS: u64 = 300;
+
+/// When the parties' and mediators' witnesses last cosigned the log, with a
+/// warning for one that refused, is unreachable, or is behind.
+fn witnesses(lang: &'static super::i18n::Catalogue, standings: &[WitnessStanding], size: u64) -> Markup {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    html! {
+        @if !standings.is_empty() {
+            section aria-labelledby="witnesses-heading" {
+                h2 #witnesses-heading { (lang.t("front.witnesses")) }
+                p.note { (lang.t("front.witnesses_intro")) }
+                ul.witnesses {
+                    @for standing in standings {
+                        @let behind = standing.cosigned_size.is_none_or(|cosigned| cosigned < size)
+                            && standing.cosigned_at.is_none_or(|at| now.saturating_sub(at) > BEHIND_AFTER_SECONDS);
+                        li {
+                            bdi { (standing.name) } ": "
+                            @match (standing.cosigned_size, standing.cosigned_at) {
+                                (Some(cosigned), Some(at)) => {
+                                    (lang.f("front.witness_cosigned", &[
+                                        ("size", &cosigned.to_string()),
+                                        ("time", &chrono::DateTime::from_timestamp(at as i64, 0)
+                                            .map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())),
+                                    ]))
+                                }
+                                _ => { (lang.t("front.witness_never")) }
+                            }
+                            @if standing.refused {
+                                " " strong.warning { (lang.t("front.witness_refused")) } " " bdi { (standing.last_error.as_deref().unwrap_or("")) }
+                            } @else if behind {
+                                " " strong.warning { (lang.f("front.witness_behind", &[("size", &size.to_string())])) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A card for each party's status, named as the agreement names it (`parties`: code, name).
