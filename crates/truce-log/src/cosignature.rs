@@ -9,7 +9,7 @@
 
 use crate::note::{
     COSIGNATURE_V1_KEY_TYPE, KeyName, Note, NoteError, NoteSignature, VerifierKey, key_id, parse_private_key,
-    private_key_text,
+    private_key_text, random_seed,
 };
 use ed25519_dalek::{Signer as _, SigningKey};
 use std::str::FromStr;
@@ -55,9 +55,7 @@ impl Cosigner {
 
     /// A fresh key from the operating system's random source.
     pub fn generate(name: KeyName) -> Cosigner {
-        let mut seed = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
-        Cosigner::from_seed(name, seed)
+        Cosigner::from_seed(name, random_seed())
     }
 
     pub fn name(&self) -> &KeyName {

@@ -187,9 +187,7 @@ impl SignerKey {
 
     /// A fresh key from the operating system's random source.
     pub fn generate(name: KeyName) -> SignerKey {
-        let mut seed = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
-        SignerKey::from_seed(name, seed)
+        SignerKey::from_seed(name, random_seed())
     }
 
     pub fn name(&self) -> &KeyName {
@@ -212,6 +210,13 @@ impl SignerKey {
     pub fn to_secret_string(&self) -> String {
         private_key_text(&self.name, self.id, ED25519_KEY_TYPE, self.key.as_bytes())
     }
+}
+
+/// A fresh Ed25519 seed from the operating system's random source.
+pub(crate) fn random_seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+    seed
 }
 
 /// A private key's text form: `PRIVATE+KEY+name+hex(key ID)+base64(type || seed)`.

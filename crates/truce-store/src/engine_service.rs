@@ -67,6 +67,13 @@ type Failing = Arc<std::sync::atomic::AtomicBool>;
 /// The latest durable checkpoint, replaced after each batch commits.
 type Latest = Arc<std::sync::RwLock<Arc<StoredCheckpoint>>>;
 
+fn read_latest(latest: &Latest) -> Arc<StoredCheckpoint> {
+    match latest.read() {
+        Ok(latest) => latest.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
 /// A cheap, cloneable way to submit and to read; safe from many tasks at once.
 #[derive(Clone)]
 pub struct EngineHandle {
@@ -120,21 +127,15 @@ impl EngineHandle {
     /// writer, and replaces it as each batch commits, before any of the
     /// batch's submitters hears back. Its size is the version of everything
     /// the log and the projections hold.
+    pub fn latest_checkpoint(&self) -> Arc<StoredCheckpoint> {
+        read_latest(&self.latest)
+    }
+
     /// A reader of the latest checkpoint that does not keep the engine
     /// running (it holds no sender of jobs), for tasks that outlive requests.
     pub fn latest_checkpoint_reader(&self) -> impl Fn() -> Arc<StoredCheckpoint> + Send + Sync + 'static {
         let latest = self.latest.clone();
-        move || match latest.read() {
-            Ok(latest) => latest.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    pub fn latest_checkpoint(&self) -> Arc<StoredCheckpoint> {
-        match self.latest.read() {
-            Ok(latest) => latest.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        move || read_latest(&latest)
     }
 
     /// Submits one command and waits until its events are durable (or it is refused).

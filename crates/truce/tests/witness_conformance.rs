@@ -137,7 +137,7 @@ fn serve(dir: &std::path::Path) -> Server {
     Server {
         process: Killed(child),
         url,
-        agent: ureq::Agent::config_builder().http_status_as_error(false).build().into(),
+        agent: common::http_agent(),
     }
 }
 

@@ -17,9 +17,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
+use common::http_agent as agent;
 
 fn spawn(args: &[&str]) -> Killed {
     Killed(

@@ -14,9 +14,7 @@ use truce_log::note::{Note, SignerKey};
 use truce_log::witness_protocol::AddCheckpoint;
 use truce_log::{Hash, Policy};
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
+use common::http_agent as agent;
 
 fn get(url: &str) -> String {
     agent().get(url).call().unwrap().body_mut().read_to_string().unwrap()

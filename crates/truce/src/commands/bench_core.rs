@@ -144,7 +144,8 @@ pub fn ingest(args: BenchCoreArgs) -> anyhow::Result<ExitCode> {
 /// Rounds of the ingest and of its peer, alternating.
 const ROUNDS: usize = 3;
 
-fn median(values: &mut [f64]) -> f64 {
+/// The median of `values` (sorted in place).
+pub(super) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }

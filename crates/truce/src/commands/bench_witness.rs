@@ -10,6 +10,7 @@
 //!   the four witnesses of the demo on loopback;
 //! - `truce bench api`'s submissions with those four witnesses against none.
 
+use super::bench_core::median;
 use super::bench_figure::Figure;
 use super::local_witnesses;
 use crate::datadir::DataDir;
@@ -223,8 +224,3 @@ fn submissions_with_witnesses(scratch: &std::path::Path, seconds: u64, connectio
 
 /// Rounds of each submission load.
 const ROUNDS: usize = 3;
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}

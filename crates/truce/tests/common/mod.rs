@@ -44,3 +44,8 @@ pub fn wait_for_credentials(path: &Path) -> serde_json::Value {
     }
     panic!("the demo did not write {} within 30 s", path.display());
 }
+
+/// An HTTP agent that returns every status as a response, not an error.
+pub fn http_agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
