@@ -184,3 +184,88 @@ test("the openings a reader is served are hashed in the browser against the entr
   assert.match(result.text, new RegExp(`Entry ${own.index}'s openings match its commitments: opened for you ${own.openings.map((o) => o.group).join(", ")};`));
   assert.deepEqual(context.browser.problems, []);
 });
+
+/** The check of `index` with the policy field holding `policy` (the prefilled one if null). */
+async function checkWithPolicy(page, index, policy = null) {
+  if (policy !== null) await page.locator("#check-policy").fill(policy);
+  return check(page, index);
+}
+
+test("the witnesses' cosignatures are checked in the browser against the reader's trust policy", async () => {
+  const page = await openExplorer();
+  // Who cosigned the current checkpoint, and when: the demo's four witnesses.
+  const rows = page.locator("table.cosigners tbody tr");
+  assert.equal(await rows.count(), 4);
+  for (const name of ["AFG", "PAK", "QAT", "TUR"]) {
+    const row = page.locator(`table.cosigners tr[data-witness=${name}]`);
+    assert.equal(await row.getAttribute("data-cosigned"), "true", `${name} cosigned the current checkpoint`);
+    assert.match(await row.locator("td time").textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  }
+  const policy = await page.locator("#check-policy").inputValue();
+  const served = await (await fetch(`${context.demo.base}/log/policy`)).text();
+  assert.equal(policy.trim(), served.trim(), "the agreement's policy is prefilled");
+  assert.match(policy, /^quorum all-witnesses$/m);
+
+  // The prefilled policy: all four cosignatures verified here.
+  let result = await check(page, 4);
+  assert.equal(result.outcome, "included", result.text);
+  assert.match(result.text, /meets your policy's quorum: cosigned by AFG \(\d{4}-\d\d-\d\dT[\d:]+Z\), PAK \([^)]+\), QAT \([^)]+\), TUR \([^)]+\)\./);
+
+  // A server that drops TUR's cosignature and has no older cosigned
+  // checkpoint: the quorum is not met, and TUR is named.
+  await page.route("**/log/checkpoint", async (route) => {
+    const response = await route.fetch();
+    const note = (await response.text()).replace(/\u2014 witness\.tur\.\S+ \S+\n/, "");
+    await route.fulfill({ response, body: note });
+  });
+  await page.route("**/api/v1/log/witnesses", (route) => route.fulfill({ json: { cosigned_by_all: null } }));
+  result = await check(page, 4);
+  assert.equal(result.failure, "quorum_not_met", result.text);
+  assert.match(result.text, /Quorum not met: the checkpoint of size \d+ lacks the cosignatures of TUR, which your policy requires\./);
+  // A policy needing any three of the four accepts it.
+  const threeOfFour = policy.replace(/^group all-witnesses all /m, "group all-witnesses 3 ");
+  result = await checkWithPolicy(page, 4, threeOfFour);
+  assert.equal(result.outcome, "included", result.text);
+  assert.match(result.text, /cosigned by AFG \([^)]+\), PAK \([^)]+\), QAT \([^)]+\)\./);
+  await page.unroute("**/api/v1/log/witnesses");
+  await page.unroute("**/log/checkpoint");
+
+  // A forged cosignature (QAT's, one byte changed) does not count.
+  await page.route("**/log/checkpoint", async (route) => {
+    const response = await route.fetch();
+    const note = (await response.text()).replace(/(\u2014 witness\.qat\.\S+ )(\S+)\n/, (_, head, b64) => {
+      const bytes = Buffer.from(b64, "base64");
+      bytes[bytes.length - 1] ^= 1;
+      return `${head}${bytes.toString("base64")}\n`;
+    });
+    await route.fulfill({ response, body: note });
+  });
+  await page.route("**/api/v1/log/witnesses", (route) => route.fulfill({ json: { cosigned_by_all: null } }));
+  result = await checkWithPolicy(page, 4, policy);
+  assert.equal(result.failure, "quorum_not_met", result.text);
+  assert.match(result.text, /lacks the cosignatures of QAT,/);
+  await page.unroute("**/api/v1/log/witnesses");
+  await page.unroute("**/log/checkpoint");
+
+  // The current checkpoint served without any cosignature: the latest all
+  // four cosigned is checked instead, and said.
+  await page.route("**/log/checkpoint", async (route) => {
+    const response = await route.fetch();
+    const note = (await response.text()).replace(/\u2014 witness\.\S+ \S+\n/g, "");
+    await route.fulfill({ response, body: note });
+  });
+  result = await check(page, 4);
+  assert.equal(result.outcome, "included", result.text);
+  assert.match(result.text, /The current checkpoint \(size \d+\) is not cosigned enough yet: checking against the latest checkpoint all witnesses cosigned \(size \d+\) instead\./);
+  await page.unroute("**/log/checkpoint");
+
+  // A policy that is not one, by line; an empty policy skips the witnesses.
+  result = await checkWithPolicy(page, 4, `${policy.split("\n")[0]}\nwitness AFG not-a-key\nquorum none\n`);
+  assert.equal(result.failure, "bad_policy", result.text);
+  assert.match(result.text, /line 2 \(“witness AFG not-a-key”\)/);
+  result = await checkWithPolicy(page, 4, "");
+  assert.equal(result.outcome, "included", result.text);
+  assert.doesNotMatch(result.text, /quorum/);
+  await page.screenshot({ path: join(ARTEFACTS, "log-explorer-witnesses.png"), fullPage: true });
+  assert.deepEqual(context.browser.problems, []);
+});

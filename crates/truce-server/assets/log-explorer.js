@@ -2,8 +2,10 @@
 // entry i in the log, and did the key the reader trusts sign the checkpoint
 // that says so? Nothing the server says is trusted but the bytes it serves:
 // the signature is checked against the pasted key (C2SP signed-note), the
-// leaf hash and the audit path are computed here (RFC 9162 §2.1.3.2), and
-// each opening the reader is given is hashed against the entry's commitment.
+// leaf hash and the audit path are computed here (RFC 9162 §2.1.3.2), the
+// witnesses' cosignatures (C2SP tlog-cosignature) are verified against the
+// reader's trust policy (C2SP tlog-policy), and each opening the reader is
+// given is hashed against the entry's commitment.
 // Every message comes from the page (#log-messages, from the catalogue).
 "use strict";
 
@@ -65,14 +67,14 @@ async function keyId(name, typeAndKey) {
  * A verifier key `name+hexkeyid+base64(0x01 || 32-byte key)`. The name ends
  * at the first "+" (a name has none); the base64 may hold "+" itself.
  */
-async function parseVerifierKey(text, say) {
+async function parseVerifierKey(text, say, keyType = 0x01) {
   const bad = (reason, values) => new CheckFailure("bad_key", say(reason, values));
   const first = text.indexOf("+");
   const name = text.slice(0, first);
   const idHex = text.slice(first + 1, first + 9);
   if (first <= 0 || text[first + 9] !== "+" || !/^[0-9a-f]{8}$/.test(idHex)) throw bad("bad_key_format");
   const typeAndKey = base64Bytes(text.slice(first + 10));
-  if (!typeAndKey || typeAndKey.length !== 33 || typeAndKey[0] !== 0x01) throw bad("bad_key_type");
+  if (!typeAndKey || typeAndKey.length !== 33 || typeAndKey[0] !== keyType) throw bad("bad_key_type");
   const expected = hex(await keyId(name, typeAndKey));
   if (expected !== idHex) throw bad("bad_key_id", { found: idHex, expected });
   return { name, id: idHex, publicKey: typeAndKey.slice(1), label: `${name}+${idHex}` };
@@ -127,6 +129,117 @@ async function verifySignature(checkpoint, key, say) {
   if (!valid) throw new CheckFailure("bad_signature", say("bad_signature", { key: key.label }));
 }
 
+/**
+ * A C2SP tlog-policy: `log <vkey> [<url>]`, `witness <name> <vkey> [<url>]`,
+ * `group <name> all|any|<k> <name>...`, `quorum <name>|none`; a name is
+ * defined before it is used, once. Resolves to the logs' keys, the
+ * witnesses and the quorum (null for none).
+ */
+async function parsePolicy(text, say) {
+  const logs = [];
+  const witnesses = [];
+  const names = new Map();
+  let quorum;
+  const lines = text.split("\n");
+  for (const [number, raw] of lines.entries()) {
+    const words = raw.split(/[ \t]+/).filter((word) => word !== "");
+    if (words.length === 0 || words[0].startsWith("#")) continue;
+    const bad = new CheckFailure("bad_policy", say("bad_policy", { line: number + 1, text: raw.trim() }));
+    const [keyword, ...rest] = words;
+    const key = async (keyText, keyType) => {
+      try {
+        return await parseVerifierKey(keyText, say, keyType);
+      } catch {
+        throw bad;
+      }
+    };
+    if (keyword === "log" && (rest.length === 1 || rest.length === 2)) {
+      logs.push(await key(rest[0], 0x01));
+    } else if (keyword === "witness" && (rest.length === 2 || rest.length === 3) && !names.has(rest[0])) {
+      names.set(rest[0], { witness: witnesses.length });
+      witnesses.push({ name: rest[0], key: await key(rest[1], 0x04) });
+    } else if (keyword === "group" && rest.length >= 3 && !names.has(rest[0])) {
+      const memberNames = rest.slice(2);
+      const members = memberNames.map((name) => names.get(name));
+      if (members.some((m) => !m) || new Set(memberNames).size !== members.length) throw bad;
+      const t = rest[1];
+      const threshold = t === "all" ? members.length : t === "any" ? 1 : /^[1-9][0-9]*$/.test(t) ? Number(t) : 0;
+      if (threshold < 1 || threshold > members.length) throw bad;
+      names.set(rest[0], { group: { threshold, members } });
+    } else if (keyword === "quorum" && rest.length === 1 && quorum === undefined) {
+      quorum = rest[0] === "none" ? null : names.get(rest[0]);
+      if (quorum === undefined) throw bad;
+    } else {
+      throw bad;
+    }
+  }
+  if (quorum === undefined) throw new CheckFailure("bad_policy", say("policy_no_quorum"));
+  return { logs, witnesses, quorum };
+}
+
+/** The time (POSIX seconds) of `key`'s valid cosignature/v1 on the checkpoint, or null. */
+async function cosignedAt(checkpoint, key) {
+  const line = checkpoint.signatures.find((s) => s.name === key.name && s.id === key.id);
+  if (!line || line.signature.length !== 72) return null;
+  const time = new DataView(line.signature.buffer, line.signature.byteOffset, 8).getBigUint64(0);
+  if (time >= 1n << 63n) return null;
+  const publicKey = await crypto.subtle.importKey("raw", key.publicKey, { name: "Ed25519" }, false, ["verify"]);
+  const message = new TextEncoder().encode(`cosignature/v1\ntime ${time}\n${checkpoint.text}`);
+  const valid = await crypto.subtle.verify({ name: "Ed25519" }, publicKey, line.signature.slice(8), message);
+  return valid ? time : null;
+}
+
+/** Whether the checkpoint meets the policy's quorum: who cosigned it (and when), who is missing. */
+async function quorum(policy, checkpoint) {
+  const times = await Promise.all(policy.witnesses.map((w) => cosignedAt(checkpoint, w.key)));
+  const satisfied = (member) => "witness" in member
+    ? times[member.witness] !== null
+    : member.group.members.filter(satisfied).length >= member.group.threshold;
+  const missing = new Set();
+  const collect = (member) => {
+    if ("witness" in member) {
+      if (times[member.witness] === null) missing.add(policy.witnesses[member.witness].name);
+    } else {
+      member.group.members.forEach(collect);
+    }
+  };
+  const met = policy.quorum === null || satisfied(policy.quorum);
+  if (!met) collect(policy.quorum);
+  const cosigned = policy.witnesses
+    .map((w, i) => times[i] === null ? null : `${w.name} (${new Date(Number(times[i]) * 1000).toISOString().replace(".000Z", "Z")})`)
+    .filter((line) => line !== null);
+  return { met, cosigned, missing: [...missing] };
+}
+
+/**
+ * The checkpoint the reader may trust under its policy: the current one if
+ * its quorum is met, else the latest all witnesses cosigned (the witnesses
+ * cosign a moment after a checkpoint is signed), once its own signature is
+ * checked too. Throws which witnesses are missing when neither will do.
+ */
+async function witnessedCheckpoint(current, key, policy, say, step) {
+  let verdict = await quorum(policy, current);
+  let checkpoint = current;
+  if (!verdict.met) {
+    const view = await fetchFrom("/api/v1/log/witnesses", "/api/v1/log/witnesses", true, say);
+    if (view.cosigned_by_all) {
+      const older = parseCheckpoint(view.cosigned_by_all.note, say);
+      await verifySignature(older, key, say);
+      const olderVerdict = await quorum(policy, older);
+      if (olderVerdict.met && older.size <= current.size) {
+        step(say("fallback", { latest: current.size, size: older.size }));
+        checkpoint = older;
+        verdict = olderVerdict;
+      }
+    }
+  }
+  if (!verdict.met) {
+    throw new CheckFailure("quorum_not_met", say("quorum_not_met", { size: checkpoint.size, missing: verdict.missing.join(", ") }));
+  }
+  step(say("cosigned", { size: checkpoint.size, names: verdict.cosigned.join(", ") || "—" }));
+  return checkpoint;
+}
+
 /** The root an audit path leads to from `leaf` at `index` in a tree of `size` (RFC 9162 §2.1.3.2), or null if the path is the wrong length. */
 async function rootFromPath(index, size, leaf, path) {
   let fn = index;
@@ -160,18 +273,27 @@ async function fetchFrom(url, what, json, say, signedIn = false) {
 }
 
 /** The whole check of entry `indexText` against the key `keyText`; resolves to the success message. */
-async function check(indexText, keyText, say, step) {
+async function check(indexText, keyText, policyText, say, step) {
   if (!/^(0|[1-9][0-9]*)$/.test(indexText)) {
     throw new CheckFailure("bad_index", say("bad_index", { index: indexText }));
   }
   const index = BigInt(indexText);
   const key = await parseVerifierKey(keyText, say);
-  const checkpoint = parseCheckpoint(await fetchFrom("/log/checkpoint", "/log/checkpoint", false, say), say);
-  await verifySignature(checkpoint, key, say);
-  step(say("signature_ok", { key: key.label, size: checkpoint.size }));
+  const policy = policyText === "" ? null : await parsePolicy(policyText, say);
+  const current = parseCheckpoint(await fetchFrom("/log/checkpoint", "/log/checkpoint", false, say), say);
+  await verifySignature(current, key, say);
+  step(say("signature_ok", { key: key.label, size: current.size }));
+  if (policy && policy.logs.length > 0 && !policy.logs.some((log) => equal(log.publicKey, key.publicKey))) {
+    throw new CheckFailure("policy_other_log", say("policy_other_log", { key: key.label }));
+  }
+  if (index >= current.size) {
+    const last = current.size - 1n;
+    throw new CheckFailure("beyond", say("beyond", { index, size: current.size, last }));
+  }
+  const checkpoint = policy ? await witnessedCheckpoint(current, key, policy, say, step) : current;
   if (index >= checkpoint.size) {
     const last = checkpoint.size - 1n;
-    throw new CheckFailure("beyond", say("beyond", { index, size: checkpoint.size, last }));
+    throw new CheckFailure("beyond_witnessed", say("beyond_witnessed", { index, size: checkpoint.size, last }));
   }
   const entryUrl = `/api/v1/log/entries/${index}`;
   const proofUrl = `/api/v1/log/proof/inclusion?index=${index}&size=${checkpoint.size}`;
@@ -269,10 +391,11 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     const indexText = form.elements.index.value.trim();
     const keyText = form.elements.key.value.trim();
+    const policyText = form.elements.policy.value.trim();
     const lines = [];
     show(result, "checking", null, [say("checking", { index: indexText })]);
     try {
-      const openings = await check(indexText, keyText, say, (line) => lines.push(line));
+      const openings = await check(indexText, keyText, policyText, say, (line) => lines.push(line));
       show(result, "included", null, [...lines, openings]);
     } catch (error) {
       if (!(error instanceof CheckFailure)) console.error(error);

@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/log/checkpoint", get(checkpoint))
         .route("/log/key", get(key))
+        .route("/log/policy", get(policy))
         .route("/api/v1/log/witnesses", get(witnesses))
         .route("/log/tile/{*path}", get(tile))
         .route("/api/v1/log/proof/inclusion", get(inclusion_proof))
@@ -123,6 +124,35 @@ async fn witnesses(State(state): State<AppState>) -> Result<Response, Problem> {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, max-age=0"));
     Ok(response)
+}
+
+/// The trust policy the agreement implies (C2SP tlog-policy): this log,
+/// every witness the agreement names, all of them required. A convenience
+/// for a reader's first policy: the server's word, which a party checks
+/// against the agreement it signed before trusting it.
+async fn policy(State(state): State<AppState>) -> Result<Response, Problem> {
+    Ok(plain_text(agreed_policy(&state)?, "no-cache, max-age=0"))
+}
+
+/// The policy text [`policy`] serves.
+pub(crate) fn agreed_policy(state: &AppState) -> Result<String, Problem> {
+    let log: truce_log::VerifierKey = state
+        .log_vkey
+        .parse()
+        .map_err(|e: truce_log::note::NoteError| Problem::internal(&e))?;
+    let witnesses = state
+        .witnesses
+        .standings()
+        .into_iter()
+        .map(|w| {
+            let key = w
+                .vkey
+                .parse()
+                .map_err(|e: truce_log::note::NoteError| Problem::internal(&e))?;
+            Ok((w.name, key, Some(w.url)))
+        })
+        .collect::<Result<Vec<_>, Problem>>()?;
+    Ok(truce_log::Policy::requiring_all(&log, &witnesses))
 }
 
 async fn key(State(state): State<AppState>) -> Response {

@@ -219,16 +219,25 @@ pub enum ExportFormat {
 
 #[derive(Subcommand)]
 pub enum ReceiptCommand {
-    /// Check a saved receipt: the checkpoint's signature and the entry's inclusion proof.
+    /// Check a saved receipt: the checkpoint's signature, the entry's
+    /// inclusion proof, the openings; with --url, upgrade it with the
+    /// newest checkpoint the witnesses cosigned.
     Verify {
         /// The receipt: the API's answer to a submission, saved as JSON.
         file: PathBuf,
-        /// The log's verifier key (name+keyid+key), or a file holding it.
-        #[arg(long)]
-        vkey: String,
-        /// The log's URL: also prove the current checkpoint consistent with the receipt's.
+        /// The log's verifier key (name+keyid+key), or a file holding it
+        /// (not needed when --policy names the log).
+        #[arg(long, required_unless_present = "policy")]
+        vkey: Option<String>,
+        /// The log's URL: prove the current checkpoint consistent with the
+        /// receipt's, and write into the receipt the newest cosigned
+        /// checkpoint with the proof that it extends the receipt's tree.
         #[arg(long)]
         url: Option<String>,
+        /// A C2SP tlog-policy file: accept the receipt only when its
+        /// checkpoint, or its upgrade, is cosigned as the quorum says.
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
 }
 

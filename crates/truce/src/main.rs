@@ -7,6 +7,7 @@ mod datadir;
 mod geography;
 mod http_source;
 mod served_openings;
+mod witnessed;
 
 use clap::Parser;
 

@@ -1,6 +1,9 @@
 //! A witness down for a while: submissions go on being acknowledged while
 //! it is unreachable, the server says it is behind, and once it returns it
-//! catches up with the latest checkpoint (from the size it held).
+//! catches up with the latest checkpoint (from the size it held). A
+//! verifier whose policy requires the witness trusts, meanwhile, the last
+//! checkpoint it cosigned; a receipt filed during the outage is not yet
+//! witnessed, and is upgraded with a cosigned checkpoint once it returns.
 
 #[allow(dead_code)]
 mod common;
@@ -101,7 +104,8 @@ fn submissions_go_on_while_a_witness_is_down_and_it_catches_up_when_it_returns()
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let _server = spawn(&["serve", "--data", &data, "--listen", &format!("127.0.0.1:{port}")]);
-    let submit = |n: usize| {
+    let submit = |n: usize| -> String {
+        let mut last = String::new();
         for i in 0..n {
             let report = serde_json::json!({
                 "external_id": format!("outage-{port}-{n}-{i}"),
@@ -120,7 +124,10 @@ fn submissions_go_on_while_a_witness_is_down_and_it_catches_up_when_it_returns()
                     .header("content-type", "application/json")
                     .send(report.to_string())
                 {
-                    Ok(response) => break response.status().as_u16(),
+                    Ok(mut response) => {
+                        last = response.body_mut().read_to_string().unwrap();
+                        break response.status().as_u16();
+                    }
                     Err(_) if start.elapsed() < Duration::from_secs(30) => {
                         std::thread::sleep(Duration::from_millis(100))
                     }
@@ -132,6 +139,25 @@ fn submissions_go_on_while_a_witness_is_down_and_it_catches_up_when_it_returns()
                 "a submission failed with {status} while the witness was down"
             );
         }
+        last
+    };
+    let policy = path("policy.txt");
+    std::fs::write(
+        &policy,
+        format!("log {log_vkey}\nwitness AFG {}\nquorum AFG\n", vkey.trim()),
+    )
+    .unwrap();
+    let verify_log = || {
+        truce(&[
+            "log", "verify", "--url", &base, "--vkey", &log_vkey, "--policy", &policy,
+        ])
+    };
+    let verify_receipt = |receipt: &str, online: bool| {
+        let mut args = vec!["receipt", "verify", receipt, "--policy", &policy];
+        if online {
+            args.extend(["--url", &base]);
+        }
+        truce(&args)
     };
 
     // The witness has never run: every submission is acknowledged, and the
@@ -159,6 +185,9 @@ fn submissions_go_on_while_a_witness_is_down_and_it_catches_up_when_it_returns()
         "the public page says so"
     );
     assert!(page.contains("Behind: the log holds"), "and warns");
+    let (code, _, err) = verify_log();
+    assert_eq!(code, 1, "nothing is witnessed yet: {err}");
+    assert!(err.contains("missing cosignatures from AFG"), "{err}");
 
     // It starts: it catches up with the latest checkpoint.
     let listen = format!("127.0.0.1:{witness_port}");
@@ -172,10 +201,34 @@ fn submissions_go_on_while_a_witness_is_down_and_it_catches_up_when_it_returns()
 
     // Down again (kill -9) while more is submitted; back again; caught up.
     drop(witness);
-    submit(3);
-    wait_for(&base, "the witness reported unreachable again", |v| {
+    let receipt = path("receipt.json");
+    std::fs::write(&receipt, submit(3)).unwrap();
+    let view = wait_for(&base, "the witness reported unreachable again", |v| {
         v["size"].as_u64() > Some(first) && v["witnesses"][0]["last_error"].is_string()
     });
+    let size = view["size"].as_u64().unwrap();
+    // The policy's verifier trusts the last checkpoint the witness cosigned,
+    // proven a prefix of the tree it verified.
+    let (code, out, err) = verify_log();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("cosigned by AFG at 20")
+            && out.contains(&format!(
+                "(at size {first}, which the verified tree extends; its {} entries after it await their cosignatures)",
+                size - first
+            )),
+        "{out}"
+    );
+    // The receipt filed meanwhile is not witnessed yet: refused by the policy, not upgraded.
+    let (code, out, err) = verify_receipt(&receipt, true);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "not yet: the newest checkpoint cosigned as required is at size {first}"
+        )),
+        "{out}"
+    );
+    assert!(err.contains("FAILED: no checkpoint the receipt holds meets the policy: the quorum is not met: missing cosignatures from AFG"), "{err}");
     let _witness = spawn(&["witness", "serve", "--data", &witness_dir, "--listen", &listen]);
     let view = wait_for(&base, "the witness caught up again", |v| {
         v["witnesses"][0]["cosigned_size"].as_u64() == v["size"].as_u64() && v["size"].as_u64() > Some(first)
@@ -195,4 +248,27 @@ fn submissions_go_on_while_a_witness_is_down_and_it_catches_up_when_it_returns()
         .read_to_string()
         .unwrap();
     assert!(note.contains("\u{2014} witness.afg.test "), "{note}");
+
+    // The receipt is upgraded with the cosigned checkpoint, and from then on
+    // proves offline that the witness saw the entry.
+    let (code, out, err) = verify_receipt(&receipt, true);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("it now holds the cosigned checkpoint at size"), "{out}");
+    let (code, out, err) = verify_receipt(&receipt, false);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("ok: the receipt's upgrade, the checkpoint at size"),
+        "{out}"
+    );
+    assert!(out.contains("ok: the policy's quorum is met: cosigned by AFG"), "{out}");
+    // An upgrade whose checkpoint lacks the cosignature does not pass for one.
+    let mut upgraded: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+    let own = upgraded["receipt"]["checkpoint"].clone();
+    upgraded["receipt"]["cosigned"]["checkpoint"] = own;
+    upgraded["receipt"]["cosigned"]["consistency_proof"] = serde_json::json!([]);
+    let forged = path("forged.json");
+    std::fs::write(&forged, upgraded.to_string()).unwrap();
+    let (code, _, err) = verify_receipt(&forged, false);
+    assert_eq!(code, 1);
+    assert!(err.contains("missing cosignatures from AFG"), "{err}");
 }

@@ -52,7 +52,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         openings::one,
         openings::range,
     ),
-    components(schemas(receipt::Receipt, receipt::Submitted, crate::Problem)),
+    components(schemas(receipt::Receipt, receipt::ReceiptUpgrade, receipt::Submitted, crate::Problem)),
     modifiers(&BearerAuth)
 )]
 pub struct Document;

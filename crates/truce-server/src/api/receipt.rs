@@ -3,9 +3,10 @@
 //! the signed checkpoint of the batch it was committed in and the
 //! inclusion proof of the entry in that checkpoint's tree, with the
 //! openings of the entry's commitments (kept by the submitter alone until
-//! they are disclosed). `truce receipt
-//! verify` checks one offline with the log's verifier key alone, and later
-//! against a newer checkpoint with a consistency proof.
+//! they are disclosed). `truce receipt verify` checks one offline with the
+//! log's verifier key alone, and later against a newer checkpoint with a
+//! consistency proof; it upgrades the receipt with the first checkpoint the
+//! witnesses cosigned (the receipt's own is answered before any has seen it).
 
 use crate::{AppState, Problem};
 use axum::http::StatusCode;
@@ -74,6 +75,20 @@ pub struct Receipt {
     /// The openings of the entry's commitments (what the public log holds
     /// only as salted hashes): the submitter's proof of what it filed.
     pub openings: Vec<truce_domain::disclosure::Opening>,
+    /// Never in the answer (no witness has seen its checkpoint yet):
+    /// `truce receipt verify --url` adds it once the witnesses cosigned a
+    /// checkpoint holding the entry.
+    pub cosigned: Option<ReceiptUpgrade>,
+}
+
+/// A later checkpoint carrying the witnesses' cosignatures, with the proof
+/// that its tree extends the receipt's.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ReceiptUpgrade {
+    /// The signed checkpoint with its cosignatures (a C2SP signed note).
+    pub checkpoint: String,
+    /// The consistency proof from the receipt's `tree_size`, base64 hashes.
+    pub consistency_proof: Vec<String>,
 }
 
 /// The answer to a submission.

@@ -4,7 +4,10 @@
 //! entry's inclusion and the checkpoint's signature in the reader's own
 //! browser with WebCrypto, against a key the reader pastes (the server's
 //! word is what is being checked, so it cannot be what the check trusts),
-//! then each opening the reader may see against the entry's commitments.
+//! then the witnesses' cosignatures against the reader's trust policy
+//! (C2SP tlog-policy; the agreement's, all witnesses required, is
+//! prefilled), then each opening the reader may see against the entry's
+//! commitments. The page shows who cosigned the current checkpoint and when.
 //!
 //! A page reads only its own entries (`LogReader::entries`: one or two
 //! bundles), so it costs the same with millions of entries.
@@ -13,7 +16,8 @@ use super::i18n::{Catalogue, Lang};
 use super::layout::{Shell, page};
 use super::page_caller;
 use crate::api::auth::Caller;
-use crate::log_api::{latest_checkpoint, read};
+use crate::log_api::{agreed_policy, latest_checkpoint, read};
+use crate::witnesses::WitnessStanding;
 use crate::{AppState, Problem};
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -49,6 +53,13 @@ const SCRIPT_MESSAGES: &[&str] = &[
     "no_commitments",
     "openings_ok",
     "opening_mismatch",
+    "bad_policy",
+    "policy_no_quorum",
+    "policy_other_log",
+    "cosigned",
+    "fallback",
+    "quorum_not_met",
+    "beyond_witnessed",
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -66,6 +77,14 @@ async fn explorer(
     let before = page_end(raw.as_deref().unwrap_or_default(), checkpoint.size)?;
     let start = before.saturating_sub(PAGE);
     let entries = read(&state, move |log| log.entries(start..before)).await?;
+    let witnessing = if state.witnesses.count() == 0 {
+        None
+    } else {
+        let current = checkpoint.clone();
+        let note = read(&state, move |log| log.cosigned_note(&current)).await?;
+        Some(Witnessing::of(&note, state.witnesses.standings()))
+    };
+    let policy = agreed_policy(&state)?;
     let rows: Vec<Row> = entries
         .iter()
         .rev()
@@ -74,8 +93,8 @@ async fn explorer(
     let content = html! {
         h1 { (lang.t("log.heading")) }
         p.intro { (lang.t("log.intro")) }
-        (checkpoint_section(lang, &checkpoint))
-        (check_section(lang, &state.log_vkey))
+        (checkpoint_section(lang, &checkpoint, witnessing.as_ref()))
+        (check_section(lang, &state.log_vkey, &policy))
         (entries_section(lang, &rows, start, before, checkpoint.size))
     };
     let shell = Shell {
@@ -155,8 +174,74 @@ fn shown_time(at: &str) -> String {
     )
 }
 
-fn checkpoint_section(lang: &Catalogue, checkpoint: &StoredCheckpoint) -> Markup {
+/// Who cosigned the current checkpoint, and when; the note with their cosignatures.
+struct Witnessing {
+    note: String,
+    witnesses: Vec<(WitnessStanding, Option<u64>)>,
+}
+
+impl Witnessing {
+    /// Each witness's cosignature on `note`, verified with its key (one that
+    /// does not verify is shown as missing, as a verifier would count it).
+    fn of(note: &str, standings: Vec<WitnessStanding>) -> Witnessing {
+        let parsed = truce_log::Note::parse(note.as_bytes()).ok();
+        let witnesses = standings
+            .into_iter()
+            .map(|standing| {
+                let at = parsed.as_ref().and_then(|note| {
+                    let key = standing.vkey.parse().ok()?;
+                    truce_log::cosignature::verify_cosignature(note, &key).ok()
+                });
+                (standing, at)
+            })
+            .collect();
+        Witnessing {
+            note: note.to_string(),
+            witnesses,
+        }
+    }
+}
+
+/// POSIX seconds as `YYYY-MM-DD HH:MM:SS` UTC.
+fn shown_posix(at: u64) -> String {
+    i64::try_from(at)
+        .ok()
+        .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
+        .map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+fn witnessing_part(lang: &Catalogue, witnessing: &Witnessing) -> Markup {
+    html! {
+        h3 #cosigners-heading { (lang.t("log.cosigners")) }
+        table.cosigners aria-labelledby="cosigners-heading" {
+            thead { tr {
+                th scope="col" { (lang.t("log.col_witness")) }
+                th scope="col" { (lang.t("log.col_cosigned")) }
+            } }
+            tbody {
+                @for (standing, at) in &witnessing.witnesses {
+                    tr data-witness=(standing.name) data-cosigned=(at.is_some()) {
+                        th scope="row" { bdi { (standing.name) } }
+                        td {
+                            @match (at, standing.cosigned_size, standing.cosigned_at) {
+                                (Some(at), _, _) => { time datetime=(shown_posix(*at)) { (shown_posix(*at)) } }
+                                (None, Some(size), Some(when)) => {
+                                    strong.warning { (lang.t("log.not_cosigned")) } " "
+                                    (lang.f("log.cosigned_earlier", &[("size", &size.to_string()), ("time", &shown_posix(when))]))
+                                }
+                                _ => { strong.warning { (lang.t("log.never_cosigned")) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn checkpoint_section(lang: &Catalogue, checkpoint: &StoredCheckpoint, witnessing: Option<&Witnessing>) -> Markup {
     let origin = checkpoint.note.lines().next().unwrap_or_default();
+    let note = witnessing.map_or(checkpoint.note.as_str(), |w| w.note.as_str());
     html! {
         section aria-labelledby="checkpoint-heading" {
             h2 #checkpoint-heading { (lang.t("log.checkpoint")) }
@@ -165,13 +250,14 @@ fn checkpoint_section(lang: &Catalogue, checkpoint: &StoredCheckpoint) -> Markup
                 dt { (lang.t("log.size")) } dd #checkpoint-size { (checkpoint.size) }
                 dt { (lang.t("log.root")) } dd #checkpoint-root { code { (checkpoint.root.to_base64()) } }
             }
+            @if let Some(witnessing) = witnessing { (witnessing_part(lang, witnessing)) }
             p.note { (lang.t("log.note_explained")) }
-            pre.signed-note #checkpoint-note dir="ltr" { (checkpoint.note) }
+            pre.signed-note #checkpoint-note dir="ltr" { (note) }
         }
     }
 }
 
-fn check_section(lang: &Catalogue, vkey: &str) -> Markup {
+fn check_section(lang: &Catalogue, vkey: &str, policy: &str) -> Markup {
     html! {
         section aria-labelledby="key-heading" {
             h2 #key-heading { (lang.t("log.key")) }
@@ -183,6 +269,7 @@ fn check_section(lang: &Catalogue, vkey: &str) -> Markup {
             p { (lang.t("log.check_explained")) }
             ol.steps {
                 li { (lang.t("log.step_signature")) }
+                li { (lang.t("log.step_cosignatures")) }
                 li { (lang.t("log.step_leaf")) }
                 li { (lang.t("log.step_path")) }
                 li { (lang.t("log.step_openings")) }
@@ -194,6 +281,8 @@ fn check_section(lang: &Catalogue, vkey: &str) -> Markup {
                 input #check-index name="index" type="text" inputmode="numeric" autocomplete="off" required;
                 label for="check-key" { (lang.t("log.trusted_key")) }
                 textarea #check-key name="key" rows="2" dir="ltr" spellcheck="false" autocomplete="off" required { (vkey) }
+                label for="check-policy" { (lang.t("log.trusted_policy")) }
+                textarea #check-policy name="policy" rows="6" dir="ltr" spellcheck="false" autocomplete="off" { (policy) }
                 button type="submit" { (lang.t("log.check_button")) }
             }
             div #check-result.check-result role="status" aria-live="polite" {}

@@ -47,9 +47,17 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             admin,
         } => init::run(&data, agreement.as_deref(), origin.as_deref(), &admin),
         Command::User(command) => accounts::run_user(command),
-        Command::Receipt(crate::cli::ReceiptCommand::Verify { file, vkey, url }) => {
-            receipt::verify(&file, &vkey, url.as_deref())
-        }
+        Command::Receipt(crate::cli::ReceiptCommand::Verify {
+            file,
+            vkey,
+            url,
+            policy,
+        }) => receipt::verify(receipt::ReceiptCheck {
+            file,
+            vkey,
+            url,
+            policy,
+        }),
         Command::Token(command) => accounts::run_token(command),
         Command::Import {
             data,

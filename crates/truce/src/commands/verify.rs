@@ -6,26 +6,28 @@
 use crate::cli::VerifyArgs;
 use crate::http_source::HttpSource;
 use crate::served_openings::ServedOpenings;
+use crate::witnessed::{Candidate, witnessed};
 use anyhow::Context;
 use std::process::ExitCode;
 use truce_domain::disclosure_ledger::DisclosureLedger;
+use truce_log::Policy;
 use truce_log::VerifierKey;
 use truce_log::client::{DirectorySource, TileSource, verify_log};
-use truce_log::{Note, Policy};
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let vkey = read_vkey(&args.vkey)?;
     let policy = args.policy.as_deref().map(read_policy).transpose()?;
     let mut served = None;
-    let source: Box<dyn TileSource> = match (&args.url, &args.dir) {
-        (Some(url), _) => {
-            let source = HttpSource::discover(url)?;
+    let http = args.url.as_deref().map(HttpSource::discover).transpose()?;
+    let directory = args.dir.clone().map(DirectorySource);
+    let source: &dyn TileSource = match (&http, &directory) {
+        (Some(http), _) => {
             if args.openings {
-                served = Some(ServedOpenings::new(source.prefix(), args.token.clone()));
+                served = Some(ServedOpenings::new(http.prefix(), args.token.clone()));
             }
-            Box::new(source)
+            http
         }
-        (None, Some(dir)) => Box::new(DirectorySource(dir.clone())),
+        (None, Some(directory)) => directory,
         (None, None) => unreachable!("clap requires one"),
     };
     let saved = match &args.state {
@@ -44,7 +46,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             None => Ok(()),
         }
     };
-    match verify_log(source.as_ref(), &vkey, saved.as_deref(), &mut check) {
+    match verify_log(source, &vkey, saved.as_deref(), &mut check) {
         Ok(report) => {
             let checkpoint = &report.checkpoint;
             println!(
@@ -64,20 +66,38 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             if let Some(previous) = &report.previous {
                 println!("ok: consistent with the saved checkpoint at size {}", previous.size);
             }
+            let mut trusted = report.checkpoint_note.clone();
             if let Some(policy) = &policy {
                 match witnessed(policy, &report.checkpoint_note) {
                     Ok(line) => println!("{line}"),
-                    Err(error) => {
-                        eprintln!(
-                            "VERIFICATION FAILED: the checkpoint at size {}: {error}",
-                            checkpoint.size
-                        );
-                        return Ok(ExitCode::FAILURE);
-                    }
+                    Err(error) => match http.as_ref().map(|http| older_witnessed(http, &vkey, policy, &report)) {
+                        Some(Ok(Some(candidate))) => {
+                            println!(
+                                "{} (at size {}, which the verified tree extends; its {} entries after it await their cosignatures)",
+                                candidate.verdict.as_deref().unwrap_or_default(),
+                                candidate.size(),
+                                checkpoint.size - candidate.size()
+                            );
+                            trusted = candidate.note;
+                        }
+                        found => {
+                            let older = match found {
+                                Some(Err(error)) => {
+                                    format!("; the latest checkpoint all witnesses cosigned: {error:#}")
+                                }
+                                _ => String::new(),
+                            };
+                            eprintln!(
+                                "VERIFICATION FAILED: the checkpoint at size {}: {error}{older}",
+                                checkpoint.size
+                            );
+                            return Ok(ExitCode::FAILURE);
+                        }
+                    },
                 }
             }
             if let Some(path) = &args.state {
-                save_state(path, &report.checkpoint_note)?;
+                save_state(path, &trusted)?;
                 println!("saved the checkpoint to {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
@@ -95,24 +115,35 @@ pub fn read_policy(path: &std::path::Path) -> anyhow::Result<Policy> {
     Policy::parse(&text).map_err(|e| anyhow::anyhow!("--policy {}: {e}", path.display()))
 }
 
-/// Whether the signed checkpoint `note` meets `policy`'s quorum: the line
-/// to print naming who cosigned, or the refusal naming who is missing.
-pub fn witnessed(policy: &Policy, note: &str) -> Result<String, String> {
-    let note = Note::parse(note.as_bytes()).map_err(|e| e.to_string())?;
-    let witnessed = policy.check(&note).map_err(|e| e.to_string())?;
-    let names: Vec<String> = witnessed
-        .cosigned
-        .iter()
-        .map(|(name, at)| {
-            let when =
-                chrono::DateTime::from_timestamp(*at as i64, 0).map_or_else(|| at.to_string(), |t| t.to_rfc3339());
-            format!("{name} at {when}")
-        })
-        .collect();
-    Ok(format!(
-        "ok: the policy's quorum is met: cosigned by {}",
-        names.join(", ")
-    ))
+/// The log's current checkpoint is often newer than its witnesses'
+/// cosignatures: the latest every witness cosigned, when the policy accepts
+/// it and the tree just verified provably extends it.
+fn older_witnessed(
+    http: &HttpSource,
+    vkey: &VerifierKey,
+    policy: &Policy,
+    report: &truce_log::client::VerifyReport,
+) -> anyhow::Result<Option<Candidate>> {
+    let Some(note) = http.cosigned_by_all()? else {
+        return Ok(None);
+    };
+    let candidate = Candidate::open(note, vkey, Some(policy), "the latest checkpoint all witnesses cosigned")?;
+    if let Err(why) = &candidate.verdict {
+        anyhow::bail!("{why}");
+    }
+    let verified = &report.checkpoint;
+    if candidate.size() > verified.size {
+        anyhow::bail!(
+            "it is at size {}, beyond the tree verified (size {})",
+            candidate.size(),
+            verified.size
+        );
+    }
+    let proof = http.consistency_proof(candidate.size(), verified.size)?;
+    candidate
+        .extended_by(verified, &proof)
+        .map_err(|e| anyhow::anyhow!("the verified tree does not extend it: {e}"))?;
+    Ok(Some(candidate))
 }
 
 /// The key itself, or a file holding it.
