@@ -12,7 +12,7 @@ use truce_domain::agreement::Witness;
 use truce_log::cosignature::verify_cosignature;
 use truce_log::note::Note;
 use truce_log::witness_protocol::{AddCheckpoint, parse_size_body};
-use truce_store::cosignatures::CosignatureStore;
+use truce_store::cosignatures::{CosignatureStore, NewCosignature};
 use truce_store::{LogReader, StoredCheckpoint};
 
 /// How one witness stands, for the pages and `/api/v1/log/witnesses`.
@@ -98,7 +98,7 @@ pub fn spawn_collector(
                 .collect(),
         ),
     });
-    let store = Arc::new(Mutex::new(store));
+    let store = spawn_writer(store);
     let client = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
@@ -122,10 +122,59 @@ pub fn spawn_collector(
     board
 }
 
+/// The cosignatures the collectors hand to the one thread that writes
+/// them, each with whom to tell once it is written.
+type Kept = (NewCosignature, tokio::sync::oneshot::Sender<bool>);
+
+/// The collectors' way to the cosignature writer: what the four witnesses
+/// answer at about the same moment is written in one transaction.
+#[derive(Clone)]
+struct CosignatureWriter(std::sync::mpsc::Sender<Kept>);
+
+impl CosignatureWriter {
+    /// Whether `cosignature` was written.
+    async fn keep(&self, cosignature: NewCosignature) -> bool {
+        let (written, answer) = tokio::sync::oneshot::channel();
+        self.0.send((cosignature, written)).is_ok() && answer.await.unwrap_or(false)
+    }
+}
+
+/// The most cosignatures written in one transaction.
+const WRITE_BATCH_MAX: usize = 64;
+
+fn spawn_writer(mut store: CosignatureStore) -> CosignatureWriter {
+    let (send, receive) = std::sync::mpsc::channel::<Kept>();
+    std::thread::Builder::new()
+        .name("cosignature-writer".into())
+        .spawn(move || {
+            while let Ok(first) = receive.recv() {
+                let mut batch = vec![first];
+                while batch.len() < WRITE_BATCH_MAX
+                    && let Ok(next) = receive.try_recv()
+                {
+                    batch.push(next);
+                }
+                let rows: Vec<NewCosignature> = batch.iter().map(|(row, _)| row.clone()).collect();
+                let written = match store.record_all(&rows) {
+                    Ok(()) => true,
+                    Err(error) => {
+                        tracing::error!(%error, "the cosignatures could not be stored");
+                        false
+                    }
+                };
+                for (_, tell) in batch {
+                    let _ = tell.send(written);
+                }
+            }
+        })
+        .expect("a thread for the cosignature writer");
+    CosignatureWriter(send)
+}
+
 struct Collector {
     log: Arc<LogReader>,
     latest: LatestCheckpoint,
-    store: Arc<Mutex<CosignatureStore>>,
+    store: CosignatureWriter,
     board: Arc<WitnessBoard>,
     witness: Witness,
     client: reqwest::Client,
@@ -260,20 +309,16 @@ impl Collector {
         }) else {
             return failed("no cosignature line by its key".into());
         };
-        let (store, size, witness, line) = (
-            self.store.clone(),
-            latest.size,
-            self.witness.name.to_string(),
-            line.to_string(),
-        );
-        let stored = tokio::task::spawn_blocking(move || {
-            store
-                .lock()
-                .expect("store lock")
-                .record(size, &witness, &line, timestamp)
-        })
-        .await;
-        if !matches!(stored, Ok(Ok(()))) {
+        let stored = self
+            .store
+            .keep(NewCosignature {
+                size: latest.size,
+                witness: self.witness.name.to_string(),
+                line: line.to_string(),
+                cosigned_at: timestamp,
+            })
+            .await;
+        if !stored {
             return failed("the cosignature could not be stored".into());
         }
         self.board.update(self.witness.name.as_str(), |s| {

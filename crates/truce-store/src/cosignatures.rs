@@ -16,26 +16,46 @@ pub struct Cosigned {
     pub cosigned_at: u64,
 }
 
+/// A witness's cosignature `line` on the checkpoint of `size`, to keep.
+#[derive(Clone, Debug)]
+pub struct NewCosignature {
+    pub size: u64,
+    pub witness: String,
+    pub line: String,
+    pub cosigned_at: u64,
+}
+
 /// The writer of cosignatures: a connection of its own, beside the log's writer.
 pub struct CosignatureStore {
     connection: Connection,
 }
 
 impl CosignatureStore {
+    /// Its commits are not synced (WAL, `synchronous=NORMAL`): a
+    /// cosignature is nobody's acknowledged data (the witness keeps its own
+    /// state synced, and one lost in a power cut is collected again on a
+    /// later checkpoint), and a sync each would compete for the disk with
+    /// the log's own commits, which are.
     pub fn open(path: &Path) -> Result<CosignatureStore, StoreError> {
         let connection = Connection::open(path)?;
         schema::configure(&connection)?;
         schema::create(&connection)?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
         Ok(CosignatureStore { connection })
     }
 
-    /// Keeps `witness`'s cosignature `line` on the checkpoint of `size`.
-    pub fn record(&self, size: u64, witness: &str, line: &str, cosigned_at: u64) -> Result<(), StoreError> {
-        self.connection
-            .prepare_cached(
+    /// Keeps every one of `cosignatures`, in one transaction.
+    pub fn record_all(&mut self, cosignatures: &[NewCosignature]) -> Result<(), StoreError> {
+        let transaction = self.connection.transaction()?;
+        {
+            let mut insert = transaction.prepare_cached(
                 "INSERT OR REPLACE INTO log_cosignatures (size, witness, line, cosigned_at) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![size as i64, witness, line, cosigned_at as i64])?;
+            )?;
+            for c in cosignatures {
+                insert.execute(params![c.size as i64, c.witness, c.line, c.cosigned_at as i64])?;
+            }
+        }
+        transaction.commit()?;
         Ok(())
     }
 
