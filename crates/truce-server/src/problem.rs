@@ -189,3 +189,9 @@ impl IntoResponse for Problem {
         response
     }
 }
+
+impl From<truce_store::pool::ReadFailed> for Problem {
+    fn from(failed: truce_store::pool::ReadFailed) -> Problem {
+        Problem::internal(&failed)
+    }
+}

@@ -27,7 +27,6 @@ mod penalties;
 mod queue;
 mod report;
 mod sign_in;
-mod worklists;
 
 use crate::api::auth::Caller;
 use crate::{AppState, Problem};

@@ -21,6 +21,7 @@ mod entry;
 mod error;
 pub mod evidence;
 pub mod openings;
+pub mod pool;
 pub mod projections;
 mod projections_verification;
 pub mod queries;
@@ -31,6 +32,7 @@ mod sequencer;
 mod service;
 mod tiles;
 pub mod witness_state;
+pub mod worklists;
 mod writer;
 
 pub use audit::{AuditError, AuditReport, audit_log};

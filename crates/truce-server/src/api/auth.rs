@@ -8,73 +8,12 @@ use crate::Problem;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use std::sync::Mutex;
 pub use truce_domain::access::may;
 use truce_domain::access::{Action, Permission, permits};
 use truce_domain::role::Role;
 use truce_store::accounts::{self, User};
 
-/// SQLite connections reused across requests: opening one (and reading
-/// the schema) costs more than most queries.
-pub struct ConnectionPool {
-    open: Box<dyn Fn() -> Result<rusqlite::Connection, String> + Send + Sync>,
-    idle: Mutex<Vec<rusqlite::Connection>>,
-}
-
-impl ConnectionPool {
-    /// Connections to the accounts tables (read and write: sessions are written).
-    pub fn accounts(path: &std::path::Path) -> ConnectionPool {
-        let path = path.to_path_buf();
-        ConnectionPool::new(move || accounts::open(&path).map_err(|e| e.to_string()))
-    }
-
-    /// Read-only connections, for the projections.
-    pub fn read_only(path: &std::path::Path) -> ConnectionPool {
-        let path = path.to_path_buf();
-        ConnectionPool::new(move || {
-            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            rusqlite::Connection::open_with_flags(&path, flags).map_err(|e| e.to_string())
-        })
-    }
-
-    fn new(open: impl Fn() -> Result<rusqlite::Connection, String> + Send + Sync + 'static) -> ConnectionPool {
-        ConnectionPool {
-            open: Box::new(open),
-            idle: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Runs `work` with a connection on the blocking pool; a failure of
-    /// either is a 500 whose cause is logged.
-    pub async fn run<T, E>(
-        self: &std::sync::Arc<Self>,
-        work: impl FnOnce(&rusqlite::Connection) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, Problem>
-    where
-        T: Send + 'static,
-        E: std::fmt::Display + Send + 'static,
-    {
-        let pool = self.clone();
-        tokio::task::spawn_blocking(move || pool.with(work))
-            .await
-            .map_err(|e| Problem::internal(&e))??
-            .map_err(|e| Problem::internal(&e))
-    }
-
-    /// Runs `work` with a connection (opened on first need, kept for the next).
-    pub fn with<T>(&self, work: impl FnOnce(&rusqlite::Connection) -> T) -> Result<T, Problem> {
-        let idle = self.idle.lock().map_err(|e| Problem::internal(&e))?.pop();
-        let connection = match idle {
-            Some(connection) => connection,
-            None => (self.open)().map_err(|e| Problem::internal(&e))?,
-        };
-        let result = work(&connection);
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.push(connection);
-        }
-        Ok(result)
-    }
-}
+pub use truce_store::pool::ConnectionPool;
 
 /// The caller of a request.
 #[derive(Clone, Debug)]

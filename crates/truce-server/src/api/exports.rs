@@ -131,7 +131,7 @@ pub async fn export(
         let failure = match produced {
             Ok(Ok(())) => return,
             Ok(Err(e)) => e.to_string(),
-            Err(problem) => problem.detail,
+            Err(failed) => failed.to_string(),
         };
         // The head is sent: all that is left is to cut the stream short, so the client sees it broken.
         tracing::error!(%failure, "an export failed");

@@ -252,6 +252,7 @@ pub async fn may_see_incident(state: &AppState, caller: &Caller, incident: u64) 
         .reads
         .run(move |connection| super::incidents::selects(connection, &condition, incident))
         .await
+        .map_err(Problem::from)
 }
 
 #[cfg(test)]

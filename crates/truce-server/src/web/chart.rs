@@ -5,40 +5,7 @@
 use super::i18n::Catalogue;
 use chrono::NaiveDate;
 use maud::{Markup, html};
-
-/// Final confirmed violations attributed to `party` among incidents that happened on `day`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DayCount {
-    pub day: NaiveDate,
-    pub party: String,
-    pub count: u64,
-}
-
-/// The counts, from the projections: final determinations only, by the day the incident happened (UTC).
-pub fn confirmed_per_day(connection: &rusqlite::Connection) -> rusqlite::Result<Vec<DayCount>> {
-    let mut statement = connection.prepare_cached(
-        "SELECT date(happened_at, 'unixepoch') AS day, responsible_party, COUNT(*) FROM incidents
-         WHERE status = 'final' AND verdict = 'violation_confirmed' AND responsible_party IS NOT NULL
-           AND happened_at IS NOT NULL
-         GROUP BY day, responsible_party ORDER BY day, responsible_party",
-    )?;
-    let rows = statement.query_map([], |row| {
-        let day: String = row.get(0)?;
-        Ok((day, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
-    })?;
-    let mut counts = Vec::new();
-    for row in rows {
-        let (day, party, count) = row?;
-        if let Ok(day) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
-            counts.push(DayCount {
-                day,
-                party,
-                count: count as u64,
-            });
-        }
-    }
-    Ok(counts)
-}
+pub use truce_store::worklists::{DayCount, confirmed_per_day};
 
 /// Colours of the parties, in the agreement's order; assigned by position so any agreement gets distinct ones.
 const PALETTE: [&str; 6] = ["#1b7837", "#2166ac", "#b2182b", "#762a83", "#e08214", "#4d4d4d"];

@@ -6,7 +6,6 @@
 use super::front::status_cards;
 use super::i18n::Lang;
 use super::layout::page_at_checkpoint;
-use super::worklists;
 use super::{chart, for_roles, map, page_caller};
 use crate::api::api;
 use crate::api::auth::Caller;
@@ -19,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::html;
 use truce_domain::role::Role;
+use truce_store::worklists::{self, Waiting};
 
 /// The newest incidents shown.
 const RECENT: u32 = 20;
@@ -26,9 +26,6 @@ const RECENT: u32 = 20;
 pub fn routes() -> Router<AppState> {
     Router::new().route("/dashboard", get(dashboard))
 }
-
-/// What waits for the role: (message key, count, the page that lists them).
-type Waiting = Vec<(&'static str, u64, &'static str)>;
 
 async fn dashboard(
     State(state): State<AppState>,
@@ -43,14 +40,19 @@ async fn dashboard(
     let api = api(&state)?;
     let current = crate::api::status::current(api).await?;
     let condition = IncidentFilter::default().condition(&caller);
-    let waiting_role = role.clone();
+    let lists = waiting_for(&role);
     let (days, recent, waiting) = api
         .reads
-        .run(move |c| -> rusqlite::Result<_> {
+        .run(move |c| -> Result<_, truce_store::StoreError> {
+            let now = chrono::Utc::now();
+            let counted = lists
+                .into_iter()
+                .map(|(key, what, href)| Ok((key, worklists::count(c, &what, now)?, href)))
+                .collect::<Result<Vec<_>, truce_store::StoreError>>()?;
             Ok((
                 chart::confirmed_per_day(c)?,
                 newest_summaries(c, &condition, RECENT)?,
-                waiting_for(c, &waiting_role)?,
+                counted,
             ))
         })
         .await?;
@@ -87,38 +89,30 @@ async fn dashboard(
     Ok(page_at_checkpoint(api, lang, &caller, lang.t("dashboard.heading"), "/dashboard", content).into_response())
 }
 
-/// What waits for `role`, each with its count (over all, not a page); nothing for a role with no work list.
-fn waiting_for(connection: &rusqlite::Connection, role: &Role) -> rusqlite::Result<Waiting> {
-    Ok(match role {
+/// What waits for `role`, each to be counted (over all, not a page); nothing for a role with no work list.
+fn waiting_for(role: &Role) -> Vec<(&'static str, Waiting, &'static str)> {
+    match role {
         Role::Party(party) => vec![(
             "dashboard.replies_open",
-            worklists::open_replies_count(connection, party.as_str(), chrono::Utc::now())?,
+            Waiting::OpenReplies(party.as_str().to_string()),
             "/inbox",
         )],
         Role::Mediator(_) => vec![
-            (
-                "dashboard.awaiting_approval",
-                worklists::awaiting_approval_count(connection)?,
-                "/queue",
-            ),
-            (
-                "dashboard.penalties_proposed",
-                worklists::proposed_penalties_count(connection)?,
-                "/queue",
-            ),
+            ("dashboard.awaiting_approval", Waiting::AwaitingApproval, "/queue"),
+            ("dashboard.penalties_proposed", Waiting::ProposedPenalties, "/queue"),
         ],
         Role::Monitor(_) | Role::Admin => vec![
             (
                 "dashboard.investigating",
-                worklists::count_at(connection, "investigating")?,
+                Waiting::AtStage("investigating"),
                 "/incidents?status=investigating",
             ),
             (
                 "dashboard.awaiting_reply",
-                worklists::count_at(connection, "awaiting_reply")?,
+                Waiting::AtStage("awaiting_reply"),
                 "/incidents?status=awaiting_reply",
             ),
         ],
         Role::Observer => Vec::new(),
-    })
+    }
 }

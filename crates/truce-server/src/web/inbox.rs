@@ -6,7 +6,6 @@
 
 use super::i18n::{Catalogue, Lang};
 use super::layout::page_at_checkpoint;
-use super::worklists::{self, DeterminationRow, ReplyRequest};
 use super::{for_roles, page_caller};
 use crate::api::api;
 use crate::api::auth::Caller;
@@ -18,6 +17,7 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use truce_domain::role::Role;
+use truce_store::worklists::{self, DeterminationRow, ReplyRequest};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/inbox", get(inbox))
@@ -37,7 +37,7 @@ async fn inbox(
     let api = api(&state)?;
     let (requests, findings) = api
         .reads
-        .run(move |c| -> rusqlite::Result<_> {
+        .run(move |c| -> Result<_, truce_store::StoreError> {
             Ok((
                 worklists::reply_requests(c, &party)?,
                 worklists::final_against(c, &party)?,

@@ -225,7 +225,7 @@ async fn one(
                 .run(move |connection| -> Result<_, truce_store::StoreError> {
                     Ok((
                         truce_store::queries::history(connection, id)?,
-                        evidence_of(connection, id)?,
+                        truce_store::worklists::evidence_of(connection, id)?,
                     ))
                 })
                 .await?;
@@ -273,36 +273,15 @@ fn history_section(lang: &Catalogue, history: &[(u64, String)]) -> Markup {
     }
 }
 
-/// One evidence file filed with the incident's reports.
-struct EvidenceRow {
-    sha256: String,
-    media_type: String,
-    size: u64,
-    collected_by: String,
-}
-
-/// The evidence registered with the incident's reports (bounded: a page, not an archive).
-fn evidence_of(connection: &rusqlite::Connection, incident: u64) -> rusqlite::Result<Vec<EvidenceRow>> {
-    let mut statement = connection.prepare_cached(
-        "SELECT e.sha256, e.media_type, e.size, e.collected_by FROM evidence e
-         JOIN reports r ON r.id = e.report_id WHERE r.incident_id = ?1 ORDER BY e.log_index LIMIT 200",
-    )?;
-    statement
-        .query_map([incident as i64], |row| {
-            Ok(EvidenceRow {
-                sha256: row.get(0)?,
-                media_type: row.get(1)?,
-                size: row.get::<_, i64>(2)? as u64,
-                collected_by: row.get(3)?,
-            })
-        })?
-        .collect()
-}
-
 /// The findings with the evidence they rely on, and the evidence filed with
 /// the reports, each by its SHA-256 (which anyone holding the file can check);
 /// who collected it is withheld from a party, as a source is.
-fn evidence_section(lang: &Catalogue, incident: &Value, evidence: &[EvidenceRow], redact: bool) -> Markup {
+fn evidence_section(
+    lang: &Catalogue,
+    incident: &Value,
+    evidence: &[truce_store::worklists::EvidenceRow],
+    redact: bool,
+) -> Markup {
     let findings = incident["findings"].as_array().cloned().unwrap_or_default();
     let hash = |sha: &str| html! { a.hash href={ "/api/v1/evidence/" (sha) } { code { (sha) } } };
     html! {

@@ -9,7 +9,6 @@ use super::i18n::{Catalogue, Lang};
 use super::inbox::{incident_link, when};
 use super::layout::page_at_checkpoint;
 use super::page_caller;
-use super::worklists::{self, PenaltyRow};
 use crate::api::api;
 use crate::api::auth::Caller;
 use crate::{AppState, Problem};
@@ -19,6 +18,7 @@ use axum::routing::get;
 use maud::{Markup, html};
 use truce_domain::access::{Action, permits};
 use truce_domain::role::Role;
+use truce_store::worklists::{self, PenaltyRow};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/penalties", get(penalties))
@@ -36,7 +36,9 @@ async fn penalties(
     let api = api(&state)?;
     let (rows, counts) = api
         .reads
-        .run(|c| -> rusqlite::Result<_> { Ok((worklists::penalties(c, None)?, worklists::penalty_counts(c)?)) })
+        .run(|c| -> Result<_, truce_store::StoreError> {
+            Ok((worklists::penalties(c, None)?, worklists::penalty_counts(c)?))
+        })
         .await?;
     let parties: Vec<String> = api.agreement.parties.iter().map(|p| p.code.to_string()).collect();
     let count = |party: &str, state: &str| {

@@ -8,7 +8,6 @@ use super::i18n::{Catalogue, Lang};
 use super::inbox::{findings_table, incident_link, when};
 use super::layout::page_at_checkpoint;
 use super::penalties::penalties_table;
-use super::worklists::{self, DeterminationRow};
 use super::{for_roles, page_caller};
 use crate::api::api;
 use crate::api::auth::Caller;
@@ -19,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{Markup, html};
 use truce_domain::role::Role;
+use truce_store::worklists::{self, DeterminationRow};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/queue", get(queue))
@@ -40,7 +40,7 @@ async fn queue(
     let api = api(&state)?;
     let (determinations, proposed, waiting) = api
         .reads
-        .run(|c| -> rusqlite::Result<_> {
+        .run(|c| -> Result<_, truce_store::StoreError> {
             Ok((
                 worklists::awaiting_approval(c)?,
                 worklists::penalties(c, Some("proposed"))?,

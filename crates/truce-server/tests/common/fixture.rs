@@ -11,9 +11,9 @@ use truce_domain::agreement::Agreement;
 use truce_domain::role::Role;
 use truce_domain::state::Command;
 use truce_log::{KeyName, SignerKey};
-use truce_server::api::auth::ConnectionPool;
 use truce_server::{Api, AppState, router};
 use truce_store::accounts::{self, UserName};
+use truce_store::pool::ConnectionPool;
 use truce_store::{Engine, EngineService, LogReader, LogWriter, Submission};
 
 const AGREEMENT: &str = include_str!("../../../../examples/doha-ceasefire.toml");

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use truce_server::Api;
 use truce_server::AppState;
-use truce_server::api::auth::ConnectionPool;
 use truce_server::api::webhooks::TargetPolicy;
+use truce_store::pool::ConnectionPool;
 use truce_store::{Engine, EngineService, LogReader, LogWriter, Sequencer, SequencerConfig};
 
 pub fn run(
