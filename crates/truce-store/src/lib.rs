@@ -20,6 +20,7 @@ mod engine_service;
 mod entry;
 mod error;
 pub mod evidence;
+pub mod incident_list;
 pub mod openings;
 pub mod pool;
 pub mod projections;

@@ -8,8 +8,7 @@
 
 use super::api;
 use super::auth::Caller;
-use super::filters::Condition;
-use super::incidents::{QueryResult, query_of, summaries};
+use super::incidents::{QueryResult, query_of};
 use crate::{AppState, Problem};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -17,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use truce_interchange::export::{CsvHead, IncidentRecord, feature, write_csv};
-use truce_store::queries;
+use truce_store::incident_list::{self, Condition};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/export/{format}", axum::routing::get(export))
@@ -122,16 +121,13 @@ pub async fn export(
     let format = Format::parse(&format)?;
     let query = query_of(query)?;
     let api = api(&state)?;
-    let condition = query.parse(&api.agreement)?.condition(&caller);
+    let condition = query.parse(&api.agreement)?.condition(&caller.role());
     let reads = api.reads.clone();
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let (after, limit) = (query.after.unwrap_or(0), query.limit);
     tokio::task::spawn_blocking(move || {
-        let produced = reads.with(|connection| stream(connection, &condition, format, after, limit, &sender));
-        let failure = match produced {
-            Ok(Ok(())) => return,
-            Ok(Err(e)) => e.to_string(),
-            Err(failed) => failed.to_string(),
+        let Err(failure) = stream(&reads, &condition, format, after, limit, &sender) else {
+            return;
         };
         // The head is sent: all that is left is to cut the stream short, so the client sees it broken.
         tracing::error!(%failure, "an export failed");
@@ -157,42 +153,42 @@ pub async fn export(
 
 /// Reads the incidents a part at a time and sends each part; stops early if the client has gone.
 fn stream(
-    connection: &rusqlite::Connection,
+    reads: &truce_store::pool::ConnectionPool,
     condition: &Condition,
     format: Format,
-    mut after: u64,
+    after: u64,
     limit: Option<u32>,
     sender: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-) -> Result<(), truce_store::StoreError> {
+) -> Result<(), String> {
     let send = |bytes: Vec<u8>| sender.blocking_send(Ok(Bytes::from(bytes))).is_ok();
     if !send(format.opening()) {
         return Ok(());
     }
-    let mut remaining = limit.map(u64::from);
     let mut first = true;
-    loop {
-        let take = remaining.map_or(PART_INCIDENTS, |r| r.min(u64::from(PART_INCIDENTS)) as u32);
-        if take == 0 {
-            break;
-        }
-        let page = summaries(connection, condition, after, Some(take))?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let mut records = Vec::with_capacity(page.len());
-        for summary in &page {
-            if let Some(record) = queries::incident(connection, summary.id)?
-                .as_ref()
-                .and_then(IncidentRecord::from_view)
-            {
-                records.push(record);
-            }
-        }
-        remaining = remaining.map(|r| r - page.len() as u64);
-        if !records.is_empty() && !send(format.part(&records, first)) {
-            return Ok(());
-        }
-        first &= records.is_empty();
+    let mut gone = false;
+    reads
+        .with(|connection| {
+            incident_list::for_each_part(
+                connection,
+                condition,
+                after,
+                limit.map(u64::from),
+                PART_INCIDENTS,
+                |views| {
+                    let records: Vec<IncidentRecord> = views.iter().filter_map(IncidentRecord::from_view).collect();
+                    if !records.is_empty() && !send(format.part(&records, first)) {
+                        gone = true;
+                        return false;
+                    }
+                    first &= records.is_empty();
+                    true
+                },
+            )
+        })
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    if !gone {
+        send(format.closing().to_vec());
     }
-    send(format.closing().to_vec());
     Ok(())
 }

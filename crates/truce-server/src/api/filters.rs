@@ -1,18 +1,17 @@
 //! Which incidents a request asks for: the filters of `GET /api/v1/incidents`
 //! and of the exports, parsed from the query string into typed values (an
-//! unknown party, act, zone or status is a 400 naming it), then written as
-//! one SQL condition over `incidents i` with its named parameters.
+//! unknown party, act, zone or status is a 400 naming it) of the store's
+//! `IncidentFilter`, which writes the condition for the caller's role.
 
 use super::auth::Caller;
 use crate::{AppState, Problem};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::types::Value;
 use serde::Deserialize;
 use truce_domain::access::{Action, permits};
 use truce_domain::agreement::Agreement;
 use truce_domain::codes::Code;
-use truce_domain::role::Role;
 use truce_domain::verification::lifecycle::Stage;
+use truce_store::incident_list::{IncidentFilter, SearchWords};
 
 /// The filters and the page as they arrive in the query string.
 #[derive(Default, Deserialize, utoipa::IntoParams)]
@@ -51,19 +50,6 @@ pub struct IncidentQuery {
 
 /// The longest search text, in bytes.
 const SEARCH_BYTES_MAX: usize = 200;
-
-/// The filters, checked against the agreement.
-#[derive(Debug, Default)]
-pub struct IncidentFilter {
-    status: Option<Stage>,
-    party: Option<Code>,
-    act: Option<Code>,
-    zone: Option<Code>,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
-    /// The search as an FTS5 query: each word quoted, all required.
-    words: Option<String>,
-}
 
 impl IncidentQuery {
     pub fn parse(&self, agreement: &Agreement) -> Result<IncidentFilter, Problem> {
@@ -132,113 +118,15 @@ fn moment(field: &str, text: &str) -> Result<DateTime<Utc>, Problem> {
         })
 }
 
-/// Search text as an FTS5 query: its words, each quoted (so no word is
-/// read as an operator), all required.
-fn search_words(text: &str) -> Result<String, Problem> {
+/// The words of a search, all required.
+fn search_words(text: &str) -> Result<SearchWords, Problem> {
     if text.len() > SEARCH_BYTES_MAX {
         return Err(Problem::bad_request(
             "q",
             format!("the search is {} bytes, more than {SEARCH_BYTES_MAX}", text.len()),
         ));
     }
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\""))
-        .collect();
-    if words.is_empty() {
-        return Err(Problem::bad_request("q", "the search has no words (letters or digits)"));
-    }
-    Ok(words.join(" "))
-}
-
-/// A condition on `incidents i` and the named parameters it uses.
-/// The search's condition when few reports match: every match is gathered
-/// first (FTS5 gives their rowids), and the page is cut from them.
-pub const WORDS_MATCH_FEW: &str = "i.id IN (SELECT r.incident_id FROM reports r
-                          WHERE r.id IN (SELECT rowid FROM report_text WHERE report_text MATCH :words))";
-/// The same when many match: each incident in page order is asked whether a
-/// report of it matches, so a page is found after a few incidents instead of
-/// gathering every match (a million for a word of every report).
-pub const WORDS_MATCH_MANY: &str = "EXISTS (SELECT 1 FROM reports r JOIN report_text t ON t.rowid = r.id
-                          WHERE r.incident_id = i.id AND report_text MATCH :words)";
-/// Matches counted before choosing: from this many on, `WORDS_MATCH_MANY`.
-pub const WORDS_MANY: i64 = 20_000;
-
-pub struct Condition {
-    pub sql: String,
-    pub params: Vec<(&'static str, Value)>,
-}
-
-impl Condition {
-    /// The parameters as rusqlite takes them.
-    pub fn bound(&self) -> Vec<(&str, &dyn rusqlite::ToSql)> {
-        self.params
-            .iter()
-            .map(|(name, value)| (*name, value as &dyn rusqlite::ToSql))
-            .collect()
-    }
-}
-
-impl IncidentFilter {
-    /// The condition selecting what `caller` asks for and may see: never a
-    /// duplicate closed into another; for a party, the incidents its own
-    /// reports opened (a report that joins an incident hidden from it does
-    /// not unveil it), the allegations it was asked to answer and final
-    /// findings; for observers
-    /// (and anyone without a token), final findings only.
-    pub fn condition(&self, caller: &Caller) -> Condition {
-        let mut sql = vec!["i.status != 'closed_duplicate'".to_string()];
-        let mut params: Vec<(&'static str, Value)> = Vec::new();
-        let role = caller.role();
-        if !permits(&role, Action::ReadAll) {
-            match &role {
-                Role::Party(party) => {
-                    sql.push(
-                        "(i.status = 'final'
-                          OR EXISTS (SELECT 1 FROM replies p WHERE p.incident_id = i.id AND p.party = :viewer)
-                          OR EXISTS (SELECT 1 FROM reports r WHERE r.id = i.opened_by_report
-                                     AND r.source_type = 'party' AND r.source_name = :viewer))"
-                            .into(),
-                    );
-                    params.push((":viewer", Value::Text(party.to_string())));
-                }
-                _ => sql.push("i.status = 'final'".into()),
-            }
-        }
-        if let Some(status) = self.status {
-            sql.push("i.status = :status".into());
-            params.push((":status", Value::Text(status.as_str().into())));
-        }
-        if let Some(party) = &self.party {
-            sql.push("COALESCE(i.responsible_party, i.accused) = :party".into());
-            params.push((":party", Value::Text(party.to_string())));
-        }
-        if let Some(act) = &self.act {
-            sql.push("i.act = :act".into());
-            params.push((":act", Value::Text(act.to_string())));
-        }
-        if let Some(zone) = &self.zone {
-            sql.push("(',' || i.zones || ',') LIKE :zone".into());
-            params.push((":zone", Value::Text(format!("%,{zone},%"))));
-        }
-        if let Some(from) = self.from {
-            sql.push("i.happened_at >= :from".into());
-            params.push((":from", Value::Integer(from.timestamp())));
-        }
-        if let Some(to) = self.to {
-            sql.push("i.happened_at < :to".into());
-            params.push((":to", Value::Integer(to.timestamp())));
-        }
-        if let Some(words) = &self.words {
-            sql.push(WORDS_MATCH_FEW.into());
-            params.push((":words", Value::Text(words.clone())));
-        }
-        Condition {
-            sql: sql.join(" AND "),
-            params,
-        }
-    }
+    SearchWords::of(text).ok_or_else(|| Problem::bad_request("q", "the search has no words (letters or digits)"))
 }
 
 /// Whether `caller` may see incident `incident` (a receipt never names, and
@@ -247,10 +135,10 @@ pub async fn may_see_incident(state: &AppState, caller: &Caller, incident: u64) 
     if permits(&caller.role(), Action::ReadAll) {
         return Ok(true);
     }
-    let condition = IncidentFilter::default().condition(caller);
+    let condition = IncidentFilter::default().condition(&caller.role());
     super::api(state)?
         .reads
-        .run(move |connection| super::incidents::selects(connection, &condition, incident))
+        .run(move |connection| truce_store::incident_list::selects(connection, &condition, incident))
         .await
         .map_err(Problem::from)
 }
@@ -260,13 +148,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn search_words_are_quoted_so_none_is_an_operator() {
-        assert_eq!(
-            search_words("shelling NEAR \"Torkham\" OR*").unwrap(),
-            "\"shelling\" \"NEAR\" \"Torkham\" \"OR\""
-        );
-        assert_eq!(search_words("تورخم").unwrap(), "\"تورخم\"");
-        assert!(search_words(" -- ").is_err());
+    fn a_search_has_words_and_a_bounded_length() {
+        assert!(search_words("shelling near Torkham").is_ok());
+        assert_eq!(search_words(" -- ").unwrap_err().field.as_deref(), Some("q"));
         assert!(search_words(&"a".repeat(201)).is_err());
     }
 

@@ -9,7 +9,6 @@ use super::layout::page_at_checkpoint;
 use super::{chart, for_roles, map, page_caller};
 use crate::api::api;
 use crate::api::auth::Caller;
-use crate::api::filters::IncidentFilter;
 use crate::api::incidents::newest_summaries;
 use crate::{AppState, Problem};
 use axum::Router;
@@ -18,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::html;
 use truce_domain::role::Role;
+use truce_store::incident_list::IncidentFilter;
 use truce_store::worklists::{self, Waiting};
 
 /// The newest incidents shown.
@@ -39,7 +39,7 @@ async fn dashboard(
     };
     let api = api(&state)?;
     let current = crate::api::status::current(api).await?;
-    let condition = IncidentFilter::default().condition(&caller);
+    let condition = IncidentFilter::default().condition(&caller.role());
     let lists = waiting_for(&role);
     let (days, recent, waiting) = api
         .reads

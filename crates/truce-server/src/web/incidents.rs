@@ -47,7 +47,7 @@ async fn list(
     let (filtered, found) = match &query {
         Ok(query) => match query.parse(&api.agreement) {
             Ok(filter) => {
-                let condition = filter.condition(&caller);
+                let condition = filter.condition(&caller.role());
                 let after = query.after.unwrap_or(0);
                 let found = api
                     .reads

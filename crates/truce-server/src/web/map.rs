@@ -6,7 +6,6 @@
 use super::i18n::Catalogue;
 use crate::api::api;
 use crate::api::auth::Caller;
-use crate::api::filters::IncidentFilter;
 use crate::api::incidents::latest_summaries;
 use crate::{AppState, Problem};
 use axum::Json;
@@ -15,6 +14,7 @@ use axum::extract::State;
 use axum::routing::get;
 use maud::{Markup, html};
 use truce_domain::agreement::ZoneShape;
+use truce_store::incident_list::IncidentFilter;
 
 /// The most points sent: the latest incidents, when there are more.
 pub const POINTS_MAX: u32 = 20_000;
@@ -42,7 +42,7 @@ async fn map(
 ) -> Result<Json<serde_json::Value>, Problem> {
     let caller = super::page_caller(caller);
     let api = api(&state)?;
-    let condition = IncidentFilter::default().condition(&caller);
+    let condition = IncidentFilter::default().condition(&caller.role());
     let (incidents, total) = api
         .reads
         .run(move |connection| latest_summaries(connection, &condition, POINTS_MAX))
