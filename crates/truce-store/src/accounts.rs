@@ -662,3 +662,59 @@ mod tests {
         ));
     }
 }
+
+/// A user's webhook with its latest deliveries, as `GET /api/v1/webhooks` lists it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WebhookListing {
+    pub id: i64,
+    pub url: String,
+    /// The latest 100, the newest first.
+    pub deliveries: Vec<DeliveryListing>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DeliveryListing {
+    pub log_index: i64,
+    pub event_type: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// The webhooks of user `user_id`, in the order they were added, each with its latest deliveries.
+pub fn webhooks_of(connection: &Connection, user_id: i64) -> Result<Vec<WebhookListing>, AccountError> {
+    let mut hooks = connection.prepare("SELECT id, url FROM webhooks WHERE user_id = ?1 ORDER BY id")?;
+    let hooks: Vec<(i64, String)> = hooks
+        .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut deliveries = connection.prepare(
+        "SELECT log_index, event_type, state, attempts, last_error FROM webhook_deliveries
+         WHERE webhook_id = ?1 ORDER BY id DESC LIMIT 100",
+    )?;
+    hooks
+        .into_iter()
+        .map(|(id, url)| {
+            let deliveries = deliveries
+                .query_map([id], |r| {
+                    Ok(DeliveryListing {
+                        log_index: r.get(0)?,
+                        event_type: r.get(1)?,
+                        state: r.get(2)?,
+                        attempts: r.get(3)?,
+                        last_error: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(WebhookListing { id, url, deliveries })
+        })
+        .collect()
+}
+
+/// Runs `work` in one transaction and commits it; whether it committed
+/// (the webhooks' bookkeeping records a batch of deliveries at once).
+pub fn in_one_transaction<T>(connection: &Connection, work: impl FnOnce(&Connection) -> T) -> (T, bool) {
+    let transaction = connection.unchecked_transaction().ok();
+    let result = work(connection);
+    let committed = transaction.is_none_or(|t| t.commit().is_ok());
+    (result, committed)
+}

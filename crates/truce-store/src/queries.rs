@@ -146,3 +146,72 @@ pub fn for_each_report(
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(())
 }
+
+/// A report's sealed fields as stored: their salt, their text, and the
+/// commitment the report's entry holds.
+pub struct SealedFields {
+    pub salt: Vec<u8>,
+    pub plaintext: String,
+    pub commitment: Option<String>,
+}
+
+/// Report `report`'s sealed fields, if it has any.
+pub fn sealed_fields(connection: &Connection, report: u64) -> Result<Option<SealedFields>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(connection
+        .prepare_cached(
+            "SELECT s.salt, s.plaintext, r.sealed_commitment FROM sealed s JOIN reports r ON r.id = s.report_id
+             WHERE s.report_id = ?1",
+        )?
+        .query_row([report as i64], |row| {
+            Ok(SealedFields {
+                salt: row.get(0)?,
+                plaintext: row.get(1)?,
+                commitment: row.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Who filed a report: its source's type (`party`, `monitor`, ...) and name.
+pub struct ReportSource {
+    pub source_type: String,
+    pub source_name: String,
+}
+
+/// Report `report`'s source, if the report exists.
+pub fn report_source(connection: &Connection, report: u64) -> Result<Option<ReportSource>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(connection
+        .prepare_cached("SELECT source_type, source_name FROM reports WHERE id = ?1")?
+        .query_row([report as i64], |row| {
+            Ok(ReportSource {
+                source_type: row.get(0)?,
+                source_name: row.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+/// An evidence file as registered: its media type and the account that collected it.
+pub struct EvidenceRegistration {
+    pub media_type: String,
+    pub collected_by: String,
+}
+
+/// The registration of the evidence file whose SHA-256 is `sha256` (hex), if any.
+pub fn evidence_registration(
+    connection: &Connection,
+    sha256: &str,
+) -> Result<Option<EvidenceRegistration>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(connection
+        .prepare_cached("SELECT media_type, collected_by FROM evidence WHERE sha256 = ?1")?
+        .query_row([sha256], |row| {
+            Ok(EvidenceRegistration {
+                media_type: row.get(0)?,
+                collected_by: row.get(1)?,
+            })
+        })
+        .optional()?)
+}

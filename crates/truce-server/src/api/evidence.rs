@@ -20,7 +20,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use rusqlite::OptionalExtension;
 use serde::Deserialize;
 use truce_domain::access::{Action, permits};
 use truce_domain::role::Role;
@@ -136,19 +135,15 @@ pub async fn upload(
     let api = api(&state)?;
     // The report is checked before anything is stored: a refusal leaves no file behind.
     if let Some(report) = query.report {
-        let filer: Option<(String, String)> = api
+        let filer = api
             .reads
-            .run(move |connection| {
-                connection
-                    .query_row(
-                        "SELECT source_type, source_name FROM reports WHERE id = ?1",
-                        [report as i64],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
-                    .optional()
-            })
+            .run(move |connection| truce_store::queries::report_source(connection, report))
             .await?;
-        let Some((source_type, source_name)) = filer else {
+        let Some(truce_store::queries::ReportSource {
+            source_type,
+            source_name,
+        }) = filer
+        else {
             return Err(Problem::not_found(format!("no report {report}")));
         };
         if let Role::Party(party) = caller.role()
@@ -203,20 +198,13 @@ pub async fn download(
         ));
     }
     let key = sha256.clone();
-    let registered: Option<(String, String)> = api
+    let registered = api
         .reads
-        .run(move |connection| {
-            let mut statement =
-                connection.prepare_cached("SELECT media_type, collected_by FROM evidence WHERE sha256 = ?1")?;
-            let mut rows = statement.query([key])?;
-            rows.next()?
-                .map(|row| Ok::<_, rusqlite::Error>((row.get(0)?, row.get(1)?)))
-                .transpose()
-        })
+        .run(move |connection| truce_store::queries::evidence_registration(connection, &key))
         .await?;
     // Unknown and not yours are one answer: a party must not learn what exists.
     let may_see = |collected_by: &str| permits(&caller.role(), Action::ReadAll) || collected_by == caller.name();
-    let Some((media_type, _)) = registered.filter(|(_, by)| may_see(by)) else {
+    let Some(media_type) = registered.filter(|r| may_see(&r.collected_by)).map(|r| r.media_type) else {
         return Err(Problem::not_found(format!("no evidence {sha256} that you may see")));
     };
     let store = api.evidence.clone();

@@ -122,9 +122,6 @@ fn as_party(input: &mut ReportInput, party: &Code) -> Result<Vec<String>, Proble
 /// reliability and credibility cannot be judged (F6).
 const PARTY_GRADING: &str = "F6";
 
-/// A sealed row as stored: salt, plaintext, and the commitment the log holds.
-type SealedRow = (Vec<u8>, String, Option<String>);
-
 /// A report's sealed fields, for the roles cleared for them. The read is
 /// recorded in the log (who, which report, when) before anything is shown;
 /// the answer carries the salt so the reader can check the plaintext
@@ -145,21 +142,16 @@ pub async fn sealed(
     caller: Permitted<may::ReadSealed>,
     super::body::Id(report_id): super::body::Id,
 ) -> Result<axum::Json<serde_json::Value>, Problem> {
-    let row = api(&state)?
+    let sealed = api(&state)?
         .reads
-        .run(move |connection| -> rusqlite::Result<Option<SealedRow>> {
-            let mut statement = connection.prepare(
-                "SELECT s.salt, s.plaintext, r.sealed_commitment FROM sealed s JOIN reports r ON r.id = s.report_id
-             WHERE s.report_id = ?1",
-            )?;
-            let mut rows = statement.query([report_id as i64])?;
-            match rows.next()? {
-                Some(row) => Ok(Some((row.get(0)?, row.get(1)?, row.get(2)?))),
-                None => Ok(None),
-            }
-        })
+        .run(move |connection| truce_store::queries::sealed_fields(connection, report_id))
         .await?;
-    let Some((salt, plaintext, commitment)) = row else {
+    let Some(truce_store::queries::SealedFields {
+        salt,
+        plaintext,
+        commitment,
+    }) = sealed
+    else {
         return Err(Problem::not_found(format!("report {report_id} has no sealed fields")));
     };
     let read = caller.submission(truce_domain::state::Command::RecordSealedRead { report_id });

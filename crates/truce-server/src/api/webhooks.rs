@@ -198,33 +198,7 @@ pub async fn list(
 ) -> Result<axum::Json<serde_json::Value>, Problem> {
     let items = api(&state)?
         .accounts
-        .run(move |c| -> rusqlite::Result<Vec<serde_json::Value>> {
-            let mut hooks = c.prepare("SELECT id, url FROM webhooks WHERE user_id = ?1 ORDER BY id")?;
-            let hooks: Vec<(i64, String)> = hooks
-                .query_map([user.id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            let mut deliveries = c.prepare(
-                "SELECT log_index, event_type, state, attempts, last_error FROM webhook_deliveries
-                 WHERE webhook_id = ?1 ORDER BY id DESC LIMIT 100",
-            )?;
-            hooks
-                .into_iter()
-                .map(|(id, url)| {
-                    let recent: Vec<serde_json::Value> = deliveries
-                        .query_map([id], |r| {
-                            Ok(serde_json::json!({
-                                "log_index": r.get::<_, i64>(0)?,
-                                "event_type": r.get::<_, String>(1)?,
-                                "state": r.get::<_, String>(2)?,
-                                "attempts": r.get::<_, i64>(3)?,
-                                "last_error": r.get::<_, Option<String>>(4)?,
-                            }))
-                        })?
-                        .collect::<Result<_, _>>()?;
-                    Ok(serde_json::json!({"id": id, "url": url, "deliveries": recent}))
-                })
-                .collect()
-        })
+        .run(move |c| accounts::webhooks_of(c, user.id))
         .await?;
     Ok(axum::Json(serde_json::json!({"items": items})))
 }
@@ -603,7 +577,7 @@ impl Bookkeeper {
 
 /// The bookkeeper's thread, until every sender is gone.
 fn keep_books(database: &std::path::Path, mut queue: mpsc::Receiver<Job>) {
-    let mut connection: Option<rusqlite::Connection> = None;
+    let mut connection = None;
     while let Some(first) = queue.blocking_recv() {
         let mut jobs = vec![first];
         while jobs.len() < BOOKKEEPING_BATCH_MAX {
@@ -620,38 +594,39 @@ fn keep_books(database: &std::path::Path, mut queue: mpsc::Receiver<Job>) {
         }
         // Without a connection every job is dropped: its delivery goes on unrecorded.
         let Some(c) = connection.as_ref() else { continue };
-        let transaction = c.unchecked_transaction().ok();
-        let mut recorded = Vec::new();
-        for job in jobs {
-            match job {
-                Job::Webhooks(reply) => {
-                    let _ = reply.send(accounts::webhooks(c).ok());
-                }
-                Job::Exists(webhook, reply) => {
-                    let _ = reply.send(accounts::webhook_exists(c, webhook).unwrap_or(true));
-                }
-                Job::Record(record, reply) => {
-                    let delivery = Delivery {
-                        webhook: record.webhook,
-                        log_index: record.log_index,
-                        event_type: &record.event_type,
-                        state: record.state,
-                        attempts: record.attempts,
-                        last_error: record.error.as_deref(),
-                    };
-                    let outcome = match accounts::record_delivery(c, record.id, &delivery) {
-                        Ok(Some(id)) => Recorded::Kept(id),
-                        Ok(None) => Recorded::Gone,
-                        Err(error) => {
-                            tracing::warn!(%error, "recording a webhook delivery failed");
-                            Recorded::Failed
-                        }
-                    };
-                    recorded.push((reply, outcome));
+        let (recorded, committed) = accounts::in_one_transaction(c, |c| {
+            let mut recorded = Vec::new();
+            for job in jobs {
+                match job {
+                    Job::Webhooks(reply) => {
+                        let _ = reply.send(accounts::webhooks(c).ok());
+                    }
+                    Job::Exists(webhook, reply) => {
+                        let _ = reply.send(accounts::webhook_exists(c, webhook).unwrap_or(true));
+                    }
+                    Job::Record(record, reply) => {
+                        let delivery = Delivery {
+                            webhook: record.webhook,
+                            log_index: record.log_index,
+                            event_type: &record.event_type,
+                            state: record.state,
+                            attempts: record.attempts,
+                            last_error: record.error.as_deref(),
+                        };
+                        let outcome = match accounts::record_delivery(c, record.id, &delivery) {
+                            Ok(Some(id)) => Recorded::Kept(id),
+                            Ok(None) => Recorded::Gone,
+                            Err(error) => {
+                                tracing::warn!(%error, "recording a webhook delivery failed");
+                                Recorded::Failed
+                            }
+                        };
+                        recorded.push((reply, outcome));
+                    }
                 }
             }
-        }
-        let committed = transaction.is_none_or(|t| t.commit().is_ok());
+            recorded
+        });
         for (reply, outcome) in recorded {
             let _ = reply.send(if committed { outcome } else { Recorded::Failed });
         }
