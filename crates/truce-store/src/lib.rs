@@ -13,6 +13,7 @@
 
 pub mod accounts;
 mod audit;
+pub mod bench_peer;
 pub mod bulletins;
 pub mod cosignatures;
 mod engine;
@@ -41,6 +42,7 @@ pub use engine::{Batch, Engine, Outcome, Submission, envelope_at, replay_state};
 pub use engine_service::{Committed, EngineHandle, EngineService, Notification};
 pub use entry::{EntryTooLarge, LogEntry};
 pub use error::{StoreError, is_full, is_io_full};
+pub use pool::Database;
 pub use reader::{LogReader, ReadError, StoredCheckpoint, StoredEntries};
 pub use rebuild::{ProjectionAudit, audit_projections, rebuild_in_memory};
 pub use sequencer::{Appended, Sequencer, SequencerConfig, SequencerHandle};

@@ -13,6 +13,17 @@ use std::sync::{Arc, Mutex};
 #[error("{0}")]
 pub struct ReadFailed(pub String);
 
+/// A connection to a data directory's database, as this crate's functions
+/// take it: callers hold one and hand it back, never query it themselves.
+pub type Database = Connection;
+
+/// The database at `path`, read only (the exports, the command line's reads).
+pub fn open_read_only(path: &Path) -> Result<Database, crate::StoreError> {
+    let connection = Connection::open(path)?;
+    connection.pragma_update(None, "query_only", true)?;
+    Ok(connection)
+}
+
 type Opener = Box<dyn Fn() -> Result<Connection, String> + Send + Sync>;
 
 pub struct ConnectionPool {

@@ -205,6 +205,14 @@ pub const TABLES: [(&str, &str); 12] = [
     ("disclosed", "log_index, grp"),
 ];
 
+/// The database at `path` with its projections' tables (made if missing),
+/// to compare them with the log.
+pub fn open(path: &std::path::Path) -> Result<Connection, StoreError> {
+    let connection = Connection::open(path)?;
+    create(&connection)?;
+    Ok(connection)
+}
+
 pub fn create(connection: &Connection) -> Result<(), StoreError> {
     connection.execute_batch(SCHEMA)?;
     Ok(())

@@ -215,3 +215,13 @@ pub fn evidence_registration(
         })
         .optional()?)
 }
+
+/// Every report's external id and the incident it was placed in, in filing
+/// order (what `truce bench correlate` scores against the truth).
+pub fn report_placements(connection: &Connection) -> Result<Vec<(String, u64)>, StoreError> {
+    let mut statement = connection.prepare("SELECT external_id, incident_id FROM reports ORDER BY id")?;
+    let pairs = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64)))?
+        .collect::<Result<_, _>>()?;
+    Ok(pairs)
+}

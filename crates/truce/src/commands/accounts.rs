@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use truce_domain::role::Role;
 use truce_store::accounts::{self, UserName};
 
-fn open(data: &Path) -> anyhow::Result<(DataDir, rusqlite::Connection)> {
+fn open(data: &Path) -> anyhow::Result<(DataDir, truce_store::Database)> {
     let dir = DataDir::open(data)?;
     let connection = accounts::open(&dir.database())?;
     Ok((dir, connection))
@@ -30,7 +30,7 @@ fn password_from_stdin() -> anyhow::Result<String> {
 /// password it was given (generated when `password` is `None`).
 pub fn add_user(
     dir: &DataDir,
-    connection: &rusqlite::Connection,
+    connection: &truce_store::Database,
     name: &str,
     role: &Role,
     password: Option<String>,

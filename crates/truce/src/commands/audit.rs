@@ -31,8 +31,7 @@ pub fn run(data: &Path, scope: Scope) -> anyhow::Result<ExitCode> {
             if scope == Scope::LogOnly {
                 return Ok(ExitCode::SUCCESS);
             }
-            let live = rusqlite::Connection::open(dir.database())?;
-            truce_store::projections::create(&live)?;
+            let live = truce_store::projections::open(&dir.database())?;
             let projections = audit_projections(&live, &reader)?;
             let problems: Vec<&String> = projections
                 .differences

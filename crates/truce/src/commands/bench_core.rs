@@ -162,13 +162,11 @@ fn write_jsonl(reports: &[LabelledReport], path: &Path) -> anyhow::Result<()> {
 
 /// Pairwise precision and recall of the incidents the import stored.
 fn stored_scores(dir: &DataDir) -> anyhow::Result<(f64, f64)> {
-    let connection = rusqlite::Connection::open(dir.database())?;
-    let mut statement = connection.prepare("SELECT external_id, incident_id FROM reports ORDER BY id")?;
-    let pairs: Vec<(u64, u64)> = statement
-        .query_map([], |row| {
-            Ok((truth_of(&row.get::<_, String>(0)?), row.get::<_, i64>(1)? as u64))
-        })?
-        .collect::<Result<_, _>>()?;
+    let connection = truce_store::pool::open_read_only(&dir.database())?;
+    let pairs: Vec<(u64, u64)> = truce_store::queries::report_placements(&connection)?
+        .into_iter()
+        .map(|(external_id, incident)| (truth_of(&external_id), incident))
+        .collect();
     let (truth, predicted): (Vec<u64>, Vec<u64>) = pairs.into_iter().unzip();
     Ok(pairwise_scores(&truth, &predicted))
 }

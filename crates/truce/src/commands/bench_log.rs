@@ -147,27 +147,12 @@ fn measure_fsync_rate(dir: &Path) -> anyhow::Result<f64> {
     Ok(count as f64 / start.elapsed().as_secs_f64())
 }
 
-/// The peer: SQLite alone, WAL and full sync as the log uses it, inserting
-/// the same 256-byte rows in transactions of 1024.
+/// The peer: SQLite alone, WAL and full sync as the log uses it,
+/// inserting the same 256-byte rows in transactions of 1024.
 fn measure_sqlite_insert_rate(path: &Path) -> anyhow::Result<f64> {
-    let mut connection = rusqlite::Connection::open(path)?;
-    connection.pragma_update(None, "page_size", 16384)?;
-    connection.pragma_update(None, "journal_mode", "WAL")?;
-    connection.pragma_update(None, "synchronous", "FULL")?;
-    connection.execute_batch("CREATE TABLE rows (idx INTEGER PRIMARY KEY, data BLOB NOT NULL)")?;
-    let rows = 300 * 1024;
-    let start = Instant::now();
-    for first in (0..rows).step_by(1024) {
-        let transaction = connection.transaction()?;
-        {
-            let mut statement = transaction.prepare_cached("INSERT INTO rows (idx, data) VALUES (?1, ?2)")?;
-            for index in first..first + 1024 {
-                statement.execute(rusqlite::params![index as i64, entry(index).as_bytes()])?;
-            }
-        }
-        transaction.commit()?;
-    }
-    Ok(rows as f64 / start.elapsed().as_secs_f64())
+    Ok(truce_store::bench_peer::sqlite_insert_rate(path, 300, 1024, |index| {
+        entry(index).into_bytes()
+    })?)
 }
 
 fn measure_appends(path: &Path, batch_size: usize) -> anyhow::Result<f64> {

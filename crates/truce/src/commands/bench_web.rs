@@ -193,10 +193,10 @@ fn fill(dir: &DataDir, agreement: &Agreement, args: &BenchWebArgs) -> anyhow::Re
         engine.submit(finalize)?;
     }
     drop(engine);
-    let finals: u64 = rusqlite::Connection::open(dir.database())?.query_row(
-        "SELECT COUNT(*) FROM incidents WHERE status = 'final'",
-        [],
-        |row| row.get(0),
+    let finals = truce_store::worklists::count(
+        &truce_store::pool::open_read_only(&dir.database())?,
+        &truce_store::worklists::Waiting::AtStage("final"),
+        chrono::Utc::now(),
     )?;
     if finals != to_finalize.len() as u64 {
         bail!("{} of {} incidents became final", finals, to_finalize.len());

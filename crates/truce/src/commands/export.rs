@@ -12,8 +12,7 @@ use truce_store::queries;
 
 pub fn run(data: &Path, format: ExportFormat, out: Option<&Path>) -> anyhow::Result<ExitCode> {
     let dir = DataDir::open(data)?;
-    let connection = rusqlite::Connection::open(dir.database())?;
-    connection.pragma_update(None, "query_only", true)?;
+    let connection = truce_store::pool::open_read_only(&dir.database())?;
     let mut output: Box<dyn Write> = match out {
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
@@ -47,7 +46,7 @@ pub fn run(data: &Path, format: ExportFormat, out: Option<&Path>) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
-fn incident_records(connection: &rusqlite::Connection) -> anyhow::Result<Vec<IncidentRecord>> {
+fn incident_records(connection: &truce_store::Database) -> anyhow::Result<Vec<IncidentRecord>> {
     Ok(queries::incidents(connection)?
         .iter()
         .filter_map(IncidentRecord::from_view)

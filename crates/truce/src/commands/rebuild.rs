@@ -10,8 +10,7 @@ pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
     let dir = DataDir::open(data)?;
     let reader = LogReader::open(&dir.database())?;
     let rebuilt = projections::digest(&rebuild_in_memory(&reader)?)?;
-    let live = rusqlite::Connection::open(dir.database())?;
-    projections::create(&live)?;
+    let live = projections::open(&dir.database())?;
     let live = projections::digest(&live)?;
     println!("rebuilt projections digest: {rebuilt}");
     println!("live projections digest:    {live}");
