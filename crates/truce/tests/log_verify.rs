@@ -138,6 +138,19 @@ fn an_honest_log_verifies_and_its_growth_is_proved_consistent() {
     assert!(std::fs::read_to_string(&state).unwrap().contains("\n70013\n"));
     let (code, out) = verify_dir(&log.mirror(), Some(&state));
     assert_eq!(code, 0, "{out}");
+    // Unchanged since the saved checkpoint: only the checkpoint is read (a
+    // mirror holding nothing else still verifies), and only with the state.
+    let (code, out) = verify_url(&log.url, &state);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok: unchanged since the saved checkpoint"), "{out}");
+    assert!(out.contains("at size 70013"), "{out}");
+    let bare = log.mirror();
+    std::fs::remove_dir_all(bare.join("tile")).unwrap();
+    let (code, out) = verify_dir(&bare, Some(&state));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("nothing fetched but the checkpoint"), "{out}");
+    let (code, _) = verify_dir(&bare, None);
+    assert_ne!(code, 0, "without the state the whole log is needed");
     // The vkey may also be given as a file.
     let key_file = log.dir.path().join("log.vkey");
     std::fs::write(&key_file, vkey() + "\n").unwrap();

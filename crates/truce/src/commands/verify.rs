@@ -11,8 +11,9 @@ use anyhow::Context;
 use std::process::ExitCode;
 use truce_domain::disclosure_ledger::DisclosureLedger;
 use truce_log::Policy;
+use truce_log::SignedCheckpoint;
 use truce_log::VerifierKey;
-use truce_log::client::{DirectorySource, TileSource, verify_log};
+use truce_log::client::{DirectorySource, TileSource, VerifyReport, verify_log};
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let vkey = read_vkey(&args.vkey)?;
@@ -36,6 +37,13 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         _ => None,
     };
+    // Unchanged since the saved (fully verified) checkpoint: nothing to
+    // fetch but the checkpoint. Not when the reader asks for its openings,
+    // which the saved run may not have checked.
+    let unchanged = match (&saved, &served) {
+        (Some(saved), None) => unchanged_since(source, &vkey, saved),
+        _ => None,
+    };
     let mut ledger = DisclosureLedger::new();
     let mut check = |index: u64, entry: &[u8]| {
         if let Some(mismatch) = ledger.entry(index, entry, true).into_iter().next() {
@@ -46,8 +54,20 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             None => Ok(()),
         }
     };
-    match verify_log(source, &vkey, saved.as_deref(), &mut check) {
-        Ok(report) => {
+    let outcome = match unchanged {
+        Some(report) => Ok((report, true)),
+        None => verify_log(source, &vkey, saved.as_deref(), &mut check).map(|report| (report, false)),
+    };
+    match outcome {
+        Ok((report, true)) => {
+            let checkpoint = &report.checkpoint;
+            println!(
+                "ok: unchanged since the saved checkpoint: {} at size {} with root {} (nothing fetched but the checkpoint)",
+                checkpoint.origin, checkpoint.size, checkpoint.root
+            );
+            finish(&args, &http, &vkey, policy.as_ref(), &report)
+        }
+        Ok((report, false)) => {
             let checkpoint = &report.checkpoint;
             println!(
                 "ok: {} at size {} with root {} ({} entries, {} tiles checked)",
@@ -66,47 +86,75 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             if let Some(previous) = &report.previous {
                 println!("ok: consistent with the saved checkpoint at size {}", previous.size);
             }
-            let mut trusted = report.checkpoint_note.clone();
-            if let Some(policy) = &policy {
-                match witnessed(policy, &report.checkpoint_note) {
-                    Ok(line) => println!("{line}"),
-                    Err(error) => match http.as_ref().map(|http| older_witnessed(http, &vkey, policy, &report)) {
-                        Some(Ok(Some(candidate))) => {
-                            println!(
-                                "{} (at size {}, which the verified tree extends; its {} entries after it await their cosignatures)",
-                                candidate.verdict.as_deref().unwrap_or_default(),
-                                candidate.size(),
-                                checkpoint.size - candidate.size()
-                            );
-                            trusted = candidate.note;
-                        }
-                        found => {
-                            let older = match found {
-                                Some(Err(error)) => {
-                                    format!("; the latest checkpoint all witnesses cosigned: {error:#}")
-                                }
-                                _ => String::new(),
-                            };
-                            eprintln!(
-                                "VERIFICATION FAILED: the checkpoint at size {}: {error}{older}",
-                                checkpoint.size
-                            );
-                            return Ok(ExitCode::FAILURE);
-                        }
-                    },
-                }
-            }
-            if let Some(path) = &args.state {
-                save_state(path, &trusted)?;
-                println!("saved the checkpoint to {}", path.display());
-            }
-            Ok(ExitCode::SUCCESS)
+            finish(&args, &http, &vkey, policy.as_ref(), &report)
         }
         Err(error) => {
             eprintln!("VERIFICATION FAILED: {error}");
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// The saved checkpoint, when the log's current one is the same tree: the
+/// report of that tree, verified by the run that saved it. `None` when it
+/// differs, or anything fails (the full walk then says what).
+fn unchanged_since(source: &dyn TileSource, vkey: &VerifierKey, saved: &[u8]) -> Option<VerifyReport> {
+    let saved = SignedCheckpoint::open(saved, vkey).ok()?.checkpoint;
+    let note = source.fetch("checkpoint").ok()??;
+    let current = SignedCheckpoint::open(&note, vkey).ok()?.checkpoint;
+    (current.size == saved.size && current.root == saved.root).then(|| VerifyReport {
+        entries: current.size,
+        checkpoint: current,
+        checkpoint_note: String::from_utf8(note).expect("a verified note is UTF-8"),
+        tiles_checked: 0,
+        previous: Some(saved),
+    })
+}
+
+/// After the tree: the policy's quorum, then the state saved.
+fn finish(
+    args: &VerifyArgs,
+    http: &Option<HttpSource>,
+    vkey: &VerifierKey,
+    policy: Option<&Policy>,
+    report: &VerifyReport,
+) -> anyhow::Result<ExitCode> {
+    let checkpoint = &report.checkpoint;
+    let mut trusted = report.checkpoint_note.clone();
+    if let Some(policy) = policy {
+        match witnessed(policy, &report.checkpoint_note) {
+            Ok(line) => println!("{line}"),
+            Err(error) => match http.as_ref().map(|http| older_witnessed(http, vkey, policy, report)) {
+                Some(Ok(Some(candidate))) => {
+                    println!(
+                        "{} (at size {}, which the verified tree extends; its {} entries after it await their cosignatures)",
+                        candidate.verdict.as_deref().unwrap_or_default(),
+                        candidate.size(),
+                        checkpoint.size - candidate.size()
+                    );
+                    trusted = candidate.note;
+                }
+                found => {
+                    let older = match found {
+                        Some(Err(error)) => {
+                            format!("; the latest checkpoint all witnesses cosigned: {error:#}")
+                        }
+                        _ => String::new(),
+                    };
+                    eprintln!(
+                        "VERIFICATION FAILED: the checkpoint at size {}: {error}{older}",
+                        checkpoint.size
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            },
+        }
+    }
+    if let Some(path) = &args.state {
+        save_state(path, &trusted)?;
+        println!("saved the checkpoint to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A C2SP tlog-policy file, checked line by line.
