@@ -14,6 +14,7 @@ mod events;
 pub mod evidence;
 mod exports;
 pub(crate) mod filters;
+pub(crate) mod incident_detail;
 pub(crate) mod incidents;
 pub mod limits;
 pub mod openapi;

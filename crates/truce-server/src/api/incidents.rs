@@ -15,6 +15,7 @@ use super::api;
 use super::auth::Caller;
 use super::body::Id;
 use super::filters::IncidentQuery;
+pub use super::incident_detail::IncidentDetail;
 use crate::{AppState, Problem};
 use axum::Json;
 use axum::Router;
@@ -24,8 +25,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use truce_domain::access::{Action, permits};
-use truce_domain::report::SourceType;
-use truce_domain::role::Role;
 pub use truce_store::incident_list::{
     IncidentFilter, IncidentSummary, latest_summaries, newest_summaries, selects, summaries,
 };
@@ -133,16 +132,12 @@ fn json_bytes(answer: Bytes) -> Response {
         (status = "4XX", description = "a problem document", body = crate::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn one(
-    State(state): State<AppState>,
-    caller: Caller,
-    Id(id): Id,
-) -> Result<Json<serde_json::Value>, Problem> {
+pub async fn one(State(state): State<AppState>, caller: Caller, Id(id): Id) -> Result<Json<IncidentDetail>, Problem> {
     Ok(Json(detail(&state, &caller, id).await?))
 }
 
 /// Incident `id` as `caller` may see it (the API's answer, and the web page's matter); 404 if it may not.
-pub async fn detail(state: &AppState, caller: &Caller, id: u64) -> Result<serde_json::Value, Problem> {
+pub async fn detail(state: &AppState, caller: &Caller, id: u64) -> Result<IncidentDetail, Problem> {
     let api = api(state)?;
     let role = caller.role();
     let condition = IncidentFilter::default().condition(&caller.role());
@@ -160,93 +155,9 @@ pub async fn detail(state: &AppState, caller: &Caller, id: u64) -> Result<serde_
         )));
     };
     let agreement = api.agreement.clone();
-    let role_for_read = role.clone();
-    let detail = api
-        .engine
-        .read(move |engine| {
-            let state = engine.state();
-            let mut case = state.verification().case(id).cloned().unwrap_or_default();
-            let facts = state.incident_facts(id);
-            let redact = !permits(&role_for_read, Action::ReadAll);
-            // Each determination keeps the explanation it was made on: withheld names there too.
-            if redact {
-                for issued in &mut case.determinations {
-                    issued.determination.explanation = issued.determination.explanation.redacted();
-                }
-            }
-            let explanation = state
-                .explain(id, &agreement)
-                .map(|e| if redact { e.redacted() } else { e });
-            let penalties: Vec<_> = state
-                .verification()
-                .penalties()
-                .iter()
-                .filter(|p| p.incident == id)
-                .cloned()
-                .collect();
-            // A party sees its own reports whole; any other source as its kind alone.
-            let own = |name: &str| matches!(&role_for_read, Role::Party(code) if code.as_str() == name);
-            let sources: Vec<serde_json::Value> = facts
-                .as_ref()
-                .map(|f| {
-                    f.sources
-                        .iter()
-                        .map(|s| {
-                            if redact && !own(&s.name) && s.source_type != SourceType::Party {
-                                serde_json::json!({"source_type": s.source_type, "name": "(redacted)"})
-                            } else {
-                                serde_json::json!(s)
-                            }
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            // Which team goes where, and what it is to look at, is the monitors' until it has been.
-            let tasks: Vec<serde_json::Value> = case
-                .tasks
-                .iter()
-                .map(|t| {
-                    if redact {
-                        serde_json::json!({"id": t.id, "due": t.due})
-                    } else {
-                        serde_json::json!(t)
-                    }
-                })
-                .collect();
-            serde_json::json!({
-                "id": id,
-                "status": case.stage().as_str(),
-                "happened_at": facts.as_ref().map(|f| f.at),
-                "sources": sources,
-                "verification": explanation,
-                "tasks": tasks,
-                "findings": case.findings,
-                "replies": case.replies,
-                "determinations": case.determinations,
-                "appeals": case.appeals,
-                "penalties": penalties,
-            })
-        })
-        .await
-        .map_err(|e| Problem::internal(&e))?;
     let redact = !permits(&role, Action::ReadAll);
-    let claims: Vec<serde_json::Value> = view
-        .claims
-        .iter()
-        .map(|(claim, interested)| {
-            let mut value = serde_json::json!({"claim": claim, "interested": interested});
-            // Who claimed is a source: a party learns the claimant only if it is a party.
-            if redact && claim.claimant_party.is_none() {
-                value["claim"]["claimant"] = serde_json::json!("(redacted)");
-            }
-            value
-        })
-        .collect();
-    let deaths = view.deaths();
-    let mut detail = detail;
-    detail["claims"] = serde_json::json!(claims);
-    detail["estimate"] = serde_json::json!({
-        "low": deaths.low, "best": deaths.best, "high": deaths.high, "verified": view.stated_deaths().is_some(),
-    });
-    Ok(detail)
+    api.engine
+        .read(move |engine| IncidentDetail::of(engine.state(), &agreement, &view, id, &role, redact))
+        .await
+        .map_err(|e| Problem::internal(&e))
 }

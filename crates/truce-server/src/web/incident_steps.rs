@@ -6,22 +6,24 @@
 
 use super::forms::{self, Choices, api_form};
 use super::i18n::Catalogue;
+use crate::api::incidents::IncidentDetail;
 use maud::{Markup, html};
-use serde_json::Value;
 use truce_domain::access::{Action, permits};
 use truce_domain::agreement::Agreement;
 use truce_domain::role::Role;
+use truce_domain::verification::case::IssuedDetermination;
+use truce_domain::verification::lifecycle::Stage;
 
-/// What the role may do on incident `id` (`incident` is the API's detail of it).
-pub fn steps(lang: &Catalogue, agreement: &Agreement, role: &Role, id: u64, incident: &Value) -> Markup {
-    let stage = incident["status"].as_str().unwrap_or_default();
-    let is_final = stage == "final" || stage == "closed_duplicate";
+/// What the role may do on incident `id` (`incident` is its detail, as the role sees it).
+pub fn steps(lang: &Catalogue, agreement: &Agreement, role: &Role, id: u64, incident: &IncidentDetail) -> Markup {
+    let stage = incident.status;
+    let is_final = matches!(stage, Stage::Final | Stage::ClosedDuplicate);
     let may = |action| permits(role, action);
-    let current = incident["determinations"].as_array().and_then(|d| d.last()).cloned();
+    let current = incident.current();
     let endpoint = |step: &str| format!("/api/v1/incidents/{id}/{step}");
     let choices = Choices::of(agreement);
     let forms = html! {
-        @if may(Action::StartReview) && stage == "reported" {
+        @if may(Action::StartReview) && stage == Stage::Reported {
             (api_form(lang, "step-review", &endpoint("review"), lang.t("step.review"), html! {}))
         }
         @if may(Action::FileFindings) && !is_final {
@@ -48,7 +50,7 @@ pub fn steps(lang: &Catalogue, agreement: &Agreement, role: &Role, id: u64, inci
                     (forms::paragraph("statement-text", "text", lang.t("step.statement_text")))
                 }))
             }
-            @if stage == "final" {
+            @if stage == Stage::Final {
                 (api_form(lang, "step-appeal", &endpoint("appeals"), lang.t("step.appeal"), html! {
                     (forms::paragraph("appeal-grounds", "grounds", lang.t("step.grounds")))
                 }))
@@ -57,7 +59,7 @@ pub fn steps(lang: &Catalogue, agreement: &Agreement, role: &Role, id: u64, inci
         @if may(Action::IssueDetermination) && !is_final {
             (determination_form(lang, &choices, &endpoint("determinations")))
         }
-        @if let (Role::Mediator(mediator), Some(current)) = (role, &current) {
+        @if let (Role::Mediator(mediator), Some(current)) = (role, current) {
             @if !is_final && !approved_by(current, mediator.as_str()) {
                 (api_form(lang, "step-approval", &endpoint("approvals"), lang.t("step.approve"), html! {}))
             }
@@ -115,18 +117,13 @@ fn determination_form(lang: &Catalogue, choices: &Choices, endpoint: &str) -> Ma
 }
 
 /// Whether `party` was asked to reply and has not yet.
-fn awaits_reply(incident: &Value, party: &str) -> bool {
-    incident["replies"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|r| r["party"] == party && r["reply"].is_null())
+fn awaits_reply(incident: &IncidentDetail, party: &str) -> bool {
+    incident
+        .replies
+        .iter()
+        .any(|r| r.party.as_str() == party && r.reply.is_none())
 }
 
-fn approved_by(determination: &Value, mediator: &str) -> bool {
-    determination["approvals"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|m| m == mediator)
+fn approved_by(determination: &IssuedDetermination, mediator: &str) -> bool {
+    determination.approvals.iter().any(|m| m.as_str() == mediator)
 }

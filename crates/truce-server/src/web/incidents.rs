@@ -14,6 +14,7 @@ use super::page_caller;
 use crate::api::api;
 use crate::api::auth::Caller;
 use crate::api::filters::IncidentQuery;
+use crate::api::incidents::IncidentDetail;
 use crate::api::incidents::{IncidentSummary, detail, summaries};
 use crate::{AppState, Problem};
 use axum::Router;
@@ -278,22 +279,21 @@ fn history_section(lang: &Catalogue, history: &[(u64, String)]) -> Markup {
 /// who collected it is withheld from a party, as a source is.
 fn evidence_section(
     lang: &Catalogue,
-    incident: &Value,
+    incident: &IncidentDetail,
     evidence: &[truce_store::worklists::EvidenceRow],
     redact: bool,
 ) -> Markup {
-    let findings = incident["findings"].as_array().cloned().unwrap_or_default();
     let hash = |sha: &str| html! { a.hash href={ "/api/v1/evidence/" (sha) } { code { (sha) } } };
     html! {
         section aria-labelledby="findings" {
             h2 #findings { (lang.t("incident.findings")) }
-            @if findings.is_empty() { p.none { (lang.t("incident.none")) } }
-            @else { ul.findings { @for finding in &findings {
+            @if incident.findings.is_empty() { p.none { (lang.t("incident.none")) } }
+            @else { ul.findings { @for finding in &incident.findings {
                 li {
-                    bdi { (text(&finding["summary"])) }
-                    @if finding["observed"].as_bool() == Some(true) { " " strong { (lang.t("incident.observed")) } }
-                    @for sha in finding["evidence"].as_array().into_iter().flatten() {
-                        br; (hash(&text(sha)))
+                    bdi { (finding.summary) }
+                    @if finding.observed { " " strong { (lang.t("incident.observed")) } }
+                    @for sha in &finding.evidence {
+                        br; (hash(sha))
                     }
                 }
             } } }
@@ -321,24 +321,24 @@ fn evidence_section(
     }
 }
 
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
+/// The name a value has on the wire: an enum's snake_case form, a time's RFC 3339.
+fn wire(value: &impl serde::Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(text)) => text,
+        Ok(Value::Null) | Err(_) => String::new(),
+        Ok(other) => other.to_string(),
     }
 }
 
-fn incident_page(lang: &Catalogue, title: &str, incident: &Value) -> Markup {
+fn incident_page(lang: &Catalogue, title: &str, incident: &IncidentDetail) -> Markup {
     let none = || html! { p.none { (lang.t("incident.none")) } };
-    let list = |key: &str| incident[key].as_array().cloned().unwrap_or_default();
-    let stage = text(&incident["status"]);
+    let estimate = &incident.estimate;
     html! {
         h1 { (title) }
-        p { strong { (lang.t(&format!("stage.{stage}"))) } " · " (lang.t("incident.happened")) " " (text(&incident["happened_at"])) }
+        p { strong { (lang.t(&format!("stage.{}", incident.status.as_str()))) } " · " (lang.t("incident.happened")) " " (wire(&incident.happened_at)) }
         section aria-labelledby="sources" {
             h2 #sources { (lang.t("incident.sources")) }
-            ul { @for source in list("sources") { li { bdi { (text(&source["name"])) } " (" (text(&source["source_type"])) ")" } } }
+            ul { @for source in &incident.sources { li { bdi { (source.name()) } " (" (wire(&source.source_type())) ")" } } }
         }
         section aria-labelledby="claims" {
             h2 #claims { (lang.t("incident.claims")) }
@@ -349,65 +349,65 @@ fn incident_page(lang: &Catalogue, title: &str, incident: &Value) -> Markup {
                     th scope="col" { (lang.t("incident.category")) }
                     th scope="col" { (lang.t("incident.deaths")) }
                 } }
-                tbody { @for claim in list("claims") {
-                    @let c = &claim["claim"];
-                    tr class=[claim["interested"].as_bool().filter(|i| *i).map(|_| "interested")] {
-                        td { bdi { (text(&c["claimant"])) } }
-                        td { (text(&c["stance"])) }
-                        td { (text(&c["category"])) }
-                        td.figures { (text(&c["deaths"]["low"])) ", " strong { (text(&c["deaths"]["best"])) } ", " (text(&c["deaths"]["high"])) }
+                tbody { @for shown in &incident.claims {
+                    @let c = &shown.claim;
+                    tr class=[shown.interested.then_some("interested")] {
+                        td { bdi { (c.claimant) } }
+                        td { (wire(&c.stance)) }
+                        td { (wire(&c.category)) }
+                        td.figures { (c.deaths.low) ", " strong { (c.deaths.best) } ", " (c.deaths.high) }
                     }
                 } }
             }
             p.estimate { (lang.f("incident.estimate", &[
-                ("low", &text(&incident["estimate"]["low"])),
-                ("best", &text(&incident["estimate"]["best"])),
-                ("high", &text(&incident["estimate"]["high"])),
+                ("low", &estimate.low.to_string()),
+                ("best", &estimate.best.to_string()),
+                ("high", &estimate.high.to_string()),
             ])) }
         }
         section aria-labelledby="rules" {
             h2 #rules { (lang.t("incident.rules")) }
-            @let verification = &incident["verification"];
-            @if verification.is_null() { (none()) } @else {
-                p { (lang.f("incident.confidence", &[("confidence", &text(&verification["confidence"]))])) }
-                table.rules {
-                    thead { tr { th scope="col" { (lang.t("incident.rule")) } th scope="col" { (lang.t("incident.result")) } } }
-                    tbody { @for check in verification["checks"].as_array().cloned().unwrap_or_default() {
-                        tr {
-                            td { (text(&check["rule"])) }
-                            td { @if check["passed"].as_bool() == Some(true) { (lang.t("incident.passed")) } @else { strong { (lang.t("incident.failed")) } }
-                                 ": " bdi { (text(&check["why"])) } }
-                        }
-                    } }
+            @match &incident.verification {
+                None => { (none()) }
+                Some(verification) => {
+                    p { (lang.f("incident.confidence", &[("confidence", &wire(&verification.confidence))])) }
+                    table.rules {
+                        thead { tr { th scope="col" { (lang.t("incident.rule")) } th scope="col" { (lang.t("incident.result")) } } }
+                        tbody { @for check in &verification.checks {
+                            tr {
+                                td { (check.rule) }
+                                td { @if check.passed { (lang.t("incident.passed")) } @else { strong { (lang.t("incident.failed")) } }
+                                     ": " bdi { (check.why) } }
+                            }
+                        } }
+                    }
                 }
             }
         }
         section aria-labelledby="replies" {
             h2 #replies { (lang.t("incident.replies")) }
-            @let replies = list("replies");
-            @if replies.is_empty() { (none()) } @else {
-                ul { @for reply in replies { li { strong { (text(&reply["party"])) } ": " bdi { (text(&reply["reply"][1])) } } } }
+            @if incident.replies.is_empty() { (none()) } @else {
+                ul { @for reply in &incident.replies { li {
+                    strong { (reply.party) } ": " bdi { (reply.reply.as_ref().map_or("", |(_, text)| text.as_str())) }
+                } } }
             }
         }
         section aria-labelledby="determinations" {
             h2 #determinations { (lang.t("incident.determinations")) }
-            @let determinations = list("determinations");
-            @if determinations.is_empty() { (none()) } @else {
-                ul { @for d in determinations {
-                    @let verdict = text(&d["determination"]["verdict"]);
+            @if incident.determinations.is_empty() { (none()) } @else {
+                ul { @for d in &incident.determinations {
                     li {
-                        strong { (lang.t(&format!("verdict.{verdict}"))) }
-                        " " (text(&d["determination"]["responsible_party"]))
-                        " · " (lang.f("incident.approvals", &[("mediators", &d["approvals"].as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(", ")).unwrap_or_default())]))
+                        strong { (lang.t(&format!("verdict.{}", wire(&d.determination.verdict)))) }
+                        " " (d.determination.responsible_party.as_ref().map_or("", |p| p.as_str()))
+                        " · " (lang.f("incident.approvals", &[("mediators", &d.approvals.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "))]))
                     }
                 } }
             }
         }
         section aria-labelledby="penalties" {
             h2 #penalties { (lang.t("incident.penalties")) }
-            @let penalties = list("penalties");
-            @if penalties.is_empty() { (none()) } @else {
-                ul { @for p in penalties { li { (text(&p["party"])) ": " (text(&p["decision"]["code"])) " · " (text(&p["state"])) } } }
+            @if incident.penalties.is_empty() { (none()) } @else {
+                ul { @for p in &incident.penalties { li { (p.party) ": " (p.decision.code) " · " (wire(&p.state)) } } }
             }
         }
 
