@@ -15,6 +15,19 @@ use truce_domain::incident::IncidentView;
 use truce_domain::role::Role;
 use truce_domain::verification::lifecycle::Stage;
 
+/// The stage a projection's column holds, refused (as a conversion
+/// failure, naming the text) when it is not one of the domain's.
+pub(crate) fn stage_column(row: &rusqlite::Row, index: usize) -> rusqlite::Result<Stage> {
+    let text: String = row.get(index)?;
+    Stage::ALL.iter().copied().find(|s| s.as_str() == text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("{text:?} is not a stage of the lifecycle").into(),
+        )
+    })
+}
+
 /// What a reader asks for, checked against the agreement by its caller.
 #[derive(Clone, Debug, Default)]
 pub struct IncidentFilter {
@@ -55,7 +68,8 @@ impl SearchWords {
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct IncidentSummary {
     pub id: u64,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: Stage,
     pub happened_at: Option<chrono::DateTime<chrono::Utc>>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
@@ -250,7 +264,7 @@ fn select(
     let rows = statement.query_map(params.as_slice(), |row| {
         Ok(IncidentSummary {
             id: row.get::<_, i64>(0)? as u64,
-            status: row.get(1)?,
+            status: stage_column(row, 1)?,
             happened_at: row
                 .get::<_, Option<i64>>(2)?
                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),

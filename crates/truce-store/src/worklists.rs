@@ -10,6 +10,7 @@ use crate::error::StoreError;
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
+use truce_domain::verification::lifecycle::Stage;
 
 /// Rows a list shows at most.
 pub const ROWS_MAX: u32 = 200;
@@ -96,12 +97,13 @@ pub fn final_against(connection: &Connection, party: &str) -> Result<Vec<Determi
 /// The newest `?1` incidents in any of `statuses`, as a common table
 /// `waiting(id)`: one ordered range of the `(status, id)` index a status,
 /// so the read stays short however many incidents there are.
-fn newest_in(statuses: &[&str]) -> String {
+fn newest_in(statuses: &[Stage]) -> String {
     let ranges: Vec<String> = statuses
         .iter()
         .map(|status| {
             format!(
-                "SELECT id FROM (SELECT id FROM incidents WHERE status = '{status}' AND merged_into IS NULL ORDER BY id DESC LIMIT ?1)"
+                "SELECT id FROM (SELECT id FROM incidents WHERE status = '{}' AND merged_into IS NULL ORDER BY id DESC LIMIT ?1)",
+                status.as_str()
             )
         })
         .collect();
@@ -109,21 +111,21 @@ fn newest_in(statuses: &[&str]) -> String {
 }
 
 /// How many incidents are in any of `statuses` (counted on the `(status, id)` index).
-fn count_in(connection: &Connection, statuses: &[&str]) -> rusqlite::Result<u64> {
+fn count_in(connection: &Connection, statuses: &[Stage]) -> rusqlite::Result<u64> {
     let mut total = 0;
     for status in statuses {
         let count: i64 = connection
             .prepare_cached("SELECT COUNT(*) FROM incidents WHERE status = ?1")?
-            .query_row([status], |row| row.get(0))?;
+            .query_row([status.as_str()], |row| row.get(0))?;
         total += count as u64;
     }
     Ok(total)
 }
 
 /// The stages at which a determination awaits the mediators' approval.
-pub const AWAITING_APPROVAL: [&str; 2] = ["determined", "redetermined"];
+pub const AWAITING_APPROVAL: [Stage; 2] = [Stage::Determined, Stage::Redetermined];
 /// The stages at which an incident awaits a determination.
-pub const AWAITING_DETERMINATION: [&str; 3] = ["investigating", "awaiting_reply", "appealed"];
+pub const AWAITING_DETERMINATION: [Stage; 3] = [Stage::Investigating, Stage::AwaitingReply, Stage::Appealed];
 
 /// The current determinations not yet final: those the mediators are to approve.
 pub fn awaiting_approval(connection: &Connection) -> Result<Vec<DeterminationRow>, StoreError> {
@@ -149,7 +151,7 @@ pub fn awaiting_approval_count(connection: &Connection) -> Result<u64, StoreErro
 /// An incident waiting for a step, as the lists show it.
 pub struct IncidentRow {
     pub id: u64,
-    pub status: String,
+    pub status: Stage,
     pub act: Option<String>,
     pub accused: Option<String>,
     pub happened_at: Option<DateTime<Utc>>,
@@ -167,7 +169,7 @@ pub fn awaiting_determination(connection: &Connection) -> Result<Vec<IncidentRow
         .query_map(params![ROWS_MAX], |row| {
             Ok(IncidentRow {
                 id: row.get::<_, i64>(0)? as u64,
-                status: row.get(1)?,
+                status: crate::incident_list::stage_column(row, 1)?,
                 act: row.get(2)?,
                 accused: row.get(3)?,
                 happened_at: time(row.get(4)?),
@@ -178,8 +180,8 @@ pub fn awaiting_determination(connection: &Connection) -> Result<Vec<IncidentRow
 }
 
 /// How many incidents are at `status`, in all.
-pub fn count_at(connection: &Connection, status: &str) -> Result<u64, StoreError> {
-    Ok(count_in(connection, &[status])?)
+pub fn count_at(connection: &Connection, stage: Stage) -> Result<u64, StoreError> {
+    Ok(count_in(connection, &[stage])?)
 }
 
 /// A penalty, as the lists show it.
@@ -264,7 +266,7 @@ pub enum Waiting {
     /// The penalties proposed, awaiting the mediators.
     ProposedPenalties,
     /// The incidents at this stage.
-    AtStage(&'static str),
+    AtStage(Stage),
 }
 
 /// How many of `what` there are, over all (not a page).
@@ -273,7 +275,7 @@ pub fn count(connection: &Connection, what: &Waiting, now: DateTime<Utc>) -> Res
         Waiting::OpenReplies(party) => open_replies_count(connection, party, now),
         Waiting::AwaitingApproval => awaiting_approval_count(connection),
         Waiting::ProposedPenalties => proposed_penalties_count(connection),
-        Waiting::AtStage(stage) => count_at(connection, stage),
+        Waiting::AtStage(stage) => count_at(connection, *stage),
     }
 }
 

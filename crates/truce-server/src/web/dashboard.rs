@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::html;
 use truce_domain::role::Role;
+use truce_domain::verification::lifecycle::Stage;
 use truce_store::incident_list::IncidentFilter;
 use truce_store::worklists::{self, Waiting};
 
@@ -104,12 +105,12 @@ fn waiting_for(role: &Role) -> Vec<(&'static str, Waiting, &'static str)> {
         Role::Monitor(_) | Role::Admin => vec![
             (
                 "dashboard.investigating",
-                Waiting::AtStage("investigating"),
+                Waiting::AtStage(Stage::Investigating),
                 "/incidents?status=investigating",
             ),
             (
                 "dashboard.awaiting_reply",
-                Waiting::AtStage("awaiting_reply"),
+                Waiting::AtStage(Stage::AwaitingReply),
                 "/incidents?status=awaiting_reply",
             ),
         ],

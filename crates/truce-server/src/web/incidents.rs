@@ -170,7 +170,7 @@ pub(super) fn table(lang: &Catalogue, items: &[IncidentSummary]) -> Markup {
                     tr {
                         th scope="row" { a href={ "/incidents/" (item.id) "?lang=" (lang.code) } { (item.id) } }
                         td { @if let Some(at) = item.happened_at { time datetime=(at.to_rfc3339()) { (at.format("%Y-%m-%d %H:%M")) } } }
-                        td { (lang.t(&format!("stage.{}", item.status))) }
+                        td { (lang.t(&format!("stage.{}", item.status.as_str()))) }
                         td { (item.act.as_deref().unwrap_or("")) }
                         td { (item.responsible_party.as_deref().or(item.accused.as_deref()).unwrap_or("")) }
                         td { (item.reports) }

@@ -78,7 +78,7 @@ async fn queue(
                     tbody { @for row in &waiting {
                         tr {
                             th scope="row" { (incident_link(lang, row.id)) }
-                            td { (lang.t(&format!("stage.{}", row.status))) }
+                            td { (lang.t(&format!("stage.{}", row.status.as_str()))) }
                             td { (row.act.as_deref().unwrap_or("")) }
                             td { (row.accused.as_deref().unwrap_or("")) }
                             td { (when(row.happened_at)) }

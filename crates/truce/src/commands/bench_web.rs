@@ -195,7 +195,7 @@ fn fill(dir: &DataDir, agreement: &Agreement, args: &BenchWebArgs) -> anyhow::Re
     drop(engine);
     let finals = truce_store::worklists::count(
         &truce_store::pool::open_read_only(&dir.database())?,
-        &truce_store::worklists::Waiting::AtStage("final"),
+        &truce_store::worklists::Waiting::AtStage(truce_domain::verification::lifecycle::Stage::Final),
         chrono::Utc::now(),
     )?;
     if finals != to_finalize.len() as u64 {
