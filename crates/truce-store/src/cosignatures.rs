@@ -65,18 +65,31 @@ impl CosignatureStore {
     }
 }
 
+/// Each witness's latest cosignature, in the order of their names: one
+/// witness after another by the `(witness, size)` index, never a scan of
+/// every cosignature kept.
 pub(crate) fn latest(connection: &Connection) -> Result<Vec<Cosigned>, StoreError> {
-    let mut statement = connection.prepare_cached(
-        "SELECT witness, MAX(size), cosigned_at FROM log_cosignatures GROUP BY witness ORDER BY witness",
+    use rusqlite::OptionalExtension;
+    let mut next = connection.prepare_cached("SELECT MIN(witness) FROM log_cosignatures WHERE witness > ?1")?;
+    let mut newest = connection.prepare_cached(
+        "SELECT size, cosigned_at FROM log_cosignatures WHERE witness = ?1 ORDER BY size DESC LIMIT 1",
     )?;
-    let rows = statement.query_map([], |row| {
-        Ok(Cosigned {
-            witness: row.get(0)?,
-            size: row.get::<_, i64>(1)? as u64,
-            cosigned_at: row.get::<_, i64>(2)? as u64,
-        })
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    let mut found = Vec::new();
+    let mut after = String::new();
+    while let Some(witness) = next.query_row([&after], |row| row.get::<_, Option<String>>(0))? {
+        if let Some((size, cosigned_at)) = newest
+            .query_row([&witness], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))
+            .optional()?
+        {
+            found.push(Cosigned {
+                witness: witness.clone(),
+                size: size as u64,
+                cosigned_at: cosigned_at as u64,
+            });
+        }
+        after = witness;
+    }
+    Ok(found)
 }
 
 /// The cosignature lines on the checkpoint of `size`, by witness name.
@@ -99,4 +112,46 @@ pub(crate) fn latest_cosigned_by_all(connection: &Connection, witnesses: usize) 
             rusqlite::Error::QueryReturnedNoRows => Ok(None),
             other => Err(other),
         })?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_witness_s_latest_cosignature_is_found_by_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = CosignatureStore::open(&dir.path().join("log.db")).unwrap();
+        assert!(store.latest().unwrap().is_empty());
+        let row = |size, witness: &str, at| NewCosignature {
+            size,
+            witness: witness.into(),
+            line: format!("line {witness} {size}"),
+            cosigned_at: at,
+        };
+        store
+            .record_all(&[
+                row(3, "PAK", 30),
+                row(9, "AFG", 90),
+                row(5, "AFG", 50),
+                row(12, "PAK", 120),
+                row(2, "QAT", 20),
+            ])
+            .unwrap();
+        let latest = store.latest().unwrap();
+        let seen: Vec<(&str, u64, u64)> = latest
+            .iter()
+            .map(|c| (c.witness.as_str(), c.size, c.cosigned_at))
+            .collect();
+        assert_eq!(seen, [("AFG", 9, 90), ("PAK", 12, 120), ("QAT", 2, 20)]);
+        let plan: String = store
+            .connection
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT size, cosigned_at FROM log_cosignatures WHERE witness = 'AFG' ORDER BY size DESC LIMIT 1",
+                [],
+                |row| row.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("log_cosignatures_by_witness"), "{plan}");
+    }
 }

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS log_cosignatures (
     size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, cosigned_at INTEGER NOT NULL,
     PRIMARY KEY (size, witness)
 );
+-- Each witness's latest cosignature, read when the server starts, in a few
+-- index steps however many checkpoints were cosigned.
+CREATE INDEX IF NOT EXISTS log_cosignatures_by_witness ON log_cosignatures (witness, size);
 ";
 
 pub const SCHEMA_VERSION: &str = "1";
