@@ -140,18 +140,12 @@ pub(crate) fn agreed_policy(state: &AppState) -> Result<String, Problem> {
         .log_vkey
         .parse()
         .map_err(|e: truce_log::note::NoteError| Problem::internal(&e))?;
-    let witnesses = state
+    let witnesses: Vec<_> = state
         .witnesses
         .standings()
         .into_iter()
-        .map(|w| {
-            let key = w
-                .vkey
-                .parse()
-                .map_err(|e: truce_log::note::NoteError| Problem::internal(&e))?;
-            Ok((w.name, key, Some(w.url)))
-        })
-        .collect::<Result<Vec<_>, Problem>>()?;
+        .map(|w| (w.name, w.vkey, Some(w.url)))
+        .collect();
     Ok(truce_log::Policy::requiring_all(&log, &witnesses))
 }
 

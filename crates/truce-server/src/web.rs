@@ -91,6 +91,14 @@ fn for_roles(
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
+/// POSIX seconds as `YYYY-MM-DD HH:MM:SS` (UTC); the number itself when it is no time.
+fn utc_seconds(at: u64) -> String {
+    i64::try_from(at)
+        .ok()
+        .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
+        .map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
 fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {

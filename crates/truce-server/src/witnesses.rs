@@ -10,17 +10,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use truce_domain::agreement::Witness;
 use truce_log::cosignature::verify_cosignature;
-use truce_log::note::Note;
+use truce_log::note::{Note, VerifierKey};
 use truce_log::witness_protocol::{AddCheckpoint, parse_size_body};
 use truce_store::cosignatures::{CosignatureStore, NewCosignature};
 use truce_store::{LogReader, StoredCheckpoint};
 
 /// How one witness stands, for the pages and `/api/v1/log/witnesses`.
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct WitnessStanding {
     pub name: String,
     pub url: String,
-    pub vkey: String,
+    /// Its cosigner key, served as its verifier key line.
+    #[serde(serialize_with = "as_line")]
+    pub vkey: VerifierKey,
     /// The largest size it has cosigned, and when (POSIX seconds).
     pub cosigned_size: Option<u64>,
     pub cosigned_at: Option<u64>,
@@ -28,6 +30,10 @@ pub struct WitnessStanding {
     pub last_error: Option<String>,
     /// Whether its last answer was a refusal (a 4xx other than 409), not an outage.
     pub refused: bool,
+}
+
+fn as_line<S: serde::Serializer>(key: &VerifierKey, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(key)
 }
 
 /// The standings of every witness, shared with the server's handlers.
@@ -88,7 +94,7 @@ pub fn spawn_collector(
                     WitnessStanding {
                         name: w.name.to_string(),
                         url: w.url.clone(),
-                        vkey: w.vkey.to_string(),
+                        vkey: w.vkey.clone(),
                         cosigned_size: cosigned.map(|c| c.size),
                         cosigned_at: cosigned.map(|c| c.cosigned_at),
                         last_error: None,

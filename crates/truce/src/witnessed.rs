@@ -83,6 +83,13 @@ fn cosigners(signed: &SignedCheckpoint) -> Result<String, String> {
     ))
 }
 
+/// The log's proof that its tree at `later` extends `earlier`'s, fetched and checked.
+pub fn proven_extension(source: &HttpSource, earlier: &Candidate, later: &Checkpoint) -> anyhow::Result<Vec<Hash>> {
+    let proof = source.consistency_proof(earlier.size(), later.size)?;
+    earlier.extended_by(later, &proof)?;
+    Ok(proof)
+}
+
 /// What the log serves: its current checkpoint, and the newest checkpoint
 /// the policy accepts (without a policy: the newest carrying any
 /// cosignature), which may be the current one, an older one, or none.

@@ -96,8 +96,7 @@ fn witnesses(lang: &'static super::i18n::Catalogue, standings: &[WitnessStanding
                                 (Some(cosigned), Some(at)) => {
                                     (lang.f("front.witness_cosigned", &[
                                         ("size", &cosigned.to_string()),
-                                        ("time", &chrono::DateTime::from_timestamp(at as i64, 0)
-                                            .map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())),
+                                        ("time", &format!("{} UTC", super::utc_seconds(at))),
                                     ]))
                                 }
                                 _ => { (lang.t("front.witness_never")) }

@@ -14,7 +14,7 @@
 
 use super::i18n::{Catalogue, Lang};
 use super::layout::{Shell, page};
-use super::page_caller;
+use super::{page_caller, utc_seconds};
 use crate::api::auth::Caller;
 use crate::log_api::{agreed_policy, latest_checkpoint, read};
 use crate::witnesses::WitnessStanding;
@@ -188,10 +188,9 @@ impl Witnessing {
         let witnesses = standings
             .into_iter()
             .map(|standing| {
-                let at = parsed.as_ref().and_then(|note| {
-                    let key = standing.vkey.parse().ok()?;
-                    truce_log::cosignature::verify_cosignature(note, &key).ok()
-                });
+                let at = parsed
+                    .as_ref()
+                    .and_then(|note| truce_log::cosignature::verify_cosignature(note, &standing.vkey).ok());
                 (standing, at)
             })
             .collect();
@@ -200,14 +199,6 @@ impl Witnessing {
             witnesses,
         }
     }
-}
-
-/// POSIX seconds as `YYYY-MM-DD HH:MM:SS` UTC.
-fn shown_posix(at: u64) -> String {
-    i64::try_from(at)
-        .ok()
-        .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
-        .map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
 fn witnessing_part(lang: &Catalogue, witnessing: &Witnessing) -> Markup {
@@ -224,10 +215,10 @@ fn witnessing_part(lang: &Catalogue, witnessing: &Witnessing) -> Markup {
                         th scope="row" { bdi { (standing.name) } }
                         td {
                             @match (at, standing.cosigned_size, standing.cosigned_at) {
-                                (Some(at), _, _) => { time datetime=(shown_posix(*at)) { (shown_posix(*at)) } }
+                                (Some(at), _, _) => { time datetime=(utc_seconds(*at)) { (utc_seconds(*at)) } }
                                 (None, Some(size), Some(when)) => {
                                     strong.warning { (lang.t("log.not_cosigned")) } " "
-                                    (lang.f("log.cosigned_earlier", &[("size", &size.to_string()), ("time", &shown_posix(when))]))
+                                    (lang.f("log.cosigned_earlier", &[("size", &size.to_string()), ("time", &utc_seconds(when))]))
                                 }
                                 _ => { strong.warning { (lang.t("log.never_cosigned")) } }
                             }

@@ -18,7 +18,7 @@
 
 use super::verify::{read_policy, read_vkey};
 use crate::http_source::HttpSource;
-use crate::witnessed::{Candidate, latest_witnessed};
+use crate::witnessed::{Candidate, latest_witnessed, proven_extension};
 use anyhow::{Context, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -157,7 +157,7 @@ pub fn verify(args: ReceiptCheck) -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::FAILURE);
         }
-        if let Err(error) = extends(&source, &own, current) {
+        if let Err(error) = proven_extension(&source, &own, &current.signed.checkpoint) {
             eprintln!(
                 "FAILED: the log's size-{} tree does not extend the receipt's size-{size} tree: {error:#}",
                 current.size()
@@ -177,20 +177,16 @@ pub fn verify(args: ReceiptCheck) -> anyhow::Result<ExitCode> {
                 println!("ok: the receipt's upgrade is as new as the log's newest cosigned checkpoint");
             }
             Some(witnessed) => {
-                let proof = match source.consistency_proof(size, witnessed.size()) {
+                let proof = match proven_extension(&source, &own, &witnessed.signed.checkpoint) {
                     Ok(proof) => proof,
                     Err(error) => {
-                        eprintln!("FAILED: {error:#}");
+                        eprintln!(
+                            "FAILED: the cosigned size-{} tree does not extend the receipt's size-{size} tree: {error:#}",
+                            witnessed.size()
+                        );
                         return Ok(ExitCode::FAILURE);
                     }
                 };
-                if let Err(error) = own.extended_by(&witnessed.signed.checkpoint, &proof) {
-                    eprintln!(
-                        "FAILED: the cosigned size-{} tree does not extend the receipt's size-{size} tree: {error}",
-                        witnessed.size()
-                    );
-                    return Ok(ExitCode::FAILURE);
-                }
                 let added = Upgrade {
                     checkpoint: witnessed.note.clone(),
                     consistency_proof: proof.iter().map(Hash::to_base64).collect(),
@@ -209,9 +205,9 @@ pub fn verify(args: ReceiptCheck) -> anyhow::Result<ExitCode> {
             ),
         }
     }
-    let Some(_) = &policy else {
+    if policy.is_none() {
         return Ok(ExitCode::SUCCESS);
-    };
+    }
     // The receipt's own checkpoint or its upgrade: whichever the policy accepts.
     let best = upgrade.as_ref().unwrap_or(&own);
     match [&own, best]
@@ -264,13 +260,6 @@ fn open_upgrade(
         )
     })?;
     Ok(candidate)
-}
-
-/// Whether the log's tree at `later` extends the one at `earlier`, by the proof the log serves.
-fn extends(source: &HttpSource, earlier: &Candidate, later: &Candidate) -> anyhow::Result<()> {
-    let proof = source.consistency_proof(earlier.size(), later.size())?;
-    earlier.extended_by(&later.signed.checkpoint, &proof)?;
-    Ok(())
 }
 
 /// Writes the receipt back with `upgrade`, atomically: the file holds the

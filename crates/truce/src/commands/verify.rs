@@ -187,10 +187,8 @@ fn older_witnessed(
             verified.size
         );
     }
-    let proof = http.consistency_proof(candidate.size(), verified.size)?;
-    candidate
-        .extended_by(verified, &proof)
-        .map_err(|e| anyhow::anyhow!("the verified tree does not extend it: {e}"))?;
+    crate::witnessed::proven_extension(http, &candidate, verified)
+        .map_err(|e| anyhow::anyhow!("the verified tree does not extend it: {e:#}"))?;
     Ok(Some(candidate))
 }
 
