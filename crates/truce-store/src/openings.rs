@@ -133,11 +133,12 @@ pub fn for_each(
 }
 
 /// The openings of an incident's entries: those written under `incident`
-/// and those about its `reports` (which may have come from incidents merged
-/// into it), in index order. A report's entries are found through the
-/// `reports` and `evidence` projections' log indexes, which every filing
-/// writes anyway, rather than through an index of the openings' own (one
-/// more B-tree insert for every report an import files).
+/// about no report, and those about its `reports` (which may have come from
+/// incidents merged into it), in index order. A report's entries are found
+/// through the `reports` and `evidence` projections' log indexes, which
+/// every filing writes anyway, so the openings' own index leaves them out:
+/// it would be one more B-tree insert, at a place of its own, for every
+/// report an import files.
 pub fn of_incident(connection: &Connection, incident: u64, reports: &[u64]) -> Result<Vec<EntryOpenings>, StoreError> {
     let mut found = BTreeMap::new();
     let mut collect = |sql: &str, key: u64| -> Result<(), StoreError> {
@@ -150,7 +151,8 @@ pub fn of_incident(connection: &Connection, incident: u64, reports: &[u64]) -> R
         Ok(())
     };
     collect(
-        "SELECT log_index, incident_id, report_id, openings FROM openings WHERE incident_id = ?1",
+        "SELECT log_index, incident_id, report_id, openings FROM openings
+         WHERE incident_id = ?1 AND report_id IS NULL",
         incident,
     )?;
     for report in reports {
@@ -226,6 +228,67 @@ mod tests {
                 prop_assert!(error.to_string().contains("the openings of entry 7"), "{}", error);
             }
         }
+    }
+
+    #[test]
+    fn an_incident_s_openings_are_found_by_its_index_and_its_reports() {
+        let connection = Connection::open_in_memory().unwrap();
+        crate::projections::create(&connection).unwrap();
+        let opening = |text: &str| Opening {
+            group: Group::Narrative,
+            salt: Salt([7; 32]),
+            text: text.into(),
+        };
+        let row = |index, incident, report, text: &str| EntryOpenings {
+            index,
+            incident,
+            report,
+            openings: vec![opening(text)],
+        };
+        insert(
+            &connection,
+            &[
+                row(0, Some(1), Some(10), "report 10, filed under incident 1"),
+                row(1, Some(1), None, "a reply in incident 1"),
+                row(2, Some(2), None, "a reply in incident 2"),
+                row(3, Some(2), Some(11), "report 11, filed under incident 2, merged into 1"),
+            ],
+        )
+        .unwrap();
+        for (id, log_index, incident) in [(10, 0, 1), (11, 3, 1)] {
+            connection
+                .execute(
+                    "INSERT INTO reports (id, log_index, incident_id, source_name, external_id, source_type,
+                     event_start, event_end, time_precision, latitude, longitude, location_precision)
+                     VALUES (?1, ?2, ?3, '', '', 'media', 0, 0, 'day', 0, 0, 'exact')",
+                    params![id, log_index, incident],
+                )
+                .unwrap();
+        }
+        let found: Vec<u64> = of_incident(&connection, 1, &[10, 11])
+            .unwrap()
+            .iter()
+            .map(|entry| entry.index)
+            .collect();
+        assert_eq!(found, [0, 1, 3]);
+        let found: Vec<u64> = of_incident(&connection, 2, &[])
+            .unwrap()
+            .iter()
+            .map(|e| e.index)
+            .collect();
+        assert_eq!(
+            found,
+            [2],
+            "a report's entry is found through its report, not its first incident"
+        );
+        let plan: String = connection
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT log_index FROM openings WHERE incident_id = 1 AND report_id IS NULL",
+                [],
+                |row| row.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("openings_by_incident_not_report"), "{plan}");
     }
 
     #[test]

@@ -174,8 +174,10 @@ CREATE TABLE IF NOT EXISTS openings (
     report_id INTEGER,
     openings BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS openings_by_incident ON openings (incident_id) WHERE incident_id IS NOT NULL;
+DROP INDEX IF EXISTS openings_by_incident;
 DROP INDEX IF EXISTS openings_by_report;
+CREATE INDEX IF NOT EXISTS openings_by_incident_not_report ON openings (incident_id)
+    WHERE incident_id IS NOT NULL AND report_id IS NULL;
 CREATE TABLE IF NOT EXISTS disclosed (
     log_index INTEGER NOT NULL,
     grp TEXT NOT NULL,
