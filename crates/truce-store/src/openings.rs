@@ -132,6 +132,12 @@ pub fn for_each(
     Ok(())
 }
 
+/// The openings written under incident `?1` about no report: read through
+/// the partial index `openings_by_incident_not_report`, whose condition the
+/// `report_id IS NULL` term matches.
+const OF_INCIDENT_NOT_REPORT: &str = "SELECT log_index, incident_id, report_id, openings FROM openings
+     WHERE incident_id = ?1 AND report_id IS NULL";
+
 /// The openings of an incident's entries: those written under `incident`
 /// about no report, and those about its `reports` (which may have come from
 /// incidents merged into it), in index order. A report's entries are found
@@ -150,11 +156,7 @@ pub fn of_incident(connection: &Connection, incident: u64, reports: &[u64]) -> R
         }
         Ok(())
     };
-    collect(
-        "SELECT log_index, incident_id, report_id, openings FROM openings
-         WHERE incident_id = ?1 AND report_id IS NULL",
-        incident,
-    )?;
+    collect(OF_INCIDENT_NOT_REPORT, incident)?;
     for report in reports {
         collect(
             "SELECT o.log_index, o.incident_id, o.report_id, o.openings FROM reports r
@@ -282,11 +284,9 @@ mod tests {
             "a report's entry is found through its report, not its first incident"
         );
         let plan: String = connection
-            .query_row(
-                "EXPLAIN QUERY PLAN SELECT log_index FROM openings WHERE incident_id = 1 AND report_id IS NULL",
-                [],
-                |row| row.get(3),
-            )
+            .query_row(&format!("EXPLAIN QUERY PLAN {OF_INCIDENT_NOT_REPORT}"), [1], |row| {
+                row.get(3)
+            })
             .unwrap();
         assert!(plan.contains("openings_by_incident_not_report"), "{plan}");
     }
