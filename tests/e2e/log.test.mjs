@@ -4,7 +4,7 @@
 // "+"), against a key of another name, against a tampered signature and a
 // tampered proof, each failing with the check it failed; a nonexistent
 // index said precisely; the openings served to a reader, anonymous or
-// signed in, hashed against the entry's commitments, and a changed one
+// signed in, hashed against the entry's commitment, and a changed one
 // named; and no console errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -151,7 +151,7 @@ async function entryWithOpenings(token = null) {
   return entries.find((entry) => entry.openings.length > 0);
 }
 
-test("the openings a reader is served are hashed in the browser against the entry's commitments", async () => {
+test("the openings a reader is served are hashed in the browser against the entry's commitment", async () => {
   // Anonymous: what the finality of the border clash disclosed.
   const disclosed = await entryWithOpenings();
   assert.ok(disclosed, "the demo's final incidents disclosed openings");
@@ -159,9 +159,9 @@ test("the openings a reader is served are hashed in the browser against the entr
   let result = await check(page, disclosed.index);
   assert.equal(result.outcome, "included", result.text);
   const opened = disclosed.openings.map((o) => o.group).join(", ");
-  assert.match(result.text, new RegExp(`Entry ${disclosed.index}'s openings match its commitments: opened for you ${opened}; withheld from you [a-z, ]+\\.`));
+  assert.match(result.text, new RegExp(`Entry ${disclosed.index}'s openings match its commitment: opened for you ${opened}; withheld from you [a-z, ]+\\.`));
   assert.match(result.text, /withheld from you [a-z, ]*account/, "nobody anonymous opens an account");
-  // A server that changes the text it serves is caught, by group.
+  // A server that changes the text it serves is caught.
   await page.route("**/api/v1/log/entries/*/openings", async (route) => {
     const response = await route.fetch();
     const served = await response.json();
@@ -170,7 +170,7 @@ test("the openings a reader is served are hashed in the browser against the entr
   });
   result = await check(page, disclosed.index);
   assert.equal(result.failure, "opening_mismatch", result.text);
-  assert.match(result.text, new RegExp(`The opening of ${disclosed.openings[0].group} does not match entry ${disclosed.index}'s commitment`));
+  assert.match(result.text, new RegExp(`The openings of ${opened} do not match entry ${disclosed.index}'s commitment`));
   assert.deepEqual(context.browser.problems, []);
 
   // Signed in, a party opens its own submission whole (the account too), in its own browser.
@@ -181,7 +181,7 @@ test("the openings a reader is served are hashed in the browser against the entr
   await party.goto(`${context.demo.base}/log?lang=en`);
   result = await check(party, own.index);
   assert.equal(result.outcome, "included", result.text);
-  assert.match(result.text, new RegExp(`Entry ${own.index}'s openings match its commitments: opened for you ${own.openings.map((o) => o.group).join(", ")};`));
+  assert.match(result.text, new RegExp(`Entry ${own.index}'s openings match its commitment: opened for you ${own.openings.map((o) => o.group).join(", ")};`));
   assert.deepEqual(context.browser.problems, []);
 });
 

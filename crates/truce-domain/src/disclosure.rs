@@ -222,16 +222,84 @@ impl DisclosedOpening {
     }
 }
 
-/// The key of the public form's commitments (no event has a field of that name).
+/// The key of the public form's commitment to its groups (envelope version
+/// 3; no event has a field of that name).
+pub const COMMITMENT: &str = "commitment";
+/// The key of version 2's commitments, one a group (still read and checked).
 pub const COMMITMENTS: &str = "commitments";
 /// The key that names the role in the full form (the public form names it in `by`).
 const ACTING: &str = "acting";
 
-/// An event split for the log: its public bytes and its groups' openings.
+/// An event split for the log: its public bytes, its groups' openings and
+/// the seed their salts were drawn from (what the store keeps of them).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Split {
     pub public: Vec<u8>,
     pub openings: Vec<Opening>,
+    pub seed: Seed,
+}
+
+/// An entry's secret seed: each group's salt is drawn from it, so the
+/// store keeps 32 bytes an entry instead of a salt a group, while the
+/// salt of one group, once published, tells nothing of the seed or of the
+/// other groups' salts (it is a SHA-256 of the seed and the group's name).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Seed(pub [u8; 32]);
+
+impl Seed {
+    /// A fresh seed from the thread's cryptographic generator (seeded by the system's).
+    pub fn fresh() -> Seed {
+        let mut seed = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut seed);
+        Seed(seed)
+    }
+
+    /// `SHA-256("truce-salt/v1\n" || seed || group's name)`.
+    pub fn salt_of(&self, group: Group) -> Salt {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(b"truce-salt/v1\n");
+        hasher.update(self.0);
+        hasher.update(group.as_str().as_bytes());
+        Salt(hasher.finalize().into())
+    }
+}
+
+/// The commitment an entry makes to its groups (envelope version 3): hex
+/// `SHA-256("truce-commitment/v1\n" || for each group, in the order of
+/// its name: name " " digest "\n")`, where a group's digest is its
+/// opening's `hex(SHA-256(salt || text))`. One commitment an entry keeps
+/// the log small; whoever opens some groups gives the digests of the
+/// others (salted, they tell nothing), and the check is the same hash.
+pub fn commitment_over(mut digests: Vec<(Group, String)>) -> String {
+    use sha2::{Digest, Sha256};
+    digests.sort_by_key(|(group, _)| group.as_str());
+    let mut hasher = Sha256::new();
+    hasher.update(b"truce-commitment/v1\n");
+    for (group, digest) in &digests {
+        hasher.update(group.as_str().as_bytes());
+        hasher.update(b" ");
+        hasher.update(digest.as_bytes());
+        hasher.update(b"\n");
+    }
+    crate::sealed::lower_hex(&hasher.finalize().into())
+}
+
+/// Each opening's digest, `hex(SHA-256(salt || text))`, by group.
+pub fn digests(openings: &[Opening]) -> BTreeMap<Group, String> {
+    openings
+        .iter()
+        .map(|o| (o.group, commitment(&o.salt.0, &o.text)))
+        .collect()
+}
+
+/// The digests of an entry's groups that a `disclosed` event does not
+/// open, so anyone checks the groups it opens against the entry's one
+/// commitment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithheldDigests {
+    pub index: u64,
+    pub digests: BTreeMap<Group, String>,
 }
 
 /// How the fields of a group are kept in the public form.
@@ -414,15 +482,11 @@ pub fn source_commitment(salt: &[u8; 32], name: &str) -> String {
 }
 
 /// Splits `envelope` for the log: the groups `disclosure` does not make
-/// public at intake are taken out and committed to, each with a fresh
-/// salt from `salt`. `final_already` says the event's incident is final,
-/// so what is due at finality is public at once.
-pub fn split(
-    envelope: &Envelope,
-    disclosure: &Disclosure,
-    final_already: bool,
-    mut salt: impl FnMut() -> [u8; 32],
-) -> Split {
+/// public at intake are taken out and committed to, each with its salt
+/// drawn from `seed` (a fresh [`Seed`] for every entry). `final_already`
+/// says the event's incident is final, so what is due at finality is
+/// public at once.
+pub fn split(envelope: &Envelope, disclosure: &Disclosure, final_already: bool, seed: Seed) -> Split {
     let clear = |group: Group| match disclosure.when(group) {
         When::Intake => true,
         When::Final => final_already,
@@ -434,30 +498,26 @@ pub fn split(
         return Split {
             public: serde_json::to_vec(envelope).expect("events serialize"),
             openings: Vec::new(),
+            seed,
         };
     }
     if let Event::ReportFiled { .. } = &envelope.event {
-        return report_split::split(envelope, &clear, &mut salt);
+        return report_split::split(envelope, &clear, seed);
     }
-    split_generic(envelope, rules, &clear, &mut salt)
+    split_generic(envelope, rules, &clear, seed)
 }
 
 /// [`split`] for any event, by the paths in its JSON of `rules` (those withheld).
-fn split_generic(
-    envelope: &Envelope,
-    rules: Vec<Rule>,
-    clear: &dyn Fn(Group) -> bool,
-    salt: &mut dyn FnMut() -> [u8; 32],
-) -> Split {
+fn split_generic(envelope: &Envelope, rules: Vec<Rule>, clear: &dyn Fn(Group) -> bool, seed: Seed) -> Split {
     let whole = serde_json::to_vec(envelope).expect("events serialize");
     // Only the objects a rule reaches into are parsed; the rest stays as
     // serialized (the report's split costs a scan, not a tree of values).
     let mut object = raw_tree::Object::parse(&whole).expect("an envelope is a JSON object");
-    let mut groups = Groups::new();
+    let mut groups = Groups::new(seed);
     if !clear(Group::Account) {
         let acting = object.take(&[ACTING]);
         if let Some(account) = object.take(&["by"]) {
-            groups.insert(Group::Account, "by", &account, salt);
+            groups.insert(Group::Account, "by", &account);
         }
         object.put(&["by"], &acting.unwrap_or_else(|| Value::from("system")));
     }
@@ -465,74 +525,70 @@ fn split_generic(
         let Some(value) = object.take(rule.path) else {
             continue;
         };
-        let group_salt = groups.insert(rule.group, path_name(rule.path), &value, salt);
+        let group_salt = groups.insert(rule.group, path_name(rule.path), &value);
         if let Some(kept) = kept(rule.keep, &value, &group_salt) {
             object.put(rule.path, &kept);
         }
     }
-    let (openings, commitments) = groups.seal();
-    if !commitments.is_empty() {
-        object.put(
-            &[COMMITMENTS],
-            &serde_json::to_value(&commitments).expect("commitments serialize"),
-        );
+    let (openings, commitment) = groups.seal();
+    if let Some(commitment) = commitment {
+        object.put(&[COMMITMENT], &Value::from(commitment));
     }
     Split {
         public: object.to_vec(),
         openings,
+        seed,
     }
 }
 
-/// The fields taken out of an event, by group, each group with its salt
-/// and each field as its canonical JSON text (keys sorted, serde_json's
-/// form), so sealing a group is joining its fields, not building values.
-struct Groups(BTreeMap<Group, ([u8; 32], Vec<Field>)>);
+/// The fields taken out of an event, by group, each field as its
+/// canonical JSON text (keys sorted, serde_json's form), so sealing a
+/// group is joining its fields, not building values; each group's salt is
+/// drawn from the entry's seed.
+struct Groups {
+    seed: Seed,
+    groups: BTreeMap<Group, ([u8; 32], Vec<Field>)>,
+}
 
 /// A field taken out: its path's name and its value's canonical JSON text.
 type Field = (Cow<'static, str>, String);
 
 impl Groups {
-    fn new() -> Groups {
-        Groups(BTreeMap::new())
+    fn new(seed: Seed) -> Groups {
+        Groups {
+            seed,
+            groups: BTreeMap::new(),
+        }
     }
 
-    /// Puts `value` under `name` in `group` (salted from `salt` when first seen); the group's salt.
-    fn insert(
-        &mut self,
-        group: Group,
-        name: impl Into<Cow<'static, str>>,
-        value: &Value,
-        salt: &mut dyn FnMut() -> [u8; 32],
-    ) -> [u8; 32] {
+    /// Puts `value` under `name` in `group`; the group's salt.
+    fn insert(&mut self, group: Group, name: impl Into<Cow<'static, str>>, value: &Value) -> [u8; 32] {
         self.insert_text(
             group,
             name,
             serde_json::to_string(value).expect("JSON values serialize"),
-            salt,
         )
     }
 
     /// [`Groups::insert`] of a value given as its canonical JSON text.
-    fn insert_text(
-        &mut self,
-        group: Group,
-        name: impl Into<Cow<'static, str>>,
-        text: String,
-        salt: &mut dyn FnMut() -> [u8; 32],
-    ) -> [u8; 32] {
-        let (group_salt, fields) = self.0.entry(group).or_insert_with(|| (salt(), Vec::new()));
+    fn insert_text(&mut self, group: Group, name: impl Into<Cow<'static, str>>, text: String) -> [u8; 32] {
+        let seed = &self.seed;
+        let (group_salt, fields) = self
+            .groups
+            .entry(group)
+            .or_insert_with(|| (seed.salt_of(group).0, Vec::new()));
         fields.push((name.into(), text));
         *group_salt
     }
 
-    /// Each group's opening, and the commitments (empty if nothing was
-    /// taken). A group's text is the JSON object of its fields, as
-    /// `serde_json` writes a map (keys sorted): what
+    /// Each group's opening, and the entry's commitment over them (none
+    /// if nothing was taken). A group's text is the JSON object of its
+    /// fields, as `serde_json` writes a map (keys sorted): what
     /// [`DisclosedOpening::opening`] gives back.
-    fn seal(self) -> (Vec<Opening>, Commitments) {
-        let mut openings = Vec::with_capacity(self.0.len());
-        let mut commitments = Vec::with_capacity(self.0.len());
-        for (group, (salt, mut fields)) in self.0 {
+    fn seal(self) -> (Vec<Opening>, Option<String>) {
+        let mut openings = Vec::with_capacity(self.groups.len());
+        let mut digests = Vec::with_capacity(self.groups.len());
+        for (group, (salt, mut fields)) in self.groups {
             fields.sort_by(|(a, _), (b, _)| a.cmp(b));
             let mut text = String::with_capacity(2 + fields.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>());
             text.push('{');
@@ -545,36 +601,15 @@ impl Groups {
                 text.push_str(value);
             }
             text.push('}');
-            commitments.push((group, commitment(&salt, &text)));
+            digests.push((group, commitment(&salt, &text)));
             openings.push(Opening {
                 group,
                 salt: Salt(salt),
                 text,
             });
         }
-        commitments.sort_by_key(|(group, _)| group.as_str());
-        (openings, Commitments(commitments))
-    }
-}
-
-/// The `commitments` object of a public form: each group's commitment,
-/// keyed by the group's name in sorted order (as a JSON map is written).
-struct Commitments(Vec<(Group, String)>);
-
-impl Commitments {
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl Serialize for Commitments {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (group, commitment) in &self.0 {
-            map.serialize_entry(group.as_str(), commitment)?;
-        }
-        map.end()
+        let commitment = (!digests.is_empty()).then(|| commitment_over(digests));
+        (openings, commitment)
     }
 }
 
@@ -583,7 +618,7 @@ impl Serialize for Commitments {
 /// nothing is serialized to be parsed again. It gives what the generic
 /// split gives (a test holds them equal).
 mod report_split {
-    use super::{Commitments, Group, Groups, Split};
+    use super::{Group, Groups, Seed, Split};
     use crate::codes::Code;
     use crate::event::{Envelope, Event, Placement};
     use crate::report::{
@@ -682,7 +717,7 @@ mod report_split {
         source: bool,
     }
 
-    pub fn split(envelope: &Envelope, clear: &dyn Fn(Group) -> bool, salt: &mut dyn FnMut() -> [u8; 32]) -> Split {
+    pub fn split(envelope: &Envelope, clear: &dyn Fn(Group) -> bool, seed: Seed) -> Split {
         let Event::ReportFiled {
             report_id,
             placement,
@@ -703,13 +738,12 @@ mod report_split {
             claims: clear(Group::Claims),
             source: clear(source_group),
         };
-        // The groups, in the generic split's order of rules (the order salts are drawn in).
-        let mut groups = Groups::new();
+        let mut groups = Groups::new(seed);
         if !shown.account {
-            groups.insert_text(Group::Account, "by", text(&envelope.by), salt);
+            groups.insert_text(Group::Account, "by", text(&envelope.by));
         }
         if !shown.narrative {
-            groups.insert_text(Group::Narrative, "report.narrative", text(&report.narrative), salt);
+            groups.insert_text(Group::Narrative, "report.narrative", text(&report.narrative));
         }
         let mut rounded = None;
         if !shown.place {
@@ -717,25 +751,24 @@ mod report_split {
                 Group::Place,
                 "report.location",
                 text(&SortedLocation::of(&report.location)),
-                salt,
             );
             rounded = Some(RoundedPlace::of(&report.location));
         }
         if !shown.actors {
             // An actor's fields (name, party) are in sorted order: written as they are.
-            groups.insert_text(Group::Actors, "report.actor1", text(&report.actor1), salt);
-            groups.insert_text(Group::Actors, "report.actor2", text(&report.actor2), salt);
+            groups.insert_text(Group::Actors, "report.actor1", text(&report.actor1));
+            groups.insert_text(Group::Actors, "report.actor2", text(&report.actor2));
         }
         if !shown.claims {
             let claims: Vec<SortedClaim> = report.claims.iter().map(SortedClaim::of).collect();
-            groups.insert_text(Group::Claims, "report.claims", text(&claims), salt);
+            groups.insert_text(Group::Claims, "report.claims", text(&claims));
         }
         if !shown.source {
-            groups.insert_text(source_group, "report.source.name", text(&report.source.name), salt);
-            groups.insert_text(source_group, "report.source.owner", text(&report.source.owner), salt);
-            groups.insert_text(source_group, "report.external_id", text(&report.external_id), salt);
+            groups.insert_text(source_group, "report.source.name", text(&report.source.name));
+            groups.insert_text(source_group, "report.source.owner", text(&report.source.owner));
+            groups.insert_text(source_group, "report.external_id", text(&report.external_id));
         }
-        let (openings, commitments) = groups.seal();
+        let (openings, commitment) = groups.seal();
         let public = PublicEnvelope {
             envelope,
             report_id: *report_id,
@@ -749,11 +782,12 @@ mod report_split {
                 rounded: rounded.as_ref(),
             },
             shown: &shown,
-            commitments: (!commitments.is_empty()).then_some(&commitments),
+            commitment: commitment.as_deref(),
         };
         Split {
             public: serde_json::to_vec(&public).expect("JSON serializes"),
             openings,
+            seed,
         }
     }
 
@@ -766,7 +800,7 @@ mod report_split {
         geo: &'a Option<crate::geography::GeoFacts>,
         report: PublicReport<'a>,
         shown: &'a Clear,
-        commitments: Option<&'a Commitments>,
+        commitment: Option<&'a str>,
     }
 
     impl Serialize for PublicEnvelope<'_> {
@@ -783,8 +817,8 @@ mod report_split {
                 map.serialize_entry("at", &envelope.at)?;
                 map.serialize_entry("by", envelope.acting.as_deref().unwrap_or("system"))?;
             }
-            if let Some(commitments) = self.commitments {
-                map.serialize_entry("commitments", commitments)?;
+            if let Some(commitment) = self.commitment {
+                map.serialize_entry(super::COMMITMENT, commitment)?;
             }
             if let Some(geo) = self.geo {
                 map.serialize_entry("geo", geo)?;
@@ -1023,25 +1057,46 @@ pub fn join(public: &[u8], openings: &[Opening]) -> Result<Envelope, JoinError> 
         return serde_json::from_slice(public).map_err(|e| JoinError::NotAnEvent(e.to_string()));
     }
     let mut object = view(public, openings)?;
+    object.remove(COMMITMENT);
     object.remove(COMMITMENTS);
     serde_json::from_value(Value::Object(object)).map_err(|e| JoinError::NotAnEvent(e.to_string()))
 }
 
-/// The commitments an entry's public form makes, by group (none for an entry without).
-pub fn commitments(public: &[u8]) -> BTreeMap<Group, String> {
+/// What an entry's public form commits to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Committed {
+    /// Nothing: it holds its event whole.
+    Nothing,
+    /// One commitment over its groups' digests (envelope version 3).
+    Groups(String),
+    /// A commitment a group (version 2).
+    EachGroup(BTreeMap<Group, String>),
+}
+
+/// What the entry `public` commits to.
+pub fn committed(public: &[u8]) -> Committed {
     #[derive(Deserialize)]
-    struct Committed {
+    struct Form {
+        #[serde(default)]
+        commitment: Option<String>,
         #[serde(default)]
         commitments: BTreeMap<String, String>,
     }
-    serde_json::from_slice::<Committed>(public)
-        .map(|c| {
-            c.commitments
-                .into_iter()
-                .filter_map(|(name, hex)| Some((Group::parse(&name)?, hex)))
-                .collect()
-        })
-        .unwrap_or_default()
+    let Ok(form) = serde_json::from_slice::<Form>(public) else {
+        return Committed::Nothing;
+    };
+    if let Some(commitment) = form.commitment {
+        return Committed::Groups(commitment);
+    }
+    if form.commitments.is_empty() {
+        return Committed::Nothing;
+    }
+    Committed::EachGroup(
+        form.commitments
+            .into_iter()
+            .filter_map(|(name, hex)| Some((Group::parse(&name)?, hex)))
+            .collect(),
+    )
 }
 
 /// An opening that does not open its entry's commitment.
@@ -1051,28 +1106,75 @@ pub enum OpeningError {
     NoCommitment { index: u64, group: Group },
     #[error("the opening of {group} does not match entry {index}'s commitment")]
     Differs { index: u64, group: Group },
+    #[error("{}", do_not_open(*index, groups, withheld))]
+    DoNotOpen {
+        index: u64,
+        groups: Vec<Group>,
+        withheld: Vec<Group>,
+    },
 }
 
-/// Checks each of `openings` against the commitments of entry `index`.
-pub fn check_openings(index: u64, public: &[u8], openings: &[Opening]) -> Result<(), OpeningError> {
-    let committed = commitments(public);
-    for opening in openings {
-        let group = opening.group;
-        let Some(commitment) = committed.get(&group) else {
-            return Err(OpeningError::NoCommitment { index, group });
-        };
-        if !opening.opens(commitment) {
-            return Err(OpeningError::Differs { index, group });
+fn do_not_open(index: u64, groups: &[Group], withheld: &[Group]) -> String {
+    let names = |groups: &[Group]| groups.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ");
+    let opened = if groups.is_empty() {
+        "no group".to_string()
+    } else {
+        names(groups)
+    };
+    let withheld = if withheld.is_empty() {
+        String::new()
+    } else {
+        format!(" with the digests of {}", names(withheld))
+    };
+    format!("the openings of {opened}{withheld} do not match entry {index}'s commitment")
+}
+
+/// Checks `openings` of entry `index`, with `withheld`, the digests of
+/// the entry's other groups, against the commitment its public form
+/// makes. (A version 2 entry commits to each group: `withheld` is not needed.)
+pub fn check_openings(
+    index: u64,
+    public: &[u8],
+    openings: &[Opening],
+    withheld: &BTreeMap<Group, String>,
+) -> Result<(), OpeningError> {
+    let first = |openings: &[Opening]| openings.first().map(|o| o.group).unwrap_or(Group::Account);
+    match committed(public) {
+        Committed::Nothing if openings.is_empty() => Ok(()),
+        Committed::Nothing => Err(OpeningError::NoCommitment {
+            index,
+            group: first(openings),
+        }),
+        Committed::EachGroup(committed) => {
+            for opening in openings {
+                let group = opening.group;
+                let Some(commitment) = committed.get(&group) else {
+                    return Err(OpeningError::NoCommitment { index, group });
+                };
+                if !opening.opens(commitment) {
+                    return Err(OpeningError::Differs { index, group });
+                }
+            }
+            Ok(())
+        }
+        Committed::Groups(commitment) => {
+            let opened = digests(openings);
+            let differs = || OpeningError::DoNotOpen {
+                index,
+                groups: openings.iter().map(|o| o.group).collect(),
+                withheld: withheld.keys().copied().collect(),
+            };
+            if opened.len() != openings.len() || withheld.keys().any(|group| opened.contains_key(group)) {
+                return Err(differs());
+            }
+            let all = opened.iter().chain(withheld).map(|(g, d)| (*g, d.clone())).collect();
+            if commitment_over(all) == commitment {
+                Ok(())
+            } else {
+                Err(differs())
+            }
         }
     }
-    Ok(())
-}
-
-/// A fresh salt from the thread's cryptographic generator (seeded by the system's).
-pub fn fresh_salt() -> [u8; 32] {
-    let mut salt = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut salt);
-    salt
 }
 
 /// The view of an entry that `role` may have: its public form with the
@@ -1195,9 +1297,9 @@ mod tests {
                         When::Final => final_already,
                         When::Never => false,
                     };
-                    let typed = report_split::split(&envelope, &clear, &mut || [7; 32]);
+                    let typed = report_split::split(&envelope, &clear, Seed([7; 32]));
                     let withheld = rules(&envelope.event).into_iter().filter(|r| !clear(r.group)).collect();
-                    let generic = split_generic(&envelope, withheld, &clear, &mut || [7; 32]);
+                    let generic = split_generic(&envelope, withheld, &clear, Seed([7; 32]));
                     let json = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).unwrap();
                     assert_eq!(json(&typed.public), json(&generic.public), "report {i}");
                     assert_eq!(typed.openings, generic.openings, "report {i}");

@@ -3,11 +3,12 @@
 //! the text received at intake. A verifier feeds the ledger each entry in
 //! log order; the ledger keeps the commitments (32 bytes each) that a
 //! later disclosure may open and checks each disclosed opening against
-//! the one of the entry it names.
+//! the one of the entry it names (with the event's digests of the groups
+//! of that entry it does not open).
 
-use crate::disclosure::{self, Group};
+use crate::disclosure::{self, Committed, Group, Opening};
 use crate::event::{Envelope, Event};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A disclosed opening that does not open what the log committed to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,14 +21,26 @@ pub enum DisclosureMismatch {
     Unreadable { at: u64, why: String },
 }
 
+/// What an entry committed to, as the ledger keeps it.
+enum Kept {
+    /// One commitment over the groups' digests (version 3).
+    Groups([u8; 32]),
+    /// A commitment a group (version 2).
+    EachGroup(BTreeMap<Group, [u8; 32]>),
+}
+
 /// The commitments seen so far and what the disclosures checked.
 #[derive(Default)]
 pub struct DisclosureLedger {
-    commitments: HashMap<(u64, Group), [u8; 32]>,
+    commitments: HashMap<u64, Kept>,
     /// How many `disclosed` events were checked.
     pub disclosed_events: u64,
     /// How many disclosed openings matched their commitment.
     pub openings_checked: u64,
+}
+
+fn bytes_of(hex_text: &str) -> Option<[u8; 32]> {
+    hex::decode(hex_text).ok().and_then(|b| <[u8; 32]>::try_from(b).ok())
 }
 
 impl DisclosureLedger {
@@ -44,21 +57,28 @@ impl DisclosureLedger {
             self.check_disclosed(index, public, &mut mismatches);
         }
         if keep {
-            for (group, hex_text) in disclosure::commitments(public) {
-                if let Some(bytes) = hex::decode(&hex_text).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()) {
-                    self.commitments.insert((index, group), bytes);
-                }
+            let kept = match disclosure::committed(public) {
+                Committed::Nothing => None,
+                Committed::Groups(hex_text) => bytes_of(&hex_text).map(Kept::Groups),
+                Committed::EachGroup(each) => Some(Kept::EachGroup(
+                    each.into_iter()
+                        .filter_map(|(group, hex_text)| Some((group, bytes_of(&hex_text)?)))
+                        .collect(),
+                )),
+            };
+            if let Some(kept) = kept {
+                self.commitments.insert(index, kept);
             }
         }
         mismatches
     }
 
     fn check_disclosed(&mut self, at: u64, public: &[u8], mismatches: &mut Vec<DisclosureMismatch>) {
-        let openings = match disclosure::join(public, &[]) {
+        let (openings, withheld) = match disclosure::join(public, &[]) {
             Ok(Envelope {
-                event: Event::Disclosed { openings, .. },
+                event: Event::Disclosed { openings, withheld, .. },
                 ..
-            }) => openings,
+            }) => (openings, withheld),
             Ok(_) => return,
             Err(error) => {
                 mismatches.push(DisclosureMismatch::Unreadable {
@@ -69,21 +89,52 @@ impl DisclosureLedger {
             }
         };
         self.disclosed_events += 1;
-        for disclosed in openings {
-            let (index, group) = (disclosed.index, disclosed.group);
-            let Some(commitment) = self.commitments.get(&(index, group)) else {
-                mismatches.push(DisclosureMismatch::NoCommitment { at, index, group });
-                continue;
-            };
-            if disclosed.opening().opens(&hex::encode(commitment)) {
-                self.openings_checked += 1;
-            } else {
-                mismatches.push(DisclosureMismatch::Differs { at, index, group });
+        let mut withheld: HashMap<u64, BTreeMap<Group, String>> =
+            withheld.into_iter().map(|w| (w.index, w.digests)).collect();
+        // Each entry's openings in this event, in the order they came.
+        let mut by_entry: BTreeMap<u64, Vec<Opening>> = BTreeMap::new();
+        for disclosed in &openings {
+            by_entry.entry(disclosed.index).or_default().push(disclosed.opening());
+        }
+        for (index, opened) in by_entry {
+            let first = opened[0].group;
+            match self.commitments.get(&index) {
+                None => mismatches.push(DisclosureMismatch::NoCommitment {
+                    at,
+                    index,
+                    group: first,
+                }),
+                Some(Kept::EachGroup(each)) => {
+                    for opening in &opened {
+                        let group = opening.group;
+                        match each.get(&group) {
+                            None => mismatches.push(DisclosureMismatch::NoCommitment { at, index, group }),
+                            Some(commitment) if opening.opens(&hex::encode(commitment)) => self.openings_checked += 1,
+                            Some(_) => mismatches.push(DisclosureMismatch::Differs { at, index, group }),
+                        }
+                    }
+                }
+                Some(Kept::Groups(commitment)) => {
+                    let mut all: Vec<(Group, String)> =
+                        withheld.remove(&index).unwrap_or_default().into_iter().collect();
+                    let opened_digests = disclosure::digests(&opened);
+                    let overlaps = opened_digests.len() != opened.len()
+                        || all.iter().any(|(group, _)| opened_digests.contains_key(group));
+                    all.extend(opened_digests);
+                    if !overlaps && disclosure::commitment_over(all) == hex::encode(commitment) {
+                        self.openings_checked += opened.len() as u64;
+                    } else {
+                        mismatches.push(DisclosureMismatch::Differs {
+                            at,
+                            index,
+                            group: first,
+                        });
+                    }
+                }
             }
         }
     }
 }
-
 /// Whether `public` is a `disclosed` event, read without parsing the whole entry.
 fn is_disclosed_event(public: &[u8]) -> bool {
     #[derive(serde::Deserialize)]

@@ -200,6 +200,11 @@ pub enum Event {
     Disclosed {
         incident: u64,
         openings: Vec<crate::disclosure::DisclosedOpening>,
+        /// For each entry it opens (version 3), the digests of the groups
+        /// it does not open, so its openings check against the entry's one
+        /// commitment.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        withheld: Vec<crate::disclosure::WithheldDigests>,
     },
 }
 
@@ -271,13 +276,14 @@ impl Placement {
 }
 
 /// An event with when and by whom it was recorded: one log entry. The
-/// event's fields sit beside `v`, `at`, `by`, `acting` and `commitments`,
+/// event's fields sit beside `v`, `at`, `by`, `acting`, `commitment` and `commitments`,
 /// so no event may have a field of those names (`tests/state.rs`
 /// round-trips every event). This is the whole record; the log holds its
 /// public form (`crate::disclosure::split`), where `by` names the role.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
-    /// The envelope format's version: 1 before commitments (`by` in clear), 2 with them.
+    /// The envelope format's version: 1 before commitments (`by` in clear),
+    /// 2 with a commitment a group, 3 with one commitment over the groups' digests.
     pub v: u8,
     pub at: DateTime<Utc>,
     /// The user or process that caused it.
@@ -295,7 +301,7 @@ pub struct Envelope {
 pub struct NotAnEvent(String);
 
 impl Envelope {
-    pub const VERSION: u8 = 2;
+    pub const VERSION: u8 = 3;
 
     pub fn new(at: DateTime<Utc>, by: &str, event: Event) -> Envelope {
         Envelope {

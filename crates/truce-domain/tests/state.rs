@@ -268,9 +268,13 @@ fn every_event_round_trips_through_its_envelope() {
                 salt: truce_domain::sealed::Salt([0xab; 32]),
                 fields: serde_json::from_str(r#"{"report.narrative":"x"}"#).unwrap(),
             }],
+            withheld: vec![truce_domain::disclosure::WithheldDigests {
+                index: 12,
+                digests: [(truce_domain::disclosure::Group::Account, "cd".repeat(32))].into(),
+            }],
         },
     ];
-    use truce_domain::disclosure::{Disclosure, check_openings, fresh_salt, join, split};
+    use truce_domain::disclosure::{Disclosure, Seed, check_openings, join, split};
     for event in events {
         let envelope = Envelope::new(chrono::Utc::now(), "someone", event).acting("monitor");
         assert_eq!(Envelope::from_bytes(&envelope.to_bytes()).unwrap(), envelope);
@@ -282,9 +286,9 @@ fn every_event_round_trips_through_its_envelope() {
             (Disclosure::default(), true),
             (Disclosure::all_at_intake(), false),
         ] {
-            let split = split(&envelope, &policy, final_already, fresh_salt);
+            let split = split(&envelope, &policy, final_already, Seed::fresh());
             assert_eq!(join(&split.public, &split.openings).unwrap(), envelope);
-            check_openings(7, &split.public, &split.openings).unwrap();
+            check_openings(7, &split.public, &split.openings, &Default::default()).unwrap();
             let public = String::from_utf8(split.public.clone()).unwrap();
             if policy != Disclosure::all_at_intake() {
                 assert!(!public.contains("someone"), "{public}");

@@ -326,10 +326,34 @@ function hexBytes(text) {
   return Uint8Array.from(text.match(/../g) || [], (pair) => parseInt(pair, 16));
 }
 
+/** An opening's digest, hex SHA-256(salt || text), or null for a salt that is not 32 bytes of hex. */
+async function digestOf(opening) {
+  const salt = hexBytes(opening.salt);
+  if (!salt || salt.length !== 32) return null;
+  return hex(await sha256(concat(salt, new TextEncoder().encode(opening.text || ""))));
+}
+
+/**
+ * An entry's one commitment over its groups' digests (envelope version 3):
+ * SHA-256 of "truce-commitment/v1\n" and a line "group digest" a group, in
+ * the order of the groups' names.
+ */
+async function commitmentOver(digests) {
+  const lines = digests
+    .slice()
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([group, digest]) => `${group} ${digest}\n`)
+    .join("");
+  return hex(await sha256(new TextEncoder().encode(`truce-commitment/v1\n${lines}`)));
+}
+
 /**
  * The openings the server gives this reader (those disclosed, and those its
- * role may open), each checked against the commitment in the entry's own
- * bytes, which were just proved in the log: SHA-256(salt || text).
+ * role may open), checked against the commitment in the entry's own bytes,
+ * which were just proved in the log. The entry commits once to its groups'
+ * digests, SHA-256(salt || text): the server gives the digests of the
+ * groups it withholds, and the openings with them must make the entry's
+ * commitment. (An entry of version 2 commits to each group on its own.)
  */
 async function checkOpenings(index, data, say) {
   let entry;
@@ -338,22 +362,33 @@ async function checkOpenings(index, data, say) {
   } catch {
     return say("no_commitments", { index });
   }
-  const commitments = (entry && entry.commitments) || {};
-  if (Object.keys(commitments).length === 0) return say("no_commitments", { index });
+  const one = entry && typeof entry.commitment === "string" ? entry.commitment : null;
+  const each = (entry && entry.commitments) || {};
+  if (!one && Object.keys(each).length === 0) return say("no_commitments", { index });
   const url = `/api/v1/log/entries/${index}/openings`;
   const served = await fetchFrom(url, url, true, say, true);
   const opened = [];
+  const digests = [];
+  const mismatch = (group) => new CheckFailure("opening_mismatch", say("opening_mismatch", { index, group }));
   for (const opening of served.openings || []) {
-    const committed = commitments[opening.group];
-    const salt = hexBytes(opening.salt);
-    const digest = salt && salt.length === 32 &&
-      hex(await sha256(concat(salt, new TextEncoder().encode(opening.text || ""))));
-    if (!committed || digest !== committed) {
-      throw new CheckFailure("opening_mismatch", say("opening_mismatch", { index, group: opening.group }));
-    }
+    const digest = await digestOf(opening);
+    if (!digest || (!one && digest !== each[opening.group])) throw mismatch(opening.group);
     opened.push(opening.group);
+    digests.push([opening.group, digest]);
   }
-  const withheld = Object.keys(commitments).filter((group) => !opened.includes(group));
+  let withheld;
+  if (one) {
+    const others = served.withheld && typeof served.withheld === "object" && !Array.isArray(served.withheld)
+      ? served.withheld
+      : {};
+    withheld = Object.keys(others);
+    const twice = withheld.some((group) => opened.includes(group));
+    if (twice || (await commitmentOver([...digests, ...Object.entries(others)])) !== one) {
+      throw mismatch(opened.join(", ") || "—");
+    }
+  } else {
+    withheld = Object.keys(each).filter((group) => !opened.includes(group));
+  }
   return say("openings_ok", {
     index,
     opened: opened.join(", ") || "—",

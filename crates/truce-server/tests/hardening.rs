@@ -216,13 +216,13 @@ async fn a_party_files_its_own_claims_and_the_monitors_grade_its_reports() {
     )
     .unwrap();
     // The public entry commits to the claims; the receipt's openings, checked
-    // against those commitments, give the submitter what it filed.
+    // against that commitment, give the submitter what it filed.
     let public: serde_json::Value = serde_json::from_slice(&entry).unwrap();
     assert!(public["report"].get("claims").is_none(), "{public}");
     let openings: Vec<truce_domain::disclosure::Opening> =
         serde_json::from_value(answer["receipt"]["openings"].clone()).unwrap();
     let index = answer["receipt"]["log_index"].as_u64().unwrap();
-    truce_domain::disclosure::check_openings(index, &entry, &openings).unwrap();
+    truce_domain::disclosure::check_openings(index, &entry, &openings, &Default::default()).unwrap();
     let entry = serde_json::Value::Object(truce_domain::disclosure::view(&entry, &openings).unwrap());
     let report = &entry["report"];
     assert_eq!(report["claims"][0]["claimant_party"], "AFG", "{entry}");

@@ -12,9 +12,9 @@ use crate::writer::LogWriter;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use rusqlite::{Connection, params};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use truce_domain::agreement::Agreement;
-use truce_domain::disclosure::{self, DisclosedOpening, Disclosure, Opening};
+use truce_domain::disclosure::{self, DisclosedOpening, Disclosure, Opening, Seed, WithheldDigests};
 use truce_domain::event::{Envelope, Event, Placement};
 use truce_domain::report::ReportInput;
 use truce_domain::sealed::{SealedFields, commitment};
@@ -260,8 +260,8 @@ impl ToWrite {
     /// Its public form as a log entry and its openings. Each opening must
     /// fit a `disclosed` event of its own too, or it could never be
     /// published: one that would not is refused like an oversize entry.
-    fn split(&self, policy: &Disclosure) -> (Result<LogEntry, EntryTooLarge>, Vec<Opening>) {
-        let split = disclosure::split(&self.envelope, policy, self.final_already, disclosure::fresh_salt);
+    fn split(&self, policy: &Disclosure) -> (Result<LogEntry, EntryTooLarge>, Sealed) {
+        let split = disclosure::split(&self.envelope, policy, self.final_already, disclosure::Seed::fresh());
         let largest_disclosure = split
             .openings
             .iter()
@@ -272,7 +272,7 @@ impl ToWrite {
             Ok(_) if largest_disclosure > truce_log::tile::ENTRY_BYTES_MAX => Err(EntryTooLarge(largest_disclosure)),
             entry => entry,
         };
-        (entry, split.openings)
+        (entry, (split.openings, split.seed))
     }
 }
 
@@ -410,7 +410,7 @@ fn prepare(
     }
     if encoding == Encoding::AllCoresAfter {
         // Encoding is the costly part of an event and needs no state: all cores do it.
-        let encoded: Vec<(Result<LogEntry, EntryTooLarge>, Vec<Opening>)> =
+        let encoded: Vec<(Result<LogEntry, EntryTooLarge>, Sealed)> =
             to_write.par_iter().map(|write| write.split(policy)).collect();
         for (offset, (entry, openings)) in encoded.into_iter().enumerate() {
             entries.push(entry.map_err(|too_large| {
@@ -440,12 +440,16 @@ impl PartialEq for Encoding<'_> {
     }
 }
 
-fn openings_row(offset: u64, write: &ToWrite, openings: Vec<Opening>) -> EntryOpenings {
+/// An entry's openings and the seed of their salts, as split.
+type Sealed = (Vec<Opening>, Seed);
+
+fn openings_row(offset: u64, write: &ToWrite, (openings, seed): Sealed) -> EntryOpenings {
     EntryOpenings {
         index: offset,
         incident: write.incident,
         report: write.report,
         openings,
+        seed: Some(seed),
     }
 }
 
@@ -453,8 +457,9 @@ fn openings_row(offset: u64, write: &ToWrite, openings: Vec<Opening>) -> EntryOp
 const DISCLOSED_BYTES_MAX: usize = 56_000;
 /// A bound on what a `disclosed` event of one opening adds to the opening's
 /// text (its fields are that text, as JSON): the envelope, the index, the
-/// group and the salt.
-const DISCLOSED_OVERHEAD_BYTES: usize = 1_024;
+/// group, the salt and the digests of the entry's other groups (at most
+/// twelve, 64 hex digits and a name each).
+const DISCLOSED_OVERHEAD_BYTES: usize = 2_048;
 
 /// The `disclosed` events due when `incident` becomes final: the openings
 /// of its entries (stored, or earlier in this batch, whose offsets count
@@ -485,10 +490,10 @@ fn disclosures(
             }),
     );
     let mut events = Vec::new();
-    let mut chunk: Vec<DisclosedOpening> = Vec::new();
-    let mut chunk_bytes = 0;
+    let mut chunk = DisclosedChunk::default();
     for entry in entries {
         let already = openings::disclosed_groups(connection, entry.index)?;
+        let entry_digests = disclosure::digests(&entry.openings);
         for opening in entry
             .openings
             .iter()
@@ -500,25 +505,51 @@ fn disclosures(
                     opening.group, entry.index
                 )));
             };
-            let bytes = serde_json::to_vec(&disclosed).map(|b| b.len()).unwrap_or(0);
-            if !chunk.is_empty() && chunk_bytes + bytes > DISCLOSED_BYTES_MAX {
-                events.push(Event::Disclosed {
-                    incident,
-                    openings: std::mem::take(&mut chunk),
-                });
-                chunk_bytes = 0;
+            let bytes = serde_json::to_vec(&disclosed).map(|b| b.len()).unwrap_or(0) + 80 * entry_digests.len();
+            if !chunk.openings.is_empty() && chunk.bytes + bytes > DISCLOSED_BYTES_MAX {
+                events.push(std::mem::take(&mut chunk).event(incident));
             }
-            chunk_bytes += bytes;
-            chunk.push(disclosed);
+            chunk.bytes += bytes;
+            chunk.openings.push(disclosed);
+            chunk.digests.insert(entry.index, entry_digests.clone());
         }
     }
-    if !chunk.is_empty() {
-        events.push(Event::Disclosed {
-            incident,
-            openings: chunk,
-        });
+    if !chunk.openings.is_empty() {
+        events.push(chunk.event(incident));
     }
     Ok(events)
+}
+
+/// The openings of one `disclosed` event as it is packed, with the
+/// digests of every group of the entries they open.
+#[derive(Default)]
+struct DisclosedChunk {
+    openings: Vec<DisclosedOpening>,
+    digests: BTreeMap<u64, BTreeMap<truce_domain::disclosure::Group, String>>,
+    bytes: usize,
+}
+
+impl DisclosedChunk {
+    /// The event: its openings, and for each entry the digests of the
+    /// groups it does not open, with which they check against the entry's commitment.
+    fn event(mut self, incident: u64) -> Event {
+        for disclosed in &self.openings {
+            if let Some(digests) = self.digests.get_mut(&disclosed.index) {
+                digests.remove(&disclosed.group);
+            }
+        }
+        let withheld = self
+            .digests
+            .into_iter()
+            .filter(|(_, digests)| !digests.is_empty())
+            .map(|(index, digests)| WithheldDigests { index, digests })
+            .collect();
+        Event::Disclosed {
+            incident,
+            openings: self.openings,
+            withheld,
+        }
+    }
 }
 
 /// Appends a prepared batch and its projection rows in one transaction.

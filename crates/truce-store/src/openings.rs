@@ -8,7 +8,7 @@
 use crate::error::StoreError;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{BTreeMap, BTreeSet};
-use truce_domain::disclosure::{Group, Opening};
+use truce_domain::disclosure::{Group, Opening, Seed};
 use truce_domain::sealed::Salt;
 
 /// One entry's openings, as written beside it.
@@ -20,44 +20,73 @@ pub struct EntryOpenings {
     /// The report it is about (a filing, its evidence).
     pub report: Option<u64>,
     pub openings: Vec<Opening>,
+    /// The seed their salts were drawn from (`Seed::salt_of`), when they
+    /// were: the store then keeps it instead of each salt.
+    pub seed: Option<Seed>,
 }
 
-/// An entry's openings as stored: for each, its group's name (a length
-/// byte, then the name), its 32-byte salt, its text's length (4 bytes, big
-/// endian) and its text. Compact and without escaping: a report's openings
-/// are written beside every report filed, so their bytes cost the import.
-fn encode(openings: &[Opening]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(openings.iter().map(|o| 40 + o.text.len()).sum());
+/// The first byte of openings stored with their seed; a byte the older
+/// form (a salt a group), which starts with a group name's length, never starts with.
+const SEEDED: u8 = 0x80;
+
+/// An entry's openings as stored. With their seed: [`SEEDED`], the
+/// 32-byte seed, then for each opening its group's name (a length byte,
+/// then the name), its text's length (4 bytes, big endian) and its text.
+/// Without (openings whose salts were not drawn from a seed): for each,
+/// the name, its 32-byte salt, the length and the text. Compact and
+/// without escaping: a report's openings are written beside every report
+/// filed, so their bytes cost the import.
+fn encode(openings: &[Opening], seed: Option<&Seed>) -> Vec<u8> {
+    let seed = seed.filter(|seed| openings.iter().all(|o| seed.salt_of(o.group) == o.salt));
+    let mut bytes = Vec::with_capacity(33 + openings.iter().map(|o| 40 + o.text.len()).sum::<usize>());
+    if let Some(seed) = seed {
+        bytes.push(SEEDED);
+        bytes.extend_from_slice(&seed.0);
+    }
     for opening in openings {
         let name = opening.group.as_str();
         bytes.push(name.len() as u8);
         bytes.extend_from_slice(name.as_bytes());
-        bytes.extend_from_slice(&opening.salt.0);
+        if seed.is_none() {
+            bytes.extend_from_slice(&opening.salt.0);
+        }
         bytes.extend_from_slice(&(opening.text.len() as u32).to_be_bytes());
         bytes.extend_from_slice(opening.text.as_bytes());
     }
     bytes
 }
 
-/// The openings [`encode`] wrote for entry `index`.
-pub(crate) fn decode(index: u64, bytes: &[u8]) -> Result<Vec<Opening>, StoreError> {
+/// The openings [`encode`] wrote for entry `index`, and their seed if it kept one.
+pub(crate) fn decode(index: u64, bytes: &[u8]) -> Result<(Vec<Opening>, Option<Seed>), StoreError> {
     let corrupt = |why: &str| StoreError::Corrupt(format!("the openings of entry {index}: {why}"));
+    let cut = || corrupt("cut short");
     let mut rest = bytes;
+    let seed = match rest.first() {
+        Some(&SEEDED) => {
+            take(&mut rest, 1);
+            Some(Seed(
+                take(&mut rest, 32).ok_or_else(cut)?.try_into().expect("took 32 bytes"),
+            ))
+        }
+        _ => None,
+    };
     let mut openings = Vec::new();
     while !rest.is_empty() {
-        let cut = || corrupt("cut short");
         let length = take(&mut rest, 1).ok_or_else(cut)?[0] as usize;
         let name = take(&mut rest, length).ok_or_else(cut)?;
         let name = std::str::from_utf8(name).map_err(|_| corrupt("a group's name is not UTF-8"))?;
         let group = Group::parse(name).ok_or_else(|| corrupt(&format!("unknown group {name:?}")))?;
-        let salt = Salt(take(&mut rest, 32).ok_or_else(cut)?.try_into().expect("took 32 bytes"));
+        let salt = match &seed {
+            Some(seed) => seed.salt_of(group),
+            None => Salt(take(&mut rest, 32).ok_or_else(cut)?.try_into().expect("took 32 bytes")),
+        };
         let text_length = take(&mut rest, 4).ok_or_else(cut)?;
         let text_length = u32::from_be_bytes(text_length.try_into().expect("took 4 bytes")) as usize;
         let text = take(&mut rest, text_length).ok_or_else(cut)?;
         let text = String::from_utf8(text.to_vec()).map_err(|_| corrupt("a text is not UTF-8"))?;
         openings.push(Opening { group, salt, text });
     }
-    Ok(openings)
+    Ok((openings, seed))
 }
 
 /// The first `count` bytes of `rest`, which moves past them; `None` if it is shorter.
@@ -78,7 +107,7 @@ pub(crate) fn insert(connection: &Connection, rows: &[EntryOpenings]) -> Result<
             row.index as i64,
             row.incident.map(|i| i as i64),
             row.report.map(|r| r as i64),
-            encode(&row.openings)
+            encode(&row.openings, row.seed.as_ref())
         ])?;
     }
     Ok(())
@@ -86,11 +115,13 @@ pub(crate) fn insert(connection: &Connection, rows: &[EntryOpenings]) -> Result<
 
 fn entry_openings(row: &rusqlite::Row) -> Result<EntryOpenings, StoreError> {
     let index = row.get::<_, i64>(0)? as u64;
+    let (openings, seed) = decode(index, &row.get::<_, Vec<u8>>(3)?)?;
     Ok(EntryOpenings {
         index,
         incident: row.get::<_, Option<i64>>(1)?.map(|i| i as u64),
         report: row.get::<_, Option<i64>>(2)?.map(|r| r as u64),
-        openings: decode(index, &row.get::<_, Vec<u8>>(3)?)?,
+        openings,
+        seed,
     })
 }
 
@@ -221,7 +252,20 @@ mod tests {
     proptest! {
         #[test]
         fn openings_come_back_as_they_were_stored(openings in proptest::collection::vec(any_opening(), 0..8)) {
-            prop_assert_eq!(decode(7, &encode(&openings)).unwrap(), openings);
+            prop_assert_eq!(decode(7, &encode(&openings, None)).unwrap(), (openings, None));
+        }
+
+        #[test]
+        fn seeded_openings_come_back_as_they_were_stored(seed in any::<[u8; 32]>(), texts in proptest::collection::vec(".*", 0..8)) {
+            let seed = Seed(seed);
+            let openings: Vec<Opening> = texts.into_iter().zip(Group::ALL).map(|(text, group)| Opening {
+                group,
+                salt: seed.salt_of(group),
+                text,
+            }).collect();
+            let bytes = encode(&openings, Some(&seed));
+            prop_assert_eq!(bytes[0], SEEDED);
+            prop_assert_eq!(decode(7, &bytes).unwrap(), (openings, Some(seed)));
         }
 
         #[test]
@@ -246,6 +290,7 @@ mod tests {
             incident,
             report,
             openings: vec![opening(text)],
+            seed: None,
         };
         insert(
             &connection,
@@ -298,8 +343,20 @@ mod tests {
             salt: Salt([0xab; 32]),
             text: r#"{"report.narrative":"x"}"#.into(),
         };
-        let bytes = encode(&[opening]);
+        let bytes = encode(std::slice::from_ref(&opening), None);
         let error = decode(3, &bytes[..bytes.len() - 1]).unwrap_err();
+        assert!(
+            error.to_string().contains("the openings of entry 3: cut short"),
+            "{error}"
+        );
+        let seed = Seed([1; 32]);
+        let seeded = Opening {
+            salt: seed.salt_of(opening.group),
+            ..opening
+        };
+        let bytes = encode(&[seeded], Some(&seed));
+        assert_eq!(bytes[0], SEEDED);
+        let error = decode(3, &bytes[..20]).unwrap_err();
         assert!(
             error.to_string().contains("the openings of entry 3: cut short"),
             "{error}"

@@ -313,7 +313,7 @@ impl LogReader {
                         break;
                     }
                     if *at == index {
-                        openings = crate::openings::decode(index, document)?;
+                        openings = crate::openings::decode(index, document)?.0;
                     }
                     next = advance(&mut rows)?;
                 }

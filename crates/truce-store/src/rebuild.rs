@@ -65,7 +65,7 @@ fn check_openings(live: &Connection, reader: &LogReader) -> Result<Vec<String>, 
     let mut ledger = truce_domain::disclosure_ledger::DisclosureLedger::new();
     reader
         .for_each_entry_with_openings(|index, bytes, openings| {
-            if let Err(error) = disclosure::check_openings(index, bytes, &openings) {
+            if let Err(error) = disclosure::check_openings(index, bytes, &openings, &Default::default()) {
                 broken.push(format!("stored: {error}"));
             }
             let mismatches = ledger.entry(index, bytes, disclosed.contains(&index));

@@ -3,7 +3,7 @@
 //! reaches each range, and checked against the commitments of the entries
 //! the walk has just authenticated.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use truce_domain::disclosure::{Group, Opening, check_openings};
 
 /// At most this many entries per request (the server's limit, and a bundle's width).
@@ -15,7 +15,7 @@ struct Served {
     index: u64,
     openings: Vec<Opening>,
     #[serde(default)]
-    withheld: Vec<Group>,
+    withheld: BTreeMap<Group, String>,
 }
 
 pub struct ServedOpenings {
@@ -23,8 +23,8 @@ pub struct ServedOpenings {
     /// The server's base URL (before `/api/v1`).
     base: String,
     token: Option<String>,
-    /// The current range's openings, by entry index.
-    range: HashMap<u64, Vec<Opening>>,
+    /// The current range's openings and withheld digests, by entry index.
+    range: HashMap<u64, (Vec<Opening>, BTreeMap<Group, String>)>,
     /// Openings that matched their commitment.
     pub checked: u64,
     /// Groups the server withheld from this reader.
@@ -56,8 +56,8 @@ impl ServedOpenings {
         if index.is_multiple_of(RANGE) {
             self.fetch(index)?;
         }
-        if let Some(openings) = self.range.remove(&index) {
-            check_openings(index, entry, &openings).map_err(|e| format!("served opening: {e}"))?;
+        if let Some((openings, withheld)) = self.range.remove(&index) {
+            check_openings(index, entry, &openings, &withheld).map_err(|e| format!("served opening: {e}"))?;
             self.checked += openings.len() as u64;
         }
         Ok(())
@@ -102,7 +102,7 @@ impl ServedOpenings {
                 return Err(format!("{url} answered entry {}, outside the range asked", entry.index));
             }
             self.withheld += entry.withheld.len() as u64;
-            self.range.insert(entry.index, entry.openings);
+            self.range.insert(entry.index, (entry.openings, entry.withheld));
         }
         Ok(())
     }

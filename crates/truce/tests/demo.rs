@@ -45,7 +45,10 @@ fn the_public_log_tells_the_story(data: &std::path::Path, credentials: &serde_js
         .map(|u| u["name"].as_str().unwrap())
         .collect();
     let mut published: std::collections::BTreeMap<u64, Vec<Opening>> = Default::default();
+    // Every disclosure checks against the commitment its entry made at intake.
+    let mut ledger = truce_domain::disclosure_ledger::DisclosureLedger::new();
     for (index, bytes) in entries.iter().enumerate() {
+        assert_eq!(ledger.entry(index as u64, bytes, true), [], "entry {index}");
         let text = String::from_utf8_lossy(bytes);
         for account in &accounts {
             assert!(!text.contains(account), "entry {index} names {account}: {text}");
@@ -55,13 +58,15 @@ fn the_public_log_tells_the_story(data: &std::path::Path, credentials: &serde_js
             let openings: Vec<disclosure::DisclosedOpening> =
                 serde_json::from_value(entry["openings"].clone()).unwrap();
             for disclosed in openings {
-                let opening = disclosed.opening();
-                let committed = &entries[disclosed.index as usize];
-                disclosure::check_openings(disclosed.index, committed, std::slice::from_ref(&opening)).unwrap();
-                published.entry(disclosed.index).or_default().push(opening);
+                published.entry(disclosed.index).or_default().push(disclosed.opening());
             }
         }
     }
+    assert!(ledger.openings_checked > 0);
+    assert_eq!(
+        ledger.openings_checked,
+        published.values().map(Vec::len).sum::<usize>() as u64
+    );
     let public: Vec<serde_json::Value> = entries
         .iter()
         .enumerate()

@@ -136,7 +136,7 @@ fn no_reader_sees_in_clear_what_its_role_withholds() {
         }),
     );
     // The submitter's receipt proves what it filed: its openings match the
-    // entry's commitments, and a changed one is named.
+    // entry's commitment, and a changed one is caught.
     let receipt = dir.path().join("receipt.json");
     std::fs::write(&receipt, monitor_report.to_string()).unwrap();
     let vkey = credentials["log_vkey"].as_str().unwrap();
@@ -159,7 +159,7 @@ fn no_reader_sees_in_clear_what_its_role_withholds() {
     assert!(out.status.success(), "{text}");
     assert!(
         text.contains(
-            "the receipt's openings of account, narrative, place, actors, claims, team match the entry's commitments"
+            "the receipt's openings of account, narrative, place, actors, claims, team match the entry's commitment"
         ),
         "{text}"
     );
@@ -177,7 +177,7 @@ fn no_reader_sees_in_clear_what_its_role_withholds() {
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains(&format!(
-            "the opening of claims does not match entry {index}'s commitment"
+            "the openings of account, narrative, place, actors, claims, team do not match entry {index}'s commitment"
         )),
         "{}",
         String::from_utf8_lossy(&out.stderr)
@@ -342,18 +342,20 @@ fn no_reader_sees_in_clear_what_its_role_withholds() {
     let index = monitor_report["receipt"]["log_index"].as_u64().unwrap();
     let (_, opened) = http.get(&format!("/api/v1/log/entries/{index}/openings"), &readers[2]);
     let opened: serde_json::Value = serde_json::from_str(&opened).unwrap();
-    let groups = |key: &str| -> Vec<String> {
-        let list = opened[key].as_array().unwrap();
-        list.iter()
-            .map(|o| o.get("group").unwrap_or(o).as_str().unwrap().to_string())
-            .collect()
-    };
-    assert_eq!(
-        groups("openings"),
-        ["narrative", "place", "actors", "claims"],
+    let served: Vec<&str> = opened["openings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(served, ["narrative", "place", "actors", "claims"], "{opened}");
+    // What is withheld comes as its digest alone, with which the reader checks the rest.
+    let withheld = opened["withheld"].as_object().unwrap();
+    assert_eq!(withheld.keys().collect::<Vec<_>>(), ["account", "team"], "{opened}");
+    assert!(
+        withheld.values().all(|d| d.as_str().is_some_and(|d| d.len() == 64)),
         "{opened}"
     );
-    assert_eq!(groups("withheld"), ["account", "team"], "{opened}");
     assert!(opened.to_string().contains("CANARY-NARRATIVE-MONITOR"), "{opened}");
     drop(demo);
     for (label, text) in &streams {

@@ -15,7 +15,7 @@ use axum::routing::get;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use truce_domain::access::may_open;
-use truce_domain::disclosure::{Group, Opening, commitments, public_by, relation_of};
+use truce_domain::disclosure::{Group, Opening, digests, public_by, relation_of};
 use truce_log::checkpoint::parse_canonical_u64;
 use truce_store::openings::EntryOpenings;
 
@@ -28,19 +28,19 @@ pub fn routes() -> Router<AppState> {
 /// At most this many entries in one range.
 const RANGE_MAX: u64 = 256;
 
-/// An entry's commitments and the openings its caller may see.
+/// The openings of an entry's commitment its caller may see.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EntryOpeningsView {
     pub index: u64,
-    /// The entry's commitments, by group: hex SHA-256 of salt and text.
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub commitments: BTreeMap<Group, String>,
-    /// What the caller may see, each to be checked against its commitment.
+    /// What the caller may see. With the digests of `withheld`, they
+    /// check against the commitment of the entry the caller holds.
     pub openings: Vec<Opening>,
     /// The groups the log has disclosed (public to all).
     pub disclosed: Vec<Group>,
-    /// The groups withheld from the caller.
-    pub withheld: Vec<Group>,
+    /// The groups withheld from the caller, each with its digest (hex
+    /// SHA-256 of salt and text: salted, it tells nothing of the text).
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub withheld: BTreeMap<Group, String>,
 }
 
 /// Entries with their stored openings and disclosed groups.
@@ -74,6 +74,7 @@ pub async fn one(
             incident: None,
             report: None,
             openings: Vec::new(),
+            seed: None,
         });
         Ok(vec![(bytes, openings, log.disclosed_groups(index)?)])
     })
@@ -145,10 +146,9 @@ async fn views(state: &AppState, caller: &Caller, stored: Stored) -> Result<Vec<
             .partition(|o| disclosed.contains(&o.group) || may_open(&role, o.group, relation));
         views.push(EntryOpeningsView {
             index: row.index,
-            commitments: commitments(&bytes),
             openings,
             disclosed: disclosed.into_iter().collect(),
-            withheld: withheld.into_iter().map(|o| o.group).collect(),
+            withheld: digests(&withheld),
         });
     }
     Ok(views)

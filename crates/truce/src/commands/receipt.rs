@@ -119,14 +119,14 @@ pub fn verify(args: ReceiptCheck) -> anyhow::Result<ExitCode> {
         own.signed.checkpoint.origin,
     );
     // The openings the submitter kept: what it filed, provably, though the log holds only commitments.
-    if let Err(error) = check_openings(index, &entry, &receipt.openings) {
+    if let Err(error) = check_openings(index, &entry, &receipt.openings, &Default::default()) {
         eprintln!("FAILED: {error}");
         return Ok(ExitCode::FAILURE);
     }
     if !receipt.openings.is_empty() {
         let groups: Vec<&str> = receipt.openings.iter().map(|o| o.group.as_str()).collect();
         println!(
-            "ok: the receipt's openings of {} match the entry's commitments: the text filed",
+            "ok: the receipt's openings of {} match the entry's commitment: the text filed",
             groups.join(", ")
         );
     }
