@@ -1,11 +1,14 @@
 //! What the public log says at once, and what it only commits to until the
 //! agreed moment. Every event is split into a public part, in clear in the
-//! log, and groups of confidential fields, each replaced by a salted SHA-256
-//! commitment (see [`crate::sealed`]); the group's opening (its salt and its
-//! fields' text) is kept apart, shown to the roles that may see it, and
-//! published in a [`Event::Disclosed`] when the agreement's `[disclosure]`
-//! says so. Anyone then checks the opening against the commitment made at
-//! intake: a published allegation is provably the text received on day one.
+//! log, and groups of confidential fields, taken out: each group has a
+//! salted SHA-256 digest (see [`crate::sealed`]) and the entry holds one
+//! commitment over its groups' digests ([`commitment_over`]). A group's
+//! opening (its salt and its fields' text) is kept apart, shown to the
+//! roles that may see it, and published in a [`Event::Disclosed`] when the
+//! agreement's `[disclosure]` says so, with the digests of the groups it
+//! does not open. Anyone then checks the openings against the commitment
+//! made at intake: a published allegation is provably the text received on
+//! day one.
 //!
 //! The split is made on the event's JSON by a fixed table of field paths
 //! ([`rules`]), so the domain's types stay whole and the log's form is one

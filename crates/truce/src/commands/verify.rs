@@ -74,12 +74,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 checkpoint.origin, checkpoint.size, checkpoint.root, report.entries, report.tiles_checked
             );
             println!(
-                "ok: {} disclosed events open {} commitments made before them",
+                "ok: {} disclosed events open {} groups committed to before them",
                 ledger.disclosed_events, ledger.openings_checked
             );
             if let Some(served) = &served {
                 println!(
-                    "ok: {} openings served to you match their commitments ({} withheld from you)",
+                    "ok: {} openings served to you match their entries' commitments ({} withheld from you)",
                     served.checked, served.withheld
                 );
             }
