@@ -386,11 +386,21 @@ pub enum EvidenceCommand {
 pub enum LogCommand {
     /// Verify a log as a party would: signature, every entry and tile, and consistency with the last run.
     Verify(VerifyArgs),
-    /// Copy a log's checkpoint, tiles and entry bundles into a directory (a mirror `verify --dir` reads).
+    /// Copy a log's checkpoint, tiles and entry bundles into a directory (a mirror `verify --dir` reads);
+    /// a second run fetches only what is new.
     Mirror {
         /// The log's URL: the server (http://host:port) or its tile prefix (.../log).
         #[arg(long)]
         url: String,
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Write the data directory's log as static files (checkpoint, tiles, entry bundles) for any
+    /// web server or CDN to serve as the log's /log; a second run writes only what is new.
+    Publish {
+        #[arg(long)]
+        data: PathBuf,
+        /// The directory to fill: serve it as the log's /log prefix.
         #[arg(long)]
         dir: PathBuf,
     },

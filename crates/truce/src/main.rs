@@ -7,6 +7,7 @@ mod datadir;
 mod geography;
 mod http_source;
 mod served_openings;
+mod static_log;
 mod witnessed;
 
 use clap::Parser;

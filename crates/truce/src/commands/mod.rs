@@ -22,6 +22,7 @@ mod incident_show;
 mod init;
 mod local_witnesses;
 mod mirror;
+mod publish;
 mod rebuild;
 mod receipt;
 mod serve;
@@ -94,6 +95,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Log(LogCommand::Audit { data }) => audit::run(&data, audit::Scope::LogOnly),
         Command::Log(LogCommand::Verify(args)) => verify::run(args),
         Command::Log(LogCommand::Mirror { url, dir }) => mirror::run(&url, &dir),
+        Command::Log(LogCommand::Publish { data, dir }) => publish::run(&data, &dir),
         Command::Log(LogCommand::Append { data }) => append::run(&data),
         Command::Bench(BenchCommand::Log(args)) => bench_log::run(args),
         Command::Bench(BenchCommand::Ingest(args)) => bench_core::ingest(args),
