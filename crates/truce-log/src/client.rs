@@ -16,8 +16,9 @@ use crate::tree::{NodeId, RightEdge};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-/// Where the log's files come from: `checkpoint`, `tile/...`, as served.
-pub trait TileSource {
+/// Where the log's files come from: `checkpoint`, `tile/...`, as served
+/// (shared by the threads that fetch ahead of the walk).
+pub trait TileSource: Sync {
     /// The bytes at `path`, `Ok(None)` if there is nothing there.
     fn fetch(&self, path: &str) -> Result<Option<Vec<u8>>, String>;
 }
@@ -125,25 +126,20 @@ pub fn verify_log(
         }
         _ => HashSet::new(),
     };
-    let mut walk = TreeWalk::new(wanted);
-    for bundle in TileId::tiles_for_size(TileKind::Entries, current.size) {
-        let path = bundle.path();
-        let bytes = fetch_required(source, &path)?;
-        let entries = decode_entry_bundle(&bytes).map_err(|e| VerifyError::MalformedBundle {
-            path: path.clone(),
-            why: e.to_string(),
-        })?;
-        if entries.len() as u64 != bundle.width.get() {
-            let why = format!("{} entries where {} were expected", entries.len(), bundle.width.get());
-            return Err(VerifyError::MalformedBundle { path, why });
-        }
-        for entry in entries {
-            let index = walk.edge.size();
-            check(index, entry).map_err(|why| VerifyError::Entry { index, why })?;
-            walk.push_leaf(leaf_hash(entry), source)?;
-        }
-    }
-    walk.finish(source)?;
+    let bundles = TileId::tiles_for_size(TileKind::Entries, current.size);
+    // The walk asks for each bundle, then the level-0 tile it completes.
+    let ahead: Vec<String> = bundles
+        .iter()
+        .flat_map(|bundle| {
+            let tile = TileId {
+                kind: TileKind::Hashes { level: 0 },
+                ..*bundle
+            };
+            [bundle.path(), tile.path()]
+        })
+        .collect();
+    let prefetch = crate::prefetch::Prefetch::new(source, ahead);
+    let walk = prefetch.run(|source| walk_entries(source, &bundles, wanted, check))?;
     let root = walk.edge.root();
     if root != current.root {
         return Err(VerifyError::RootMismatch {
@@ -163,6 +159,36 @@ pub fn verify_log(
         tiles_checked: walk.tiles_checked,
         previous,
     })
+}
+
+/// Fetches every bundle of the tree, hashes its entries into a walk that
+/// checks each tile as it completes, and gives the walk at the right edge.
+fn walk_entries(
+    source: &dyn TileSource,
+    bundles: &[TileId],
+    wanted: HashSet<NodeId>,
+    check: EntryCheck,
+) -> Result<TreeWalk, VerifyError> {
+    let mut walk = TreeWalk::new(wanted);
+    for bundle in bundles {
+        let path = bundle.path();
+        let bytes = fetch_required(source, &path)?;
+        let entries = decode_entry_bundle(&bytes).map_err(|e| VerifyError::MalformedBundle {
+            path: path.clone(),
+            why: e.to_string(),
+        })?;
+        if entries.len() as u64 != bundle.width.get() {
+            let why = format!("{} entries where {} were expected", entries.len(), bundle.width.get());
+            return Err(VerifyError::MalformedBundle { path, why });
+        }
+        for entry in entries {
+            let index = walk.edge.size();
+            check(index, entry).map_err(|why| VerifyError::Entry { index, why })?;
+            walk.push_leaf(leaf_hash(entry), source)?;
+        }
+    }
+    walk.finish(source)?;
+    Ok(walk)
 }
 
 fn fetch_required(source: &dyn TileSource, path: &str) -> Result<Vec<u8>, VerifyError> {

@@ -23,6 +23,7 @@ pub mod cosignature;
 pub mod hash;
 pub mod note;
 pub mod policy;
+mod prefetch;
 pub mod proof;
 pub mod tile;
 pub mod tree;

@@ -1,0 +1,165 @@
+//! Fetching ahead of the verifier's walk. The walk asks for the entry
+//! bundles and level-0 tiles in an order known before it starts (bundle 0,
+//! tile 0, bundle 1, tile 1, ...); over a network each request is mostly
+//! waiting, so a few threads fetch the next ones while the walk hashes the
+//! last, at most a window ahead (bounded memory). Whatever else the walk
+//! asks for (a higher level's tile) is fetched when asked.
+
+use crate::client::TileSource;
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex};
+
+/// How many fetches run at once, and how far ahead of the walk they may go.
+pub const THREADS: usize = 8;
+const WINDOW: usize = 64;
+
+type Fetched = Result<Option<Vec<u8>>, String>;
+
+struct Slots {
+    /// The next position no thread has claimed.
+    next: usize,
+    /// The position the walk will ask for next.
+    consumed: usize,
+    done: HashMap<usize, Fetched>,
+    stop: bool,
+}
+
+/// A source that serves `paths`, in their order, from fetches made ahead.
+pub struct Prefetch<'a> {
+    source: &'a dyn TileSource,
+    paths: Vec<String>,
+    slots: Mutex<Slots>,
+    changed: Condvar,
+}
+
+impl<'a> Prefetch<'a> {
+    pub fn new(source: &'a dyn TileSource, paths: Vec<String>) -> Prefetch<'a> {
+        Prefetch {
+            source,
+            paths,
+            slots: Mutex::new(Slots {
+                next: 0,
+                consumed: 0,
+                done: HashMap::new(),
+                stop: false,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Runs `walk` against this source while `THREADS` threads fetch ahead of it.
+    pub fn run<T>(&self, walk: impl FnOnce(&dyn TileSource) -> T) -> T {
+        std::thread::scope(|scope| {
+            for _ in 0..THREADS.min(self.paths.len()) {
+                scope.spawn(|| self.fetch_ahead());
+            }
+            let result = walk(self);
+            self.slots.lock().expect("no fetcher panics holding the lock").stop = true;
+            self.changed.notify_all();
+            result
+        })
+    }
+
+    fn fetch_ahead(&self) {
+        loop {
+            let position = {
+                let mut slots = self.slots.lock().expect("no fetcher panics holding the lock");
+                while !slots.stop && slots.next < self.paths.len() && slots.next >= slots.consumed + WINDOW {
+                    slots = self.changed.wait(slots).expect("no fetcher panics holding the lock");
+                }
+                if slots.stop || slots.next >= self.paths.len() {
+                    return;
+                }
+                slots.next += 1;
+                slots.next - 1
+            };
+            let fetched = self.source.fetch(&self.paths[position]);
+            self.slots
+                .lock()
+                .expect("no fetcher panics holding the lock")
+                .done
+                .insert(position, fetched);
+            self.changed.notify_all();
+        }
+    }
+}
+
+impl TileSource for Prefetch<'_> {
+    fn fetch(&self, path: &str) -> Fetched {
+        let mut slots = self.slots.lock().expect("no fetcher panics holding the lock");
+        let position = slots.consumed;
+        if self.paths.get(position).map(String::as_str) != Some(path) {
+            drop(slots);
+            return self.source.fetch(path);
+        }
+        loop {
+            if let Some(fetched) = slots.done.remove(&position) {
+                slots.consumed += 1;
+                drop(slots);
+                self.changed.notify_all();
+                return fetched;
+            }
+            slots = self.changed.wait(slots).expect("no fetcher panics holding the lock");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Counted {
+        calls: AtomicUsize,
+    }
+
+    impl TileSource for Counted {
+        fn fetch(&self, path: &str) -> Fetched {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            match path {
+                "missing" => Ok(None),
+                "broken" => Err("connection reset".into()),
+                _ => Ok(Some(path.as_bytes().to_vec())),
+            }
+        }
+    }
+
+    #[test]
+    fn the_walk_gets_each_path_s_bytes_in_its_order_and_others_when_it_asks() {
+        let source = Counted {
+            calls: AtomicUsize::new(0),
+        };
+        let paths: Vec<String> = (0..500).map(|i| format!("tile/entries/{i}")).collect();
+        let prefetch = Prefetch::new(&source, paths.clone());
+        prefetch.run(|walk| {
+            for (i, path) in paths.iter().enumerate() {
+                assert_eq!(walk.fetch(path).unwrap().unwrap(), path.as_bytes());
+                if i % 100 == 0 {
+                    assert_eq!(walk.fetch("tile/1/000").unwrap().unwrap(), b"tile/1/000");
+                }
+            }
+            assert_eq!(walk.fetch("missing").unwrap(), None);
+        });
+        assert_eq!(source.calls.load(Ordering::SeqCst), 500 + 5 + 1);
+    }
+
+    #[test]
+    fn a_walk_that_stops_early_ends_the_fetchers_and_errors_come_through() {
+        let source = Counted {
+            calls: AtomicUsize::new(0),
+        };
+        let paths: Vec<String> = ["a", "broken", "c"]
+            .into_iter()
+            .chain((0..1000).map(|_| "x"))
+            .map(String::from)
+            .collect();
+        let prefetch = Prefetch::new(&source, paths);
+        let error = prefetch.run(|walk| {
+            walk.fetch("a").unwrap();
+            walk.fetch("broken").unwrap_err()
+        });
+        assert_eq!(error, "connection reset");
+        // At most a window (and the fetches under way) past where the walk stopped.
+        assert!(source.calls.load(Ordering::SeqCst) <= 2 + WINDOW + THREADS);
+    }
+}
