@@ -54,18 +54,12 @@ fn ingest_once(under: &Path, file: &Path, agreement: &str) -> anyhow::Result<Ing
         file: None,
     };
     let start = Instant::now();
-    let (rows, _) = read_rows(ImportFormat::Jsonl, file, &[])?;
+    let rows = read_rows(ImportFormat::Jsonl, file, &[], &indicatif::ProgressBar::hidden())?;
     let context = ImportContext {
         correlate: true,
         agreement: None,
     };
-    let summary = import_rows(
-        &mut engine,
-        &rows,
-        &context,
-        &mut rejects,
-        &indicatif::ProgressBar::hidden(),
-    )?;
+    let summary = import_rows(&mut engine, rows, &context, &mut rejects)?;
     let seconds = start.elapsed().as_secs_f64();
     let entries = engine.writer().size();
     Ok(Ingested {

@@ -1,7 +1,9 @@
 //! `truce import`: rows from a file become reports (correlated) or incidents
 //! (one a row), in batches of one transaction each. A bad row is reported
 //! with its line and reason, written to the rejects file, and skipped; the
-//! rest is imported. Importing the same file twice adds nothing.
+//! rest is imported. Importing the same file twice adds nothing. The file is
+//! read as the import goes, a batch at a time (a UCDP GeoJSON document, one
+//! JSON value, is the exception), so memory does not grow with the file.
 
 use crate::cli::{ImportAs, ImportFormat};
 use crate::datadir::DataDir;
@@ -51,7 +53,9 @@ pub fn run(
         .iter()
         .flat_map(|a| a.parties.iter().map(|p| p.code.clone()))
         .collect();
-    let (rows, skipped) = read_rows(format, file, &parties)?;
+    let progress = progress_bar(file)?;
+    let rows = read_rows(format, file, &parties, &progress)?;
+    let skipped = rows.skipped.clone();
     let mut engine = Engine::open(LogWriter::open(&dir.database(), dir.signer()?)?)?;
     if let Some(agreement) = &agreement {
         // Its `[disclosure]` says what the log commits to.
@@ -67,11 +71,10 @@ pub fn run(
         path: rejects_path,
         file: None,
     };
-    let progress = progress_bar(rows.len() as u64);
     let context = ImportContext { correlate, agreement };
-    let mut summary = import_rows(&mut engine, &rows, &context, &mut rejects, &progress)?;
-    summary.skipped = skipped;
-    summary.rows_read += skipped;
+    let mut summary = import_rows(&mut engine, rows, &context, &mut rejects)?;
+    summary.skipped = skipped.get();
+    summary.rows_read += skipped.get();
     progress.finish_and_clear();
     summary.rejects_file = rejects.file.is_some().then_some(rejects.path);
     print_summary(&summary, json)?;
@@ -89,29 +92,28 @@ pub struct ImportContext {
 }
 
 /// Imports `rows` through `engine` in batches of one transaction each,
-/// pipelined (the next batch is checked and decided while the last is
-/// written), counting what happened and writing rejected rows in line order.
+/// pipelined (the next batch is read, checked and decided while the last
+/// is written), counting what happened and writing rejected rows in line order.
 pub fn import_rows(
     engine: &mut Engine,
-    rows: &[Row],
+    rows: RowChunks,
     context: &ImportContext,
     rejects: &mut Rejects,
-    progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<ImportSummary> {
     let mut refused: Vec<RowError> = Vec::new();
+    let mut rows_read = 0u64;
     let lines_of_batches = std::sync::Mutex::new(std::collections::VecDeque::<Vec<u64>>::new());
     let committed = std::sync::Mutex::new(Vec::<(Vec<u64>, Vec<Outcome>)>::new());
-    let batches = rows.chunks(BATCH_ROWS).map(|chunk| {
+    let batches = rows.chunks.map(|chunk| {
+        let count = chunk.len();
+        rows_read += count as u64;
         // Checking rows needs no state: all cores do it; deciding stays in order.
         let checked: Vec<Result<(u64, Submission), RowError>> = chunk
-            .par_iter()
-            .map(|row| {
-                row.clone()
-                    .and_then(|(line, input)| submission(line, &input, context).map(|s| (line, s)))
-            })
+            .into_par_iter()
+            .map(|row| row.and_then(|(line, input)| submission(line, &input, context).map(|s| (line, s))))
             .collect();
-        let mut submissions = Vec::with_capacity(chunk.len());
-        let mut lines = Vec::with_capacity(chunk.len());
+        let mut submissions = Vec::with_capacity(count);
+        let mut lines = Vec::with_capacity(count);
         for row in checked {
             match row {
                 Ok((line, submission)) => {
@@ -122,7 +124,6 @@ pub fn import_rows(
             }
         }
         lines_of_batches.lock().expect("lock").push_back(lines);
-        progress.inc(chunk.len() as u64);
         submissions
     });
     engine.submit_pipelined(batches, |outcomes| {
@@ -131,7 +132,7 @@ pub fn import_rows(
         Ok(())
     })?;
     let mut summary = ImportSummary {
-        rows_read: rows.len() as u64,
+        rows_read,
         rejected: refused.len() as u64,
         ..ImportSummary::default()
     };
@@ -162,62 +163,116 @@ pub fn import_rows(
     Ok(summary)
 }
 
-/// The rows of `file`, and how many were skipped as not for truce.
-pub fn read_rows(format: ImportFormat, file: &Path, parties: &[Code]) -> anyhow::Result<(Vec<Row>, u64)> {
-    let open = || std::fs::File::open(file).with_context(|| format!("opening {}", file.display()));
-    if let ImportFormat::Gdelt = format {
-        let mut rows = Vec::new();
-        let mut skipped = 0;
-        for (i, line) in std::io::BufReader::new(open()?).lines().enumerate() {
-            let number = i as u64 + 1;
-            let parsed = line
-                .map_err(|e| RowError {
-                    line: number,
-                    reason: e.to_string(),
-                })
-                .and_then(|text| gdelt::parse_line(number, &text, parties));
-            match parsed {
-                Ok(GdeltRow::Skipped) => skipped += 1,
-                Ok(GdeltRow::Report(input)) => rows.push(Ok((number, *input))),
-                Err(error) => rows.push(Err(error)),
-            }
-        }
-        return Ok((rows, skipped));
-    }
-    let rows = match format {
-        ImportFormat::Jsonl => {
-            let lines: Vec<std::io::Result<String>> = std::io::BufReader::new(open()?).lines().collect();
-            lines
-                .into_par_iter()
-                .enumerate()
-                .filter(|(_, line)| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
-                .map(|(i, line)| {
-                    let line_number = i as u64 + 1;
-                    let text = line.map_err(|e| RowError {
-                        line: line_number,
+/// The rows of a file, a batch at a time, read as they are asked for.
+pub struct RowChunks {
+    chunks: Box<dyn Iterator<Item = Vec<Row>>>,
+    /// Rows skipped so far as not for truce (GDELT events that are not violence).
+    pub skipped: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+/// The rows of `file` as `format` reads them, a batch at a time; reading
+/// moves `progress` by the bytes read.
+pub fn read_rows(
+    format: ImportFormat,
+    file: &Path,
+    parties: &[Code],
+    progress: &indicatif::ProgressBar,
+) -> anyhow::Result<RowChunks> {
+    let open = || -> anyhow::Result<_> {
+        let opened = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+        Ok(std::io::BufReader::with_capacity(1 << 20, progress.wrap_read(opened)))
+    };
+    let skipped = std::rc::Rc::new(std::cell::Cell::new(0));
+    let chunks: Box<dyn Iterator<Item = Vec<Row>>> = match format {
+        ImportFormat::Gdelt => {
+            let parties = parties.to_vec();
+            let counted = skipped.clone();
+            let rows = open()?.lines().enumerate().filter_map(move |(i, line)| {
+                let number = i as u64 + 1;
+                let parsed = line
+                    .map_err(|e| RowError {
+                        line: number,
                         reason: e.to_string(),
-                    })?;
-                    jsonl::parse_line(line_number, &text).map(|input| (line_number, input))
-                })
-                .collect()
+                    })
+                    .and_then(|text| gdelt::parse_line(number, &text, &parties));
+                match parsed {
+                    Ok(GdeltRow::Skipped) => {
+                        counted.set(counted.get() + 1);
+                        None
+                    }
+                    Ok(GdeltRow::Report(input)) => Some(Ok((number, *input))),
+                    Err(error) => Some(Err(error)),
+                }
+            });
+            Box::new(in_batches(rows))
         }
-        ImportFormat::Gdelt => unreachable!("read above"),
-        ImportFormat::Acled => acled::read_csv(open()?).collect(),
-        ImportFormat::Ucdp => ucdp::read_csv(open()?)
-            .enumerate()
-            .map(|(i, row)| with_line(i, row))
-            .collect(),
+        ImportFormat::Jsonl => Box::new(JsonlChunks {
+            lines: open()?.lines().enumerate(),
+        }),
+        ImportFormat::Acled => Box::new(in_batches(acled::read_csv(open()?))),
+        ImportFormat::Ucdp => Box::new(in_batches(
+            ucdp::read_csv(open()?).enumerate().map(|(i, row)| with_line(i, row)),
+        )),
         ImportFormat::UcdpGeojson => {
-            let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-            ucdp::read_geojson(&text)
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut open()?, &mut text)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let rows: Vec<Row> = ucdp::read_geojson(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
                 .into_iter()
                 .enumerate()
                 .map(|(i, row)| row.map(|input| (i as u64 + 1, input)))
-                .collect()
+                .collect();
+            Box::new(in_batches(rows.into_iter()))
         }
     };
-    Ok((rows, 0))
+    Ok(RowChunks { chunks, skipped })
+}
+
+/// `rows` a batch at a time.
+fn in_batches(mut rows: impl Iterator<Item = Row>) -> impl Iterator<Item = Vec<Row>> {
+    std::iter::from_fn(move || {
+        let batch: Vec<Row> = rows.by_ref().take(BATCH_ROWS).collect();
+        (!batch.is_empty()).then_some(batch)
+    })
+}
+
+/// JSON Lines a batch at a time: the lines read in order, parsed on all cores.
+struct JsonlChunks<R: BufRead> {
+    lines: std::iter::Enumerate<std::io::Lines<R>>,
+}
+
+impl<R: BufRead> Iterator for JsonlChunks<R> {
+    type Item = Vec<Row>;
+
+    fn next(&mut self) -> Option<Vec<Row>> {
+        let mut lines = Vec::with_capacity(BATCH_ROWS);
+        for (i, line) in self.lines.by_ref() {
+            // Blank lines are not rows.
+            if line.as_ref().is_ok_and(|l| l.trim().is_empty()) {
+                continue;
+            }
+            lines.push((i as u64 + 1, line));
+            if lines.len() == BATCH_ROWS {
+                break;
+            }
+        }
+        if lines.is_empty() {
+            return None;
+        }
+        Some(
+            lines
+                .into_par_iter()
+                .map(|(number, line)| {
+                    let text = line.map_err(|e| RowError {
+                        line: number,
+                        reason: e.to_string(),
+                    })?;
+                    jsonl::parse_line(number, &text).map(|input| (number, input))
+                })
+                .collect(),
+        )
+    }
 }
 
 /// CSV rows carry their line inside errors; good rows get theirs from the position (header is line 1).
@@ -253,15 +308,22 @@ impl Rejects {
     }
 }
 
-fn progress_bar(rows: u64) -> indicatif::ProgressBar {
+/// A bar of the file's bytes read (rows are counted as they are read, not before).
+fn progress_bar(file: &Path) -> anyhow::Result<indicatif::ProgressBar> {
     if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
+        return Ok(indicatif::ProgressBar::hidden());
     }
-    let bar = indicatif::ProgressBar::new(rows);
+    let bytes = std::fs::metadata(file)
+        .with_context(|| format!("opening {}", file.display()))?
+        .len();
+    let bar = indicatif::ProgressBar::new(bytes);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows, {per_sec}, {eta} left").expect("template"),
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {binary_bytes}/{binary_total_bytes}, {binary_bytes_per_sec}, {eta} left",
+        )
+        .expect("template"),
     );
-    bar
+    Ok(bar)
 }
 
 fn print_summary(summary: &ImportSummary, json: bool) -> anyhow::Result<()> {
@@ -282,4 +344,37 @@ fn print_summary(summary: &ImportSummary, json: bool) -> anyhow::Result<()> {
         println!("rejected rows, with their line and reason: {}", path.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_come_a_batch_at_a_time_with_their_own_line_numbers() {
+        // 2,500 lines, every seventh blank, the others not JSON: each row is refused with its line.
+        let text: String = (1..=2_500)
+            .map(|n| {
+                if n % 7 == 0 {
+                    "  \n".to_string()
+                } else {
+                    format!("not json {n}\n")
+                }
+            })
+            .collect();
+        let chunks: Vec<Vec<Row>> = JsonlChunks {
+            lines: std::io::Cursor::new(text).lines().enumerate(),
+        }
+        .collect();
+        let sizes: Vec<usize> = chunks.iter().map(Vec::len).collect();
+        let rows = 2_500 - 2_500 / 7;
+        assert_eq!(sizes, [BATCH_ROWS, BATCH_ROWS, rows - 2 * BATCH_ROWS]);
+        let lines: Vec<u64> = chunks
+            .iter()
+            .flatten()
+            .map(|row| row.as_ref().unwrap_err().line)
+            .collect();
+        let expected: Vec<u64> = (1..=2_500).filter(|n| n % 7 != 0).collect();
+        assert_eq!(lines, expected);
+    }
 }
