@@ -57,6 +57,15 @@ impl DisclosureLedger {
             self.check_disclosed(index, public, &mut mismatches);
         }
         if keep {
+            self.remember(index, public);
+        }
+        mismatches
+    }
+
+    /// Keeps the commitments of entry `index` for the disclosures to come
+    /// (an entry of the past, proved in the log, that one of them opens).
+    pub fn remember(&mut self, index: u64, public: &[u8]) {
+        {
             let kept = match disclosure::committed(public) {
                 Committed::Nothing => None,
                 Committed::Groups(hex_text) => bytes_of(&hex_text).map(Kept::Groups),
@@ -70,7 +79,29 @@ impl DisclosureLedger {
                 self.commitments.insert(index, kept);
             }
         }
-        mismatches
+    }
+
+    /// The entries `public`, if it is a `disclosed` event, opens that the
+    /// ledger was not given (a walk that began after them).
+    pub fn not_held(&self, public: &[u8]) -> Vec<u64> {
+        if !is_disclosed_event(public) {
+            return Vec::new();
+        }
+        let Ok(Envelope {
+            event: Event::Disclosed { openings, .. },
+            ..
+        }) = disclosure::join(public, &[])
+        else {
+            return Vec::new();
+        };
+        let mut indexes: Vec<u64> = openings
+            .iter()
+            .map(|o| o.index)
+            .filter(|index| !self.commitments.contains_key(index))
+            .collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        indexes
     }
 
     fn check_disclosed(&mut self, at: u64, public: &[u8], mismatches: &mut Vec<DisclosureMismatch>) {

@@ -16,6 +16,9 @@ use crate::tree::{NodeId, RightEdge};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
+pub use crate::tile_proof::TileProver;
+pub use crate::walk_state::WalkState;
+
 /// Where the log's files come from: `checkpoint`, `tile/...`, as served
 /// (shared by the threads that fetch ahead of the walk).
 pub trait TileSource: Sync {
@@ -73,6 +76,10 @@ pub enum VerifyError {
     Rollback { saved: u64, served: u64 },
     #[error("fork: at size {size} the saved checkpoint has root {saved} but the log now signs {served}")]
     Fork { size: u64, saved: Hash, served: Hash },
+    #[error(
+        "fork: the log at {new_size} entries is not an extension of the saved checkpoint at {old_size}: entry {index} differs from the one verified then"
+    )]
+    Diverged { old_size: u64, new_size: u64, index: u64 },
     #[error("fork: the log at {new_size} entries is not an extension of the saved checkpoint at {old_size}: {reason}")]
     Inconsistent {
         old_size: u64,
@@ -90,19 +97,29 @@ pub struct VerifyReport {
     pub entries: u64,
     pub tiles_checked: u64,
     pub previous: Option<Checkpoint>,
+    /// Where the walk stopped, for the next run to start from (`None` when nothing was walked).
+    pub walk: Option<WalkState>,
+    /// The size of the saved walk this run started from, when it did.
+    pub resumed_from: Option<u64>,
 }
 
 /// What a caller checks of each entry as the walk reaches it, in log
-/// order (the log's own checks know nothing of what entries mean).
-pub type EntryCheck<'a> = &'a mut dyn FnMut(u64, &[u8]) -> Result<(), String>;
+/// order (the log's own checks know nothing of what entries mean), with a
+/// prover of the verified tree's older entries, for what an entry refers
+/// back to when the walk did not start at the beginning.
+pub type EntryCheck<'a> = &'a mut dyn FnMut(u64, &[u8], &TileProver) -> Result<(), String>;
 
-/// Verifies the whole log at `source` against `log_key` and, if given, the
+/// Verifies the log at `source` against `log_key` and, if given, the
 /// signed checkpoint note saved by the previous run; `check` sees every
-/// entry, and its first refusal ends the walk.
+/// entry walked, and its first refusal ends the walk. With `resume`, the
+/// walk the previous run saved at that checkpoint, only the entries after
+/// it are fetched and hashed: the new root is computed from the saved edge,
+/// which proves the new tree an extension of the saved one.
 pub fn verify_log(
     source: &dyn TileSource,
     log_key: &VerifierKey,
     saved_note: Option<&[u8]>,
+    resume: Option<&WalkState>,
     check: EntryCheck,
 ) -> Result<VerifyReport, VerifyError> {
     let note_bytes = fetch_required(source, "checkpoint")?;
@@ -126,7 +143,21 @@ pub fn verify_log(
         }
         _ => HashSet::new(),
     };
-    let bundles = TileId::tiles_for_size(TileKind::Entries, current.size);
+    // A saved walk is used only at the saved checkpoint's own tree.
+    let resume = match (&previous, resume) {
+        (Some(previous), Some(walk))
+            if walk.size() == previous.size && walk.size() > 0 && walk.root() == previous.root =>
+        {
+            Some(walk.clone())
+        }
+        _ => None,
+    };
+    let resumed_from = resume.as_ref().map(WalkState::size);
+    let first_bundle = resumed_from.map_or(0, |size| size / TILE_WIDTH);
+    let bundles: Vec<TileId> = TileId::tiles_for_size(TileKind::Entries, current.size)
+        .into_iter()
+        .filter(|bundle| bundle.index >= first_bundle)
+        .collect();
     // The walk asks for each bundle, then the level-0 tile it completes.
     let ahead: Vec<String> = bundles
         .iter()
@@ -139,7 +170,23 @@ pub fn verify_log(
         })
         .collect();
     let prefetch = crate::prefetch::Prefetch::new(source, ahead);
-    let walk = prefetch.run(|source| walk_entries(source, &bundles, wanted, check))?;
+    let prover = TileProver::new(source, current.size, current.root);
+    let walk = prefetch
+        .run(|source| {
+            let walk = match resume {
+                Some(saved) => TreeWalk::resume(saved),
+                None => TreeWalk::new(wanted),
+            };
+            walk_entries(source, walk, &bundles, &mut |index, entry| check(index, entry, &prover))
+        })
+        .map_err(|error| match (error, resumed_from) {
+            (VerifyError::Entry { index, .. }, Some(old_size)) if index < old_size => VerifyError::Diverged {
+                old_size,
+                new_size: current.size,
+                index,
+            },
+            (error, _) => error,
+        })?;
     let root = walk.edge.root();
     if root != current.root {
         return Err(VerifyError::RootMismatch {
@@ -148,28 +195,39 @@ pub fn verify_log(
             signed: current.root,
         });
     }
-    if let Some(previous) = &previous {
+    if let Some(previous) = &previous
+        && resumed_from.is_none()
+    {
         check_consistency(previous, &current, &walk.captured)?;
     }
     let note = String::from_utf8(note_bytes).expect("a verified note is UTF-8");
     Ok(VerifyReport {
         checkpoint: current,
         checkpoint_note: note,
-        entries: walk.edge.size(),
+        entries: walk.edge.size() - resumed_from.unwrap_or(0),
         tiles_checked: walk.tiles_checked,
         previous,
+        walk: Some(WalkState {
+            edge: walk.edge,
+            filling: walk.filling,
+        }),
+        resumed_from,
     })
 }
 
-/// Fetches every bundle of the tree, hashes its entries into a walk that
-/// checks each tile as it completes, and gives the walk at the right edge.
+/// [`EntryCheck`] with its prover already bound.
+type WalkedEntryCheck<'a> = &'a mut dyn FnMut(u64, &[u8]) -> Result<(), String>;
+
+/// Fetches `bundles`, hashes their entries into `walk`, which checks each
+/// tile as it completes, and gives the walk at the right edge. Entries the
+/// walk already holds (the start of a bundle it resumed in) must hash as
+/// they did.
 fn walk_entries(
     source: &dyn TileSource,
+    mut walk: TreeWalk,
     bundles: &[TileId],
-    wanted: HashSet<NodeId>,
-    check: EntryCheck,
+    check: WalkedEntryCheck,
 ) -> Result<TreeWalk, VerifyError> {
-    let mut walk = TreeWalk::new(wanted);
     for bundle in bundles {
         let path = bundle.path();
         let bytes = fetch_required(source, &path)?;
@@ -181,8 +239,16 @@ fn walk_entries(
             let why = format!("{} entries where {} were expected", entries.len(), bundle.width.get());
             return Err(VerifyError::MalformedBundle { path, why });
         }
-        for entry in entries {
-            let index = walk.edge.size();
+        for (position, entry) in entries.into_iter().enumerate() {
+            let index = bundle.index * TILE_WIDTH + position as u64;
+            if index < walk.edge.size() {
+                let saved = walk.filling.first().and_then(|tile| tile.hashes.get(position));
+                if saved != Some(&leaf_hash(entry)) {
+                    let why = "differs from the entry verified at the saved checkpoint: the log's history was changed";
+                    return Err(VerifyError::Entry { index, why: why.into() });
+                }
+                continue;
+            }
             check(index, entry).map_err(|why| VerifyError::Entry { index, why })?;
             walk.push_leaf(leaf_hash(entry), source)?;
         }
@@ -249,10 +315,10 @@ struct TreeWalk {
     tiles_checked: u64,
 }
 
-#[derive(Default)]
-struct FillingTile {
-    index: u64,
-    hashes: Vec<Hash>,
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FillingTile {
+    pub(crate) index: u64,
+    pub(crate) hashes: Vec<Hash>,
 }
 
 impl TreeWalk {
@@ -261,6 +327,17 @@ impl TreeWalk {
             edge: RightEdge::new(),
             filling: Vec::new(),
             wanted,
+            captured: HashMap::new(),
+            tiles_checked: 0,
+        }
+    }
+
+    /// The walk where a previous run stopped.
+    fn resume(saved: WalkState) -> TreeWalk {
+        TreeWalk {
+            edge: saved.edge,
+            filling: saved.filling,
+            wanted: HashSet::new(),
             captured: HashMap::new(),
             tiles_checked: 0,
         }

@@ -26,7 +26,9 @@ pub mod policy;
 mod prefetch;
 pub mod proof;
 pub mod tile;
+mod tile_proof;
 pub mod tree;
+mod walk_state;
 pub mod witness_protocol;
 
 pub use checkpoint::{Checkpoint, SignedCheckpoint};

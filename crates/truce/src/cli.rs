@@ -428,7 +428,8 @@ pub struct VerifyArgs {
     /// The verifier key you trust (name+keyid+key), or a file holding it.
     #[arg(long)]
     pub vkey: String,
-    /// The checkpoint saved by your last run; checked for consistency, then replaced.
+    /// The checkpoint saved by your last run; checked for consistency, then replaced. Where
+    /// the run stopped is saved beside it (`STATE.walk`), and the next run fetches only what is new.
     #[arg(long)]
     pub state: Option<PathBuf>,
     /// Also fetch the openings the server gives you (`/api/v1/log/openings`)

@@ -125,6 +125,79 @@ fn the_public_log_tells_the_story(data: &std::path::Path, credentials: &serde_js
     );
 }
 
+/// A party that verified the log before the incidents were final (a
+/// mirror of the log at that size, as it then stood) verifies it again:
+/// the walk starts where it stopped, and the disclosures of entries it
+/// walked last time are checked against those entries, each proved from
+/// the tiles.
+fn a_second_verify_fetches_only_what_is_new(
+    data: &std::path::Path,
+    base_url: &str,
+    vkey: &str,
+    full_run_disclosed: u64,
+    scratch: &std::path::Path,
+) {
+    use truce_log::{TileId, TileKind};
+    let reader = truce_store::LogReader::open(&data.join("truce.db")).unwrap();
+    let mut first_disclosed = None;
+    reader
+        .for_each_entry(|index, bytes| {
+            let entry: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            if entry["type"] == "disclosed" && first_disclosed.is_none() {
+                first_disclosed = Some(index);
+            }
+            Ok(())
+        })
+        .unwrap();
+    let first_disclosed = first_disclosed.expect("the demo discloses");
+    let earlier = (1..=first_disclosed)
+        .rev()
+        .find_map(|size| reader.checkpoint_at(size).ok())
+        .expect("a checkpoint before the first disclosure");
+    let mirror = scratch.join("mirror-before-finality");
+    let levels = (0..8u8).map(|level| TileKind::Hashes { level });
+    for kind in std::iter::once(TileKind::Entries).chain(levels) {
+        for tile in TileId::tiles_for_size(kind, earlier.size) {
+            let path = mirror.join(tile.path());
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, reader.tile(tile).unwrap()).unwrap();
+        }
+    }
+    std::fs::write(mirror.join("checkpoint"), &earlier.note).unwrap();
+    let verify = |state: &std::path::Path, source: &[&str]| {
+        let out = Command::new(TRUCE)
+            .args(["log", "verify", "--vkey", vkey, "--state", state.to_str().unwrap()])
+            .args(source)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{text}");
+        text
+    };
+    let mirrored = ["--dir", mirror.to_str().unwrap()];
+    let state = scratch.join("party-state");
+    let out = verify(&state, &mirrored);
+    assert!(out.contains(&format!("at size {}", earlier.size)), "{out}");
+    assert!(scratch.join("party-state.walk").is_file());
+    let out = verify(&state, &["--url", base_url]);
+    assert!(
+        out.contains(&format!("after the saved walk at size {}", earlier.size)),
+        "{out}"
+    );
+    assert_eq!(disclosed_commitments(&out), full_run_disclosed, "{out}");
+    // A saved walk that is not one is said, and the whole log walked.
+    let other = scratch.join("other-party-state");
+    verify(&other, &mirrored);
+    std::fs::write(scratch.join("other-party-state.walk"), b"not a walk").unwrap();
+    let out = verify(&other, &["--url", base_url]);
+    assert!(
+        out.contains("is unusable") && out.contains("walking the whole log"),
+        "{out}"
+    );
+    assert!(!out.contains("after the saved walk"), "{out}");
+    assert_eq!(disclosed_commitments(&out), full_run_disclosed, "{out}");
+}
+
 #[test]
 fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -153,6 +226,8 @@ fn the_demo_serves_a_log_that_verifies_with_its_published_key() {
         disclosed_commitments(&out) > 0,
         "the final incidents' disclosures are checked: {out}"
     );
+    let full_run_disclosed = disclosed_commitments(&out);
+    a_second_verify_fetches_only_what_is_new(&data, base_url, vkey, full_run_disclosed, dir.path());
     // A party checks the openings the server gives it against the log.
     let afghanistan = credentials["users"][4]["token"].as_str().unwrap();
     let verify = Command::new(TRUCE)

@@ -134,6 +134,8 @@ fn an_honest_log_verifies_and_its_growth_is_proved_consistent() {
         out.contains("consistent with the saved checkpoint at size 700"),
         "{out}"
     );
+    // Only what is new was walked, from where the saved walk stopped.
+    assert!(out.contains("(69313 entries after the saved walk at size 700"), "{out}");
     // The state now holds the new checkpoint, and the mirror verifies offline too.
     assert!(std::fs::read_to_string(&state).unwrap().contains("\n70013\n"));
     let (code, out) = verify_dir(&log.mirror(), Some(&state));
@@ -251,5 +253,41 @@ fn a_fork_is_refused_at_equal_and_at_larger_sizes() {
     assert_fails_with(
         verify_url(&forked.url, &state),
         &["fork", "not an extension of the saved checkpoint at 510"],
+    );
+}
+
+#[test]
+fn a_history_changed_under_the_saved_walk_is_caught_where_it_resumes() {
+    // Two logs alike from entry 256 on, signed with the same key: a party
+    // that walked the first at 700 resumes there on the second, at 1000.
+    let mut honest = ServedLog::start(256, "early");
+    honest.append(444, "same");
+    let mut rewritten = ServedLog::start(256, "rewritten early");
+    rewritten.append(444, "same");
+    rewritten.append(300, "later");
+    let state = honest.dir.path().join("state");
+    assert_eq!(verify_url(&honest.url, &state).0, 0);
+    // Its entries before 512 are not fetched again, but the tile above
+    // them holds the hash of bundle 0, which the saved walk knows otherwise.
+    assert_fails_with(
+        verify_url(&rewritten.url, &state),
+        &["tile/1/000.p/3 differs at position 0", "an entry or a tile was changed"],
+    );
+
+    // An entry of the bundle the walk resumes in, changed, is named.
+    let mut other = ServedLog::start(600, "same start");
+    other.append(100, "other end");
+    let mut honest = ServedLog::start(600, "same start");
+    honest.append(100, "honest end");
+    let state = honest.dir.path().join("state2");
+    assert_eq!(verify_url(&honest.url, &state).0, 0);
+    other.append(50, "more");
+    assert_fails_with(
+        verify_url(&other.url, &state),
+        &[
+            "fork",
+            "not an extension of the saved checkpoint at 700",
+            "entry 600 differs",
+        ],
     );
 }

@@ -13,7 +13,7 @@ use truce_domain::disclosure_ledger::DisclosureLedger;
 use truce_log::Policy;
 use truce_log::SignedCheckpoint;
 use truce_log::VerifierKey;
-use truce_log::client::{DirectorySource, TileSource, VerifyReport, verify_log};
+use truce_log::client::{DirectorySource, TileProver, TileSource, VerifyReport, WalkState, verify_log};
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let vkey = read_vkey(&args.vkey)?;
@@ -44,8 +44,19 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         (Some(saved), None) => unchanged_since(source, &vkey, saved),
         _ => None,
     };
+    // Where the saved run's walk stopped, to start there (not with
+    // `--openings`: the saved run may not have checked them).
+    let saved_walk = match (&args.state, &served, &unchanged) {
+        (Some(path), None, None) => read_walk(path),
+        _ => None,
+    };
     let mut ledger = DisclosureLedger::new();
-    let mut check = |index: u64, entry: &[u8]| {
+    let mut check = |index: u64, entry: &[u8], older: &TileProver| {
+        // A walk that began after what a disclosure opens proves those entries first.
+        for earlier in ledger.not_held(entry) {
+            let bytes = older.entry(earlier)?;
+            ledger.remember(earlier, &bytes);
+        }
         if let Some(mismatch) = ledger.entry(index, entry, true).into_iter().next() {
             return Err(mismatch.to_string());
         }
@@ -56,7 +67,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let outcome = match unchanged {
         Some(report) => Ok((report, true)),
-        None => verify_log(source, &vkey, saved.as_deref(), &mut check).map(|report| (report, false)),
+        None => {
+            verify_log(source, &vkey, saved.as_deref(), saved_walk.as_ref(), &mut check).map(|report| (report, false))
+        }
     };
     match outcome {
         Ok((report, true)) => {
@@ -69,10 +82,16 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         Ok((report, false)) => {
             let checkpoint = &report.checkpoint;
-            println!(
-                "ok: {} at size {} with root {} ({} entries, {} tiles checked)",
-                checkpoint.origin, checkpoint.size, checkpoint.root, report.entries, report.tiles_checked
-            );
+            match report.resumed_from {
+                Some(from) => println!(
+                    "ok: {} at size {} with root {} ({} entries after the saved walk at size {from}, {} tiles checked)",
+                    checkpoint.origin, checkpoint.size, checkpoint.root, report.entries, report.tiles_checked
+                ),
+                None => println!(
+                    "ok: {} at size {} with root {} ({} entries, {} tiles checked)",
+                    checkpoint.origin, checkpoint.size, checkpoint.root, report.entries, report.tiles_checked
+                ),
+            }
             println!(
                 "ok: {} disclosed events open {} groups committed to before them",
                 ledger.disclosed_events, ledger.openings_checked
@@ -108,6 +127,8 @@ fn unchanged_since(source: &dyn TileSource, vkey: &VerifierKey, saved: &[u8]) ->
         checkpoint_note: String::from_utf8(note).expect("a verified note is UTF-8"),
         tiles_checked: 0,
         previous: Some(saved),
+        walk: None,
+        resumed_from: None,
     })
 }
 
@@ -153,8 +174,42 @@ fn finish(
     if let Some(path) = &args.state {
         save_state(path, &trusted)?;
         println!("saved the checkpoint to {}", path.display());
+        let walk = walk_path(path);
+        match &report.walk {
+            // The walk is of the tree verified: kept only when that is the tree saved.
+            Some(state) if trusted == report.checkpoint_note => {
+                crate::static_log::write_atomically(&walk, &state.to_bytes())?;
+            }
+            Some(_) => {
+                let _ = std::fs::remove_file(&walk);
+            }
+            None => {}
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the walk saved with the state file `state` is kept.
+fn walk_path(state: &std::path::Path) -> std::path::PathBuf {
+    let mut name = state.as_os_str().to_owned();
+    name.push(".walk");
+    name.into()
+}
+
+/// The walk saved beside the state file, if there is a usable one.
+fn read_walk(state: &std::path::Path) -> Option<WalkState> {
+    let path = walk_path(state);
+    let bytes = std::fs::read(&path).ok()?;
+    match WalkState::from_bytes(&bytes) {
+        Ok(walk) => Some(walk),
+        Err(why) => {
+            eprintln!(
+                "note: the saved walk {} is unusable ({why}): walking the whole log",
+                path.display()
+            );
+            None
+        }
+    }
 }
 
 /// A C2SP tlog-policy file, checked line by line.
