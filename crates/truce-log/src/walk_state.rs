@@ -151,11 +151,22 @@ mod tests {
     #[test]
     fn what_is_not_a_saved_walk_is_refused_with_why() {
         let bytes = state_of(300).to_bytes();
-        assert!(WalkState::from_bytes(b"something else").unwrap_err().contains("not a saved walk"));
-        assert_eq!(WalkState::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(), "cut short");
+        assert!(
+            WalkState::from_bytes(b"something else")
+                .unwrap_err()
+                .contains("not a saved walk")
+        );
+        assert_eq!(
+            WalkState::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(),
+            "cut short"
+        );
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(WalkState::from_bytes(&longer).unwrap_err().contains("do not match a tree of 300"));
+        assert!(
+            WalkState::from_bytes(&longer)
+                .unwrap_err()
+                .contains("do not match a tree of 300")
+        );
         // A size the hashes do not fit.
         let mut resized = bytes.clone();
         resized[MAGIC.len() + 7] = 45; // 300 = 0x012c becomes 0x012d
