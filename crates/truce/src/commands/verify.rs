@@ -52,8 +52,10 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let mut ledger = DisclosureLedger::new();
     let mut check = |index: u64, entry: &[u8], older: &TileProver| {
-        // A walk that began after what a disclosure opens proves those entries first.
-        for earlier in ledger.not_held(entry) {
+        // A walk that began after what a disclosure opens proves those
+        // entries first (only earlier ones: a disclosure opens what the
+        // log committed to before it).
+        for earlier in ledger.not_held(entry).into_iter().filter(|earlier| *earlier < index) {
             let bytes = older.entry(earlier)?;
             ledger.remember(earlier, &bytes);
         }
