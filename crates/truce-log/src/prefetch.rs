@@ -9,9 +9,12 @@ use crate::client::TileSource;
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
-/// How many fetches run at once, and how far ahead of the walk they may go.
+/// How many fetches run at once, and how far ahead of the walk they may go:
+/// at most `WINDOW` files, and no new fetch while `BUFFERED_MAX` bytes wait
+/// (a bundle may hold 16 MiB; a hostile server's answers stay bounded).
 pub const THREADS: usize = 8;
 const WINDOW: usize = 64;
+const BUFFERED_MAX: usize = 64 << 20;
 
 type Fetched = Result<Option<Vec<u8>>, String>;
 
@@ -21,6 +24,8 @@ struct Slots {
     /// The position the walk will ask for next.
     consumed: usize,
     done: HashMap<usize, Fetched>,
+    /// Bytes fetched and not yet taken by the walk.
+    buffered: usize,
     stop: bool,
 }
 
@@ -41,6 +46,7 @@ impl<'a> Prefetch<'a> {
                 next: 0,
                 consumed: 0,
                 done: HashMap::new(),
+                buffered: 0,
                 stop: false,
             }),
             changed: Condvar::new(),
@@ -53,10 +59,9 @@ impl<'a> Prefetch<'a> {
             for _ in 0..THREADS.min(self.paths.len()) {
                 scope.spawn(|| self.fetch_ahead());
             }
-            let result = walk(self);
-            self.slots.lock().expect("no fetcher panics holding the lock").stop = true;
-            self.changed.notify_all();
-            result
+            // The fetchers stop however the walk ends, a panic included.
+            let _stop = StopOnDrop(self);
+            walk(self)
         })
     }
 
@@ -64,7 +69,10 @@ impl<'a> Prefetch<'a> {
         loop {
             let position = {
                 let mut slots = self.slots.lock().expect("no fetcher panics holding the lock");
-                while !slots.stop && slots.next < self.paths.len() && slots.next >= slots.consumed + WINDOW {
+                while !slots.stop
+                    && slots.next < self.paths.len()
+                    && (slots.next >= slots.consumed + WINDOW || slots.buffered > BUFFERED_MAX)
+                {
                     slots = self.changed.wait(slots).expect("no fetcher panics holding the lock");
                 }
                 if slots.stop || slots.next >= self.paths.len() {
@@ -73,14 +81,32 @@ impl<'a> Prefetch<'a> {
                 slots.next += 1;
                 slots.next - 1
             };
-            let fetched = self.source.fetch(&self.paths[position]);
-            self.slots
-                .lock()
-                .expect("no fetcher panics holding the lock")
-                .done
-                .insert(position, fetched);
+            let path = &self.paths[position];
+            // A fetch that panics is an error of its path, not a walk waiting for ever.
+            let fetched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.source.fetch(path)))
+                .unwrap_or_else(|_| Err(format!("fetching {path} failed unexpectedly")));
+            let mut slots = self.slots.lock().expect("no fetcher panics holding the lock");
+            slots.buffered += fetched.as_ref().ok().and_then(Option::as_ref).map_or(0, Vec::len);
+            slots.done.insert(position, fetched);
+            drop(slots);
             self.changed.notify_all();
         }
+    }
+}
+
+/// Tells the fetchers to stop when dropped.
+struct StopOnDrop<'p, 'a>(&'p Prefetch<'a>);
+
+impl Drop for StopOnDrop<'_, '_> {
+    fn drop(&mut self) {
+        // Even after a panic elsewhere: the flag is all that is set.
+        let mut slots = match self.0.slots.lock() {
+            Ok(slots) => slots,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        slots.stop = true;
+        drop(slots);
+        self.0.changed.notify_all();
     }
 }
 
@@ -95,6 +121,7 @@ impl TileSource for Prefetch<'_> {
         loop {
             if let Some(fetched) = slots.done.remove(&position) {
                 slots.consumed += 1;
+                slots.buffered -= fetched.as_ref().ok().and_then(Option::as_ref).map_or(0, Vec::len);
                 drop(slots);
                 self.changed.notify_all();
                 return fetched;

@@ -18,7 +18,7 @@ pub struct TileProver<'a> {
     source: &'a dyn TileSource,
     size: u64,
     root: Hash,
-    /// Tiles and bundles fetched so far (a disclosure names entries close together).
+    /// Hash tiles fetched so far (a disclosure names entries close together).
     fetched: Mutex<HashMap<String, Vec<u8>>>,
 }
 
@@ -98,7 +98,10 @@ impl<'a> TileProver<'a> {
             .source
             .fetch(&path)?
             .ok_or_else(|| format!("the log does not serve {path}"))?;
-        self.fetched.lock().expect("not poisoned").insert(path, bytes.clone());
+        // Hash tiles (8 KiB at most) are kept; bundles, up to 16 MiB, are not.
+        if let TileKind::Hashes { .. } = kind {
+            self.fetched.lock().expect("not poisoned").insert(path, bytes.clone());
+        }
         Ok(bytes)
     }
 }

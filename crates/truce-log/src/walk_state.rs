@@ -67,6 +67,9 @@ impl WalkState {
             )
         })?;
         let levels = usize::from(take(&mut rest, 1)?[0]);
+        if levels > 8 {
+            return Err(format!("{levels} tile levels, more than a tree of 64-bit size has"));
+        }
         let mut filling = Vec::with_capacity(levels);
         for level in 0..levels {
             let count = usize::from(u16::from_be_bytes(take(&mut rest, 2)?.try_into().expect("2 bytes")));
@@ -88,8 +91,30 @@ impl WalkState {
         if levels != reached || !rest.is_empty() {
             return Err(format!("the tile levels do not match a tree of {size}"));
         }
+        // The tiles being filled make the edge: a stale or changed hash in
+        // them would accuse an honest log of a fork, so they must agree.
+        if edge_of(&filling) != subtrees {
+            return Err("its tiles do not make its edge".into());
+        }
         Ok(WalkState { edge, filling })
     }
+}
+
+/// The right edge's subtree hashes, largest first, from the tiles being
+/// filled: at each band, from the top, the perfect subtrees over its hashes.
+fn edge_of(filling: &[FillingTile]) -> Vec<Hash> {
+    let mut subtrees = Vec::new();
+    for tile in filling.iter().rev() {
+        let mut start = 0;
+        for bit in (0..TILE_HEIGHT).rev() {
+            let span = 1usize << bit;
+            if tile.hashes.len() & span != 0 {
+                subtrees.push(crate::tree::reference_root(&tile.hashes[start..start + span]));
+                start += span;
+            }
+        }
+    }
+    subtrees
 }
 
 fn take<'a>(rest: &mut &'a [u8], count: usize) -> Result<&'a [u8], String> {
@@ -151,6 +176,14 @@ mod tests {
     #[test]
     fn what_is_not_a_saved_walk_is_refused_with_why() {
         let bytes = state_of(300).to_bytes();
+        // A hash of a tile being filled, changed: it no longer makes the edge.
+        let mut stale = bytes.clone();
+        let last = stale.len() - 1;
+        stale[last] ^= 1;
+        assert_eq!(
+            WalkState::from_bytes(&stale).unwrap_err(),
+            "its tiles do not make its edge"
+        );
         assert!(
             WalkState::from_bytes(b"something else")
                 .unwrap_err()

@@ -63,6 +63,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut temporary = tempfile::NamedTempFile::new_in(parent)
         .with_context(|| format!("creating a temporary file in {}", parent.display()))?;
     std::io::Write::write_all(&mut temporary, bytes).with_context(|| format!("writing {}", path.display()))?;
+    // On disk before it has its name: a crash never leaves a short file that later runs keep.
+    temporary
+        .as_file()
+        .sync_all()
+        .with_context(|| format!("syncing {}", path.display()))?;
     // Public files, for a web server running as a user of its own (a temporary file is the owner's alone).
     #[cfg(unix)]
     {
