@@ -288,6 +288,20 @@ pub fn commitment_over(mut digests: Vec<(Group, String)>) -> String {
     crate::sealed::lower_hex(&hasher.finalize().into())
 }
 
+/// Whether `openings`, each group once, with `withheld`, the digests of the
+/// entry's other groups, make `commitment` (hex, [`commitment_over`]).
+pub fn opens_commitment(commitment: &str, openings: &[Opening], withheld: &BTreeMap<Group, String>) -> bool {
+    let opened = digests(openings);
+    if opened.len() != openings.len() || withheld.keys().any(|group| opened.contains_key(group)) {
+        return false;
+    }
+    let all = opened
+        .into_iter()
+        .chain(withheld.iter().map(|(g, d)| (*g, d.clone())))
+        .collect();
+    commitment_over(all) == commitment
+}
+
 /// Each opening's digest, `hex(SHA-256(salt || text))`, by group.
 pub fn digests(openings: &[Opening]) -> BTreeMap<Group, String> {
     openings
@@ -1161,20 +1175,14 @@ pub fn check_openings(
             Ok(())
         }
         Committed::Groups(commitment) => {
-            let opened = digests(openings);
-            let differs = || OpeningError::DoNotOpen {
-                index,
-                groups: openings.iter().map(|o| o.group).collect(),
-                withheld: withheld.keys().copied().collect(),
-            };
-            if opened.len() != openings.len() || withheld.keys().any(|group| opened.contains_key(group)) {
-                return Err(differs());
-            }
-            let all = opened.iter().chain(withheld).map(|(g, d)| (*g, d.clone())).collect();
-            if commitment_over(all) == commitment {
+            if opens_commitment(&commitment, openings, withheld) {
                 Ok(())
             } else {
-                Err(differs())
+                Err(OpeningError::DoNotOpen {
+                    index,
+                    groups: openings.iter().map(|o| o.group).collect(),
+                    withheld: withheld.keys().copied().collect(),
+                })
             }
         }
     }

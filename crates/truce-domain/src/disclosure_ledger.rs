@@ -146,13 +146,8 @@ impl DisclosureLedger {
                     }
                 }
                 Some(Kept::Groups(commitment)) => {
-                    let mut all: Vec<(Group, String)> =
-                        withheld.remove(&index).unwrap_or_default().into_iter().collect();
-                    let opened_digests = disclosure::digests(&opened);
-                    let overlaps = opened_digests.len() != opened.len()
-                        || all.iter().any(|(group, _)| opened_digests.contains_key(group));
-                    all.extend(opened_digests);
-                    if !overlaps && disclosure::commitment_over(all) == hex::encode(commitment) {
+                    let others = withheld.remove(&index).unwrap_or_default();
+                    if disclosure::opens_commitment(&hex::encode(commitment), &opened, &others) {
                         self.openings_checked += opened.len() as u64;
                     } else {
                         mismatches.push(DisclosureMismatch::Differs {

@@ -21,7 +21,7 @@ pub struct EntryOpenings {
     pub report: Option<u64>,
     pub openings: Vec<Opening>,
     /// The seed their salts were drawn from (`Seed::salt_of`), when they
-    /// were: the store then keeps it instead of each salt.
+    /// were (each opening's salt must be its `salt_of`): the store then keeps it instead of each salt.
     pub seed: Option<Seed>,
 }
 
@@ -37,7 +37,8 @@ const SEEDED: u8 = 0x80;
 /// without escaping: a report's openings are written beside every report
 /// filed, so their bytes cost the import.
 fn encode(openings: &[Opening], seed: Option<&Seed>) -> Vec<u8> {
-    let seed = seed.filter(|seed| openings.iter().all(|o| seed.salt_of(o.group) == o.salt));
+    // A split draws every salt from its seed (not hashed again here, on the writer's thread).
+    debug_assert!(seed.is_none_or(|seed| openings.iter().all(|o| seed.salt_of(o.group) == o.salt)));
     let mut bytes = Vec::with_capacity(33 + openings.iter().map(|o| 40 + o.text.len()).sum::<usize>());
     if let Some(seed) = seed {
         bytes.push(SEEDED);
