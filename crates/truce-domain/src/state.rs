@@ -12,6 +12,8 @@ use crate::verification::lifecycle::{Step, advance};
 use crate::verification::rules::{Explanation, SourceFact, evaluate};
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub use crate::verification::case::Context;
 
@@ -124,22 +126,115 @@ pub enum DomainError {
 
 #[derive(Clone, Debug)]
 pub struct State {
+    /// What grows with what people do, not with the reports filed; snapshotted.
+    standing: Standing,
     correlator: Correlator,
     /// Source name, then external id, of every report: filing is idempotent.
     filed: HashMap<String, HashMap<String, u64>>,
     footprints: HashMap<u64, IncidentFootprint>,
     incident_of: HashMap<u64, u64>,
     members: HashMap<u64, Vec<u64>>,
-    next_report: u64,
-    next_incident: u64,
     evidence: HashSet<String>,
     /// What verification needs of each report: its source and when it happened.
     report_facts: HashMap<u64, (SourceFact, i64)>,
+}
+
+/// The part of the state whose size follows what the mission's people did
+/// (cases, determinations, penalties, bulletins) and a few counters, never
+/// the number of reports: what `truce status` needs, and small enough to
+/// keep as a snapshot at a checkpoint, so reading it costs only the log's
+/// tail since. Its evolution needs nothing of the rest of the state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Standing {
+    next_report: u64,
+    next_incident: u64,
     /// Reports filed by each party (sources of type party), by party code.
-    filed_by_party: HashMap<String, u64>,
+    filed_by_party: BTreeMap<String, u64>,
     verification: Verification,
     /// Bulletins published, by period kind and start: the next is one more edition.
-    bulletin_editions: HashMap<(crate::bulletin::PeriodKind, i64), u32>,
+    #[serde(with = "editions_as_list")]
+    bulletin_editions: BTreeMap<(crate::bulletin::PeriodKind, i64), u32>,
+}
+
+impl Default for Standing {
+    fn default() -> Standing {
+        Standing {
+            next_report: 1,
+            next_incident: 1,
+            filed_by_party: BTreeMap::new(),
+            verification: Verification::default(),
+            bulletin_editions: BTreeMap::new(),
+        }
+    }
+}
+
+impl Standing {
+    pub fn verification(&self) -> &Verification {
+        &self.verification
+    }
+
+    /// How many reports the party (by code) filed as a source.
+    pub fn filed_by_party(&self, party: &str) -> u64 {
+        self.filed_by_party.get(party).copied().unwrap_or(0)
+    }
+
+    /// Applies the part of one event that concerns the standing.
+    pub fn evolve(&mut self, event: &Event) {
+        match event {
+            Event::AgreementRegistered { .. }
+            | Event::CustodyRecorded { .. }
+            | Event::Disclosed { .. }
+            | Event::EvidenceRegistered { .. } => {}
+            Event::BulletinPublished {
+                period_kind,
+                period_start,
+                edition,
+                ..
+            } => {
+                let editions = self
+                    .bulletin_editions
+                    .entry((*period_kind, period_start.timestamp()))
+                    .or_default();
+                *editions = (*editions).max(*edition);
+            }
+            Event::ReportFiled {
+                report_id,
+                report,
+                placement,
+                ..
+            } => {
+                if let Placement::OpenedIncident(incident) = placement {
+                    self.next_incident = self.next_incident.max(incident + 1);
+                }
+                if report.source.source_type == SourceType::Party {
+                    *self.filed_by_party.entry(report.source.name.clone()).or_default() += 1;
+                }
+                self.next_report = self.next_report.max(report_id + 1);
+            }
+            Event::IncidentsMerged { from, .. } => self.verification.close_as_duplicate(*from),
+            Event::IncidentSplit { into, .. } => self.next_incident = self.next_incident.max(into + 1),
+            other => self.verification.evolve(other),
+        }
+    }
+}
+
+/// Bulletin editions as a list of `[kind, start, edition]` (a map's keys must be strings in JSON).
+mod editions_as_list {
+    use crate::bulletin::PeriodKind;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    type Editions = BTreeMap<(PeriodKind, i64), u32>;
+
+    pub fn serialize<S: Serializer>(editions: &Editions, serializer: S) -> Result<S::Ok, S::Error> {
+        let list: Vec<(PeriodKind, i64, u32)> = editions.iter().map(|(&(k, s), &e)| (k, s, e)).collect();
+        list.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Editions, D::Error> {
+        let list = Vec::<(PeriodKind, i64, u32)>::deserialize(deserializer)?;
+        Ok(list.into_iter().map(|(k, s, e)| ((k, s), e)).collect())
+    }
 }
 
 impl Default for State {
@@ -151,19 +246,19 @@ impl Default for State {
 impl State {
     pub fn new(rules: CorrelationRules) -> State {
         State {
+            standing: Standing::default(),
             correlator: Correlator::new(rules),
             filed: HashMap::new(),
             footprints: HashMap::new(),
             incident_of: HashMap::new(),
             members: HashMap::new(),
-            next_report: 1,
-            next_incident: 1,
             evidence: HashSet::new(),
             report_facts: HashMap::new(),
-            filed_by_party: HashMap::new(),
-            verification: Verification::default(),
-            bulletin_editions: HashMap::new(),
         }
+    }
+
+    pub fn standing(&self) -> &Standing {
+        &self.standing
     }
 
     pub fn incident_of(&self, report: u64) -> Option<u64> {
@@ -179,18 +274,19 @@ impl State {
     }
 
     pub fn verification(&self) -> &Verification {
-        &self.verification
+        &self.standing.verification
     }
 
     /// How many reports the party (by code) filed as a source.
     pub fn filed_by_party(&self, party: &str) -> u64 {
-        self.filed_by_party.get(party).copied().unwrap_or(0)
+        self.standing.filed_by_party(party)
     }
 
     /// The agreement's verification rules evaluated on an incident now, if it exists.
     pub fn explain(&self, incident: u64, agreement: &crate::agreement::Agreement) -> Option<Explanation> {
         let facts = self.incident_facts(incident)?;
         let observed = self
+            .standing
             .verification
             .case(incident)
             .is_some_and(|case| case.findings.iter().any(|f| f.observed));
@@ -224,20 +320,8 @@ impl State {
     /// Applies one event. Events come from `decide` or from the log, so they
     /// are trusted to be consistent with the state.
     pub fn evolve(&mut self, event: &Event) {
+        self.standing.evolve(event);
         match event {
-            Event::AgreementRegistered { .. } | Event::CustodyRecorded { .. } | Event::Disclosed { .. } => {}
-            Event::BulletinPublished {
-                period_kind,
-                period_start,
-                edition,
-                ..
-            } => {
-                let editions = self
-                    .bulletin_editions
-                    .entry((*period_kind, period_start.timestamp()))
-                    .or_default();
-                *editions = (*editions).max(*edition);
-            }
             Event::EvidenceRegistered { sha256, .. } => {
                 self.evidence.insert(sha256.clone());
             }
@@ -253,17 +337,11 @@ impl State {
                     .insert(report.external_id.clone(), *report_id);
                 let footprint = IncidentFootprint::of(report, &self.correlator.rules());
                 match *placement {
-                    Placement::OpenedIncident(incident) => {
-                        self.correlator.open_footprint(incident, footprint.clone());
-                        self.next_incident = self.next_incident.max(incident + 1);
-                    }
+                    Placement::OpenedIncident(incident) => self.correlator.open_footprint(incident, footprint.clone()),
                     Placement::JoinedIncident(incident) => self.correlator.join_footprint(incident, &footprint),
                 }
                 self.footprints.insert(*report_id, footprint);
                 let source = &report.source;
-                if source.source_type == SourceType::Party {
-                    *self.filed_by_party.entry(source.name.clone()).or_default() += 1;
-                }
                 let fact = SourceFact {
                     source_type: source.source_type,
                     name: source.name.clone(),
@@ -275,10 +353,8 @@ impl State {
                     .insert(*report_id, (fact, report.time.start.timestamp()));
                 self.incident_of.insert(*report_id, placement.incident());
                 self.members.entry(placement.incident()).or_default().push(*report_id);
-                self.next_report = self.next_report.max(report_id + 1);
             }
             Event::IncidentsMerged { into, from, .. } => {
-                self.verification.close_as_duplicate(*from);
                 self.correlator.merge(*into, *from);
                 let moved = self.members.remove(from).unwrap_or_default();
                 for report in &moved {
@@ -300,9 +376,8 @@ impl State {
                 }
                 self.reset_incident(*from, remaining);
                 self.reset_incident(*into, report_ids.clone());
-                self.next_incident = self.next_incident.max(into + 1);
             }
-            other => self.verification.evolve(other),
+            _ => {}
         }
     }
 
@@ -342,7 +417,7 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
             {
                 return Ok(Vec::new());
             }
-            let report_id = state.next_report;
+            let report_id = state.standing.next_report;
             let joined = if *correlate {
                 state.correlator.best_match(report)
             } else {
@@ -350,7 +425,7 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
             };
             let placement = match joined {
                 Some(incident) => Placement::JoinedIncident(incident),
-                None => Placement::OpenedIncident(state.next_incident),
+                None => Placement::OpenedIncident(state.standing.next_incident),
             };
             Ok(vec![Event::ReportFiled {
                 report_id,
@@ -372,7 +447,7 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
             if state.evidence.contains(sha256) {
                 return Ok(Vec::new());
             }
-            if let Some(report) = report_id.filter(|r| *r == 0 || *r >= state.next_report) {
+            if let Some(report) = report_id.filter(|r| *r == 0 || *r >= state.standing.next_report) {
                 return Err(DomainError::NoSuchReport(report));
             }
             Ok(vec![Event::EvidenceRegistered {
@@ -415,7 +490,8 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
                     return Err(DomainError::NoSuchIncident(*incident));
                 }
             }
-            advance(*from, state.verification.stage(*from), Step::CloseAsDuplicate).map_err(VerificationError::from)?;
+            advance(*from, state.standing.verification.stage(*from), Step::CloseAsDuplicate)
+                .map_err(VerificationError::from)?;
             Ok(vec![Event::IncidentsMerged {
                 into: *into,
                 from: *from,
@@ -438,7 +514,7 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
             if report_ids.is_empty() || report_ids.len() >= members.len() {
                 return Err(DomainError::SplitMovesNothingOrAll);
             }
-            let into = state.next_incident;
+            let into = state.standing.next_incident;
             Ok(vec![Event::IncidentSplit {
                 from: *from,
                 into,
@@ -447,7 +523,7 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
             }])
         }
         Command::RecordSealedRead { report_id } => {
-            if *report_id == 0 || *report_id >= state.next_report {
+            if *report_id == 0 || *report_id >= state.standing.next_report {
                 return Err(DomainError::NoSuchReport(*report_id));
             }
             Ok(vec![Event::SealedRead { report_id: *report_id }])
@@ -457,7 +533,7 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
             let incident = command.incident();
             let facts = incident.and_then(|i| state.incident_facts(i));
             Ok(crate::verification::case::decide(
-                &state.verification,
+                &state.standing.verification,
                 facts.as_ref(),
                 command,
                 context,
@@ -484,6 +560,7 @@ fn publish_bulletin(state: &State, record: &BulletinRecord) -> Result<Vec<Event>
     }
     let period = record.period;
     let published = state
+        .standing
         .bulletin_editions
         .get(&(period.kind(), period.start().timestamp()))
         .copied()

@@ -18,7 +18,7 @@ use truce_domain::disclosure::{self, DisclosedOpening, Disclosure, Opening, Seed
 use truce_domain::event::{Envelope, Event, Placement};
 use truce_domain::report::ReportInput;
 use truce_domain::sealed::{SealedFields, commitment};
-use truce_domain::state::{Command, Context, DomainError, State, decide};
+use truce_domain::state::{Command, Context, DomainError, Standing, State, decide};
 
 /// A command with who gives it and, for a report with sealed fields, the
 /// salt and plaintext its commitment was made from (stored apart).
@@ -94,6 +94,8 @@ pub enum Outcome {
 pub struct Engine {
     writer: LogWriter,
     state: State,
+    /// Entries since the last snapshot of the standing.
+    since_snapshot: u64,
     /// The agreement verification follows, once registered.
     agreement: Option<Agreement>,
 }
@@ -106,12 +108,36 @@ impl Engine {
             crate::rebuild::replay_into(writer.connection(), &reader)?;
         }
         crate::accounts::create(writer.connection())?;
+        crate::snapshots::create(writer.connection())?;
         let state = replay_state(&reader)?;
-        Ok(Engine {
+        let mut engine = Engine {
             writer,
             state,
+            since_snapshot: 0,
             agreement: None,
-        })
+        };
+        engine.snapshot_if_behind()?;
+        Ok(engine)
+    }
+
+    /// Takes a snapshot of the standing now if the latest is a snapshot's
+    /// spacing behind the log (or there is none), so a log written before
+    /// snapshots, or after a crash, gets one as soon as the engine opens it.
+    fn snapshot_if_behind(&mut self) -> Result<(), StoreError> {
+        let size = self.writer.size();
+        let latest = crate::snapshots::latest_size(self.writer.connection())?;
+        self.since_snapshot = size - latest.unwrap_or(0).min(size);
+        if size > 0 && (latest.is_none() || self.since_snapshot >= crate::snapshots::SNAPSHOT_EVERY_ENTRIES) {
+            let checkpoint = self.writer.checkpoint();
+            crate::snapshots::write(
+                self.writer.connection(),
+                size,
+                checkpoint.root.as_bytes(),
+                &crate::snapshots::encode(self.state.standing()),
+            )?;
+            self.since_snapshot = 0;
+        }
+        Ok(())
     }
 
     /// Gives the engine the agreement (as registered in the log) whose rules verification follows.
@@ -150,9 +176,10 @@ impl Engine {
             submissions,
             Encoding::EachBeforeTheNext(base),
         )
+        .map(|prepared| prepared.with_snapshot_due(&mut self.since_snapshot, &self.state))
         .and_then(|prepared| commit(&mut self.writer, prepared));
         if committed.is_err() {
-            self.state = replay_state(&LogReader::open(self.writer.path())?)?;
+            self.reopen_state()?;
         }
         committed
     }
@@ -171,6 +198,7 @@ impl Engine {
         let Engine {
             writer,
             state,
+            since_snapshot,
             agreement,
         } = self;
         let result = std::thread::scope(|scope| {
@@ -185,6 +213,7 @@ impl Engine {
             for batch in batches {
                 match prepare(state, agreement.as_ref(), batch, Encoding::AllCoresAfter) {
                     Ok(prepared) => {
+                        let prepared = prepared.with_snapshot_due(since_snapshot, state);
                         if sender.send(prepared).is_err() {
                             break; // The committer stopped on an error, which it returns.
                         }
@@ -200,9 +229,17 @@ impl Engine {
             committed.and(prepared_all)
         });
         if result.is_err() {
-            self.state = replay_state(&LogReader::open(self.writer.path())?)?;
+            self.reopen_state()?;
         }
         result
+    }
+
+    /// After a batch failed to be stored: the state as the log has it.
+    fn reopen_state(&mut self) -> Result<(), StoreError> {
+        self.state = replay_state(&LogReader::open(self.writer.path())?)?;
+        let latest = crate::snapshots::latest_size(self.writer.connection())?.unwrap_or(0);
+        self.since_snapshot = self.writer.size().saturating_sub(latest);
+        Ok(())
     }
 }
 
@@ -214,6 +251,21 @@ struct Prepared {
     /// Each entry's openings, by its offset in the batch.
     openings: Vec<EntryOpenings>,
     sealed_rows: Vec<(u64, [u8; 32], String)>,
+    /// The standing after the batch, encoded, when a snapshot is due with it.
+    standing: Option<Vec<u8>>,
+}
+
+impl Prepared {
+    /// Takes a snapshot of the standing with this batch if the entries
+    /// since the last one reach the spacing; `state` is the state after it.
+    fn with_snapshot_due(mut self, since_snapshot: &mut u64, state: &State) -> Prepared {
+        *since_snapshot += self.entries.len() as u64;
+        if *since_snapshot >= crate::snapshots::SNAPSHOT_EVERY_ENTRIES {
+            self.standing = Some(crate::snapshots::encode(state.standing()));
+            *since_snapshot = 0;
+        }
+        self
+    }
 }
 
 /// How a batch's events are encoded for the log.
@@ -427,6 +479,7 @@ fn prepare(
         entries,
         openings: openings_rows,
         sealed_rows,
+        standing: None,
     })
 }
 
@@ -573,22 +626,31 @@ fn commit(writer: &mut LogWriter, prepared: Prepared) -> Result<Batch, StoreErro
         entries,
         mut openings,
         sealed_rows,
+        standing,
     } = prepared;
-    let batch = writer.append_batch_with(&entries, |transaction, first_index| {
-        for row in &mut openings {
-            row.index += first_index;
-        }
-        openings::insert(transaction, &openings)?;
-        for (offset, envelope) in envelopes.iter().enumerate() {
-            projections::apply(transaction, first_index + offset as u64, envelope)?;
-        }
-        let mut insert =
-            transaction.prepare_cached("INSERT INTO sealed (report_id, salt, plaintext) VALUES (?1, ?2, ?3)")?;
-        for (report_id, salt, plaintext) in &sealed_rows {
-            insert.execute(params![*report_id as i64, salt.as_slice(), plaintext])?;
-        }
-        Ok(())
-    })?;
+    let snapshot = |transaction: &rusqlite::Transaction, checkpoint: &StoredCheckpoint| match &standing {
+        Some(bytes) => crate::snapshots::write(transaction, checkpoint.size, checkpoint.root.as_bytes(), bytes),
+        None => Ok(()),
+    };
+    let batch = writer.append_batch_signed_with(
+        &entries,
+        |transaction, first_index| {
+            for row in &mut openings {
+                row.index += first_index;
+            }
+            openings::insert(transaction, &openings)?;
+            for (offset, envelope) in envelopes.iter().enumerate() {
+                projections::apply(transaction, first_index + offset as u64, envelope)?;
+            }
+            let mut insert =
+                transaction.prepare_cached("INSERT INTO sealed (report_id, salt, plaintext) VALUES (?1, ?2, ?3)")?;
+            for (report_id, salt, plaintext) in &sealed_rows {
+                insert.execute(params![*report_id as i64, salt.as_slice(), plaintext])?;
+            }
+            Ok(())
+        },
+        snapshot,
+    )?;
     for outcome in &mut outcomes {
         if let Outcome::Recorded { first_index, .. } = outcome {
             *first_index += batch.first_index;
@@ -620,4 +682,33 @@ pub fn replay_state(reader: &LogReader) -> Result<State, StoreError> {
         })
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(state)
+}
+
+/// The record's standing at the log's latest checkpoint: the latest
+/// snapshot's, evolved by the entries after it (the whole log when there is
+/// none), read a bounded run of entries at a time. With the number of
+/// entries replayed.
+pub fn replay_standing(reader: &LogReader) -> Result<(Standing, u64), StoreError> {
+    const RUN: u64 = 1_024;
+    let read = |e: crate::reader::ReadError| StoreError::Corrupt(e.to_string());
+    let size = reader.latest_checkpoint().map_err(read)?.size;
+    let snapshot = reader.standing_snapshot(size).map_err(read)?;
+    let (mut standing, from) = snapshot.map_or((Standing::default(), 0), |s| (s.standing, s.size));
+    let mut start = from;
+    while start < size {
+        let end = (start + RUN).min(size);
+        let entries = reader.entries(start..end).map_err(read)?;
+        let mut openings = reader.openings_in(start, end).map_err(read)?.into_iter().peekable();
+        for (index, bytes) in entries {
+            let mut own = Vec::new();
+            while let Some(row) = openings.next_if(|row| row.index <= index) {
+                if row.index == index {
+                    own = row.openings;
+                }
+            }
+            standing.evolve(&envelope_at(index, &bytes, &own)?.event);
+        }
+        start = end;
+    }
+    Ok((standing, size - from))
 }

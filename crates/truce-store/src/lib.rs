@@ -32,13 +32,14 @@ mod rebuild;
 mod schema;
 mod sequencer;
 mod service;
+pub mod snapshots;
 mod tiles;
 pub mod witness_state;
 pub mod worklists;
 mod writer;
 
 pub use audit::{AuditError, AuditReport, audit_log};
-pub use engine::{Batch, Engine, Outcome, Submission, envelope_at, replay_state};
+pub use engine::{Batch, Engine, Outcome, Submission, envelope_at, replay_standing, replay_state};
 pub use engine_service::{Committed, EngineHandle, EngineService, Notification};
 pub use entry::{EntryTooLarge, LogEntry};
 pub use error::{StoreError, is_full, is_io_full};

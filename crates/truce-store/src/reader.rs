@@ -346,6 +346,11 @@ impl LogReader {
         self.snapshot(|connection| Ok(crate::openings::at(connection, index)?))
     }
 
+    /// The latest usable snapshot of the standing at or below `size` (see `snapshots`).
+    pub fn standing_snapshot(&self, size: u64) -> Result<Option<crate::snapshots::Snapshot>, ReadError> {
+        self.snapshot(|connection| Ok(crate::snapshots::latest(connection, size)?))
+    }
+
     /// The stored openings of entries `start..end`, in order.
     pub fn openings_in(&self, start: u64, end: u64) -> Result<Vec<crate::openings::EntryOpenings>, ReadError> {
         self.snapshot(|connection| Ok(crate::openings::range(connection, start, end)?))

@@ -37,6 +37,8 @@ pub struct ProjectionAudit {
     pub broken_seals: Vec<String>,
     /// Stored or disclosed openings that do not open their entry's commitment, by index and group.
     pub broken_openings: Vec<String>,
+    /// Snapshots of the standing that are not what the log gives at their size.
+    pub broken_snapshots: Vec<String>,
 }
 
 pub fn audit_projections(live: &Connection, reader: &LogReader) -> Result<ProjectionAudit, StoreError> {
@@ -49,7 +51,61 @@ pub fn audit_projections(live: &Connection, reader: &LogReader) -> Result<Projec
         differences: projections::differences(&live_rows, &rebuilt_rows),
         broken_seals: check_seals(live, &rebuilt)?,
         broken_openings: check_openings(live, reader)?,
+        broken_snapshots: check_snapshots(live, reader)?,
     })
+}
+
+/// Each snapshot of the standing (of this build's format) must be the
+/// standing the log's events give at its size, at a checkpoint the log
+/// signed: replayed from the first entry, compared at each snapshot's size.
+fn check_snapshots(live: &Connection, reader: &LogReader) -> Result<Vec<String>, StoreError> {
+    let mut broken = Vec::new();
+    let mut due = std::collections::BTreeMap::new();
+    for snapshot in crate::snapshots::all(live)? {
+        if snapshot.format != crate::snapshots::STANDING_FORMAT {
+            continue; // Another build's: never read, replaced by the next one taken.
+        }
+        if !snapshot.at_checkpoint {
+            broken.push(format!(
+                "the snapshot of the standing at size {} is not at a checkpoint the log signed",
+                snapshot.size
+            ));
+        }
+        match snapshot.standing {
+            Ok(standing) => {
+                due.insert(snapshot.size, standing);
+            }
+            Err(error) => broken.push(format!(
+                "the snapshot of the standing at size {} does not decode: {error}",
+                snapshot.size
+            )),
+        }
+    }
+    if due.is_empty() {
+        return Ok(broken);
+    }
+    let mut standing = truce_domain::state::Standing::default();
+    let checkpoint = reader
+        .for_each_envelope(|index, envelope| {
+            standing.evolve(&envelope.event);
+            if let Some(snapshot) = due.remove(&(index + 1))
+                && snapshot != standing
+            {
+                broken.push(format!(
+                    "the snapshot of the standing at size {} differs from the log's events up to it",
+                    index + 1
+                ));
+            }
+            Ok(())
+        })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    for size in due.keys() {
+        broken.push(format!(
+            "the snapshot of the standing at size {size} is beyond the log's {} entries",
+            checkpoint.size
+        ));
+    }
+    Ok(broken)
 }
 
 /// Each stored opening must open its entry's commitment, and so must each

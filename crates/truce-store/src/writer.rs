@@ -139,6 +139,17 @@ impl LogWriter {
         entries: &[LogEntry],
         also: impl FnOnce(&Transaction, u64) -> Result<(), StoreError>,
     ) -> Result<AppendedBatch, StoreError> {
+        self.append_batch_signed_with(entries, also, |_, _| Ok(()))
+    }
+
+    /// The same, and `signed` runs in the transaction once the batch's
+    /// checkpoint is signed (what is tied to that checkpoint is written there).
+    pub fn append_batch_signed_with(
+        &mut self,
+        entries: &[LogEntry],
+        also: impl FnOnce(&Transaction, u64) -> Result<(), StoreError>,
+        signed: impl FnOnce(&Transaction, &StoredCheckpoint) -> Result<(), StoreError>,
+    ) -> Result<AppendedBatch, StoreError> {
         let first_index = self.size();
         if entries.is_empty() {
             return Ok(AppendedBatch {
@@ -147,7 +158,14 @@ impl LogWriter {
                 checkpoint: self.state.checkpoint.clone(),
             });
         }
-        let result = write_batch(&mut self.connection, &self.signer, &mut self.state, entries, also);
+        let result = write_batch(
+            &mut self.connection,
+            &self.signer,
+            &mut self.state,
+            entries,
+            also,
+            signed,
+        );
         match result {
             Ok(checkpoint) => {
                 self.state.checkpoint = checkpoint.clone();
@@ -254,6 +272,7 @@ fn write_batch(
     state: &mut WriterState,
     entries: &[LogEntry],
     also: impl FnOnce(&Transaction, u64) -> Result<(), StoreError>,
+    signed: impl FnOnce(&Transaction, &StoredCheckpoint) -> Result<(), StoreError>,
 ) -> Result<StoredCheckpoint, StoreError> {
     let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     also(&transaction, state.edge.size())?;
@@ -269,6 +288,7 @@ fn write_batch(
     }
     let checkpoint = sign(signer, state.edge.size(), state.edge.root())?;
     insert_checkpoint(&transaction, &checkpoint)?;
+    signed(&transaction, &checkpoint)?;
     transaction.commit()?;
     Ok(checkpoint)
 }

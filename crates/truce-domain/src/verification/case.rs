@@ -279,7 +279,7 @@ pub struct PenaltyRecord {
     pub due: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Verification {
     cases: HashMap<u64, Case>,
     /// Final confirmed violations not under appeal, in the order they became final.

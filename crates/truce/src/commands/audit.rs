@@ -38,13 +38,14 @@ pub fn run(data: &Path, scope: Scope) -> anyhow::Result<ExitCode> {
                 .iter()
                 .chain(&projections.broken_seals)
                 .chain(&projections.broken_openings)
+                .chain(&projections.broken_snapshots)
                 .collect();
             if problems.is_empty() {
                 println!("ok: the projections match the log (digest {})", projections.live_digest);
                 return Ok(ExitCode::SUCCESS);
             }
             eprintln!(
-                "AUDIT FAILED: {} rows or openings do not match the log:",
+                "AUDIT FAILED: {} rows, openings or snapshots do not match the log:",
                 problems.len()
             );
             for problem in problems {

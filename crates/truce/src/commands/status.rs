@@ -1,7 +1,8 @@
 //! `truce status`: the ceasefire's status per party and for the agreement,
 //! as a time series, each party's scorecard and the penalties, recomputed
 //! from the log by the agreement's rules (read-only: it runs beside a
-//! server).
+//! server). It needs only the record's standing, so it reads the latest
+//! snapshot and the log's tail after it, not the whole log.
 
 use crate::datadir::DataDir;
 use anyhow::Context;
@@ -10,14 +11,15 @@ use std::path::Path;
 use std::process::ExitCode;
 use truce_domain::verification::scorecard::scorecards;
 use truce_domain::verification::status::status_series;
-use truce_store::{LogReader, replay_state};
+use truce_store::{LogReader, replay_standing};
 
 pub fn run(data: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let dir = DataDir::open(data)?;
     let agreement = dir
         .agreement()?
         .context("this data directory holds no agreement; status follows the agreement's rules")?;
-    let state = replay_state(&LogReader::open(&dir.database())?)?;
+    let (state, replayed) = replay_standing(&LogReader::open(&dir.database())?)?;
+    tracing::debug!(replayed, "entries replayed after the latest snapshot");
     let verification = state.verification();
     let now = Utc::now();
     let from = agreement.windows.iter().map(|w| w.starts).min().unwrap_or(now) - Duration::days(1);
